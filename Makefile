@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh Debian machine:
+#   make run    the app on embedded defaults (SQLite, local Swift, Redis)
+#   make test   the whole test suite on PostgreSQL, Redis, Swift and chromium
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test venv venv-test check-deploy vendor clean
+
+$(VENV)/.runtime: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.test: requirements-test.txt $(VENV)/.runtime
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-test.txt
+	@touch $@
+
+venv: $(VENV)/.runtime
+venv-test: $(VENV)/.test
+
+run: venv
+	@bash scripts/system-deps.sh memcached
+	$(PY) scripts/devstack.py
+
+test: venv-test
+	@bash scripts/system-deps.sh memcached chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check-deploy: venv
+	DEBUG=0 SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(50))') \
+	  ALLOWED_HOSTS=cloudadmin.example.com $(PY) manage.py check --deploy --fail-level WARNING
+
+vendor:
+	bash scripts/vendor-static.sh
+
+clean:
+	rm -rf $(VENV) staticfiles

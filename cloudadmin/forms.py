@@ -1,0 +1,23 @@
+from django import forms
+from django.db.models import Q
+
+from .models import Event
+
+
+class EventFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search")
+    action = forms.CharField(required=False)
+    outcome = forms.ChoiceField(required=False, choices=[("", "Any outcome"), *Event.Outcome.choices])
+
+    def filter(self, queryset):
+        data = self.cleaned_data
+        if data["q"]:
+            queryset = queryset.filter(
+                Q(username__icontains=data["q"]) | Q(target__icontains=data["q"])
+                | Q(detail__icontains=data["q"]) | Q(action__icontains=data["q"])
+            )
+        if data["action"]:
+            queryset = queryset.filter(action__startswith=data["action"])
+        if data["outcome"]:
+            queryset = queryset.filter(outcome=data["outcome"])
+        return queryset

@@ -1,0 +1,54 @@
+"""Shared UI helpers: the htmx partial rule and a declarative list view."""
+from django.core.exceptions import ImproperlyConfigured
+from django.views.generic import ListView
+
+
+def htmx_partial(request) -> bool:
+    """True when only a fragment should be rendered: an htmx request that is
+    not a boosted navigation (a boosted request wants the whole page)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted
+
+
+class ObjectListView(ListView):
+    """A page listing `queryset`, filtered by `filter_form`, in `table`.
+
+    Subclasses declare what they show; the page, its pagination and the htmx
+    fragment swap are done here once. `table` is the fragment template (name
+    starting with "_"); the full page includes it.
+    """
+
+    table = None
+    filter_form = None
+    page_template = "cloudadmin/object_list.html"
+    title = ""
+    paginate_by = 25
+
+    def get_template_names(self):
+        if self.table is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} must declare `table`")
+        return [self.table] if htmx_partial(self.request) else [self.page_template]
+
+    def get_filter_form(self):
+        if self.filter_form is None:
+            return None
+        return self.filter_form(self.request.GET or None)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        form = self.filter_form_instance = self.get_filter_form()
+        if form is not None and form.is_valid():
+            queryset = form.filter(queryset)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            title=self.title,
+            table=self.table,
+            filter_form=self.filter_form_instance,
+            querystring=query.urlencode(),
+        )
+        return context

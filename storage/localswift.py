@@ -1,0 +1,263 @@
+"""A real OpenStack Swift on loopback, like Swift's "all in one" (SAIO).
+
+Runs the proxy, account, container and object servers from the installed
+``swift`` package, each in one process (``workers = 0``), with tempauth
+(``test:tester`` / ``testing``) and the slo/dlo middlewares. tempauth keeps
+tokens in memcached, so a private memcached is started unless one is given.
+
+Used by ``manage.py runswift`` (make run), the pytest fixture and the benches.
+Deliberately free of Django imports so that tests and benches can use it alone.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+AUTH_USER = "test:tester"
+AUTH_KEY = "testing"
+SERVER_KINDS = ("account", "container", "object")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@dataclass
+class LocalSwift:
+    """Config, rings and processes of one local Swift. ``start()``/``stop()``."""
+
+    root: Path
+    proxy_port: int = 8080
+    max_file_size: int = 5 * 1024**3 + 2  # Swift's own default
+    memcache: str | None = None  # "host:port" of an existing memcached
+    backend_ports: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def auth_url(self) -> str:
+        return f"http://127.0.0.1:{self.proxy_port}/auth/v1.0"
+
+    @property
+    def info_url(self) -> str:
+        return f"http://127.0.0.1:{self.proxy_port}/info"
+
+    @property
+    def conf_dir(self) -> Path:
+        return self.root / "etc"
+
+    # -- configuration -----------------------------------------------------
+    def write_config(self) -> None:
+        self.conf_dir.mkdir(parents=True, exist_ok=True)
+        (self.root / "srv" / "d1").mkdir(parents=True, exist_ok=True)
+        (self.root / "run").mkdir(parents=True, exist_ok=True)
+        for kind in SERVER_KINDS:
+            self.backend_ports.setdefault(kind, free_port())
+        if self.memcache is None:
+            self.memcache = f"127.0.0.1:{free_port()}"
+
+        (self.conf_dir / "swift.conf").write_text(
+            "[swift-hash]\n"
+            "swift_hash_path_prefix = cloudadmin\n"
+            "swift_hash_path_suffix = localswift\n\n"
+            "[storage-policy:0]\nname = Policy-0\ndefault = yes\n\n"
+            "[swift-constraints]\n"
+            f"max_file_size = {self.max_file_size}\n"
+        )
+        common = (
+            "[DEFAULT]\n"
+            "bind_ip = 127.0.0.1\n"
+            "bind_port = {port}\n"
+            "workers = 0\n"
+            f"swift_dir = {self.conf_dir}\n"
+            f"devices = {self.root / 'srv'}\n"
+            "mount_check = false\n"
+            "disable_fallocate = true\n"
+            "log_name = {kind}-server\n"
+            "log_level = WARNING\n"
+        )
+        for kind in SERVER_KINDS:
+            (self.conf_dir / f"{kind}-server.conf").write_text(
+                common.format(port=self.backend_ports[kind], kind=kind)
+                + f"\n[pipeline:main]\npipeline = {kind}-server\n\n"
+                f"[app:{kind}-server]\nuse = egg:swift#{kind}\n"
+            )
+        (self.conf_dir / "proxy-server.conf").write_text(
+            common.format(port=self.proxy_port, kind="proxy")
+            + "\n[pipeline:main]\n"
+            "pipeline = catch_errors gatekeeper healthcheck proxy-logging cache "
+            "listing_formats bulk tempauth copy slo dlo proxy-logging proxy-server\n\n"
+            "[app:proxy-server]\nuse = egg:swift#proxy\naccount_autocreate = true\n"
+            "allow_account_management = true\n\n"
+            "[filter:tempauth]\nuse = egg:swift#tempauth\n"
+            "user_admin_admin = admin .admin .reseller_admin\n"
+            "user_test_tester = testing .admin\n\n"
+            f"[filter:cache]\nuse = egg:swift#memcache\nmemcache_servers = {self.memcache}\n\n"
+            "[filter:catch_errors]\nuse = egg:swift#catch_errors\n\n"
+            "[filter:gatekeeper]\nuse = egg:swift#gatekeeper\n\n"
+            "[filter:healthcheck]\nuse = egg:swift#healthcheck\n\n"
+            "[filter:proxy-logging]\nuse = egg:swift#proxy_logging\n\n"
+            "[filter:listing_formats]\nuse = egg:swift#listing_formats\n\n"
+            "[filter:bulk]\nuse = egg:swift#bulk\n\n"
+            "[filter:copy]\nuse = egg:swift#copy\n\n"
+            "[filter:slo]\nuse = egg:swift#slo\n\n"
+            "[filter:dlo]\nuse = egg:swift#dlo\n"
+        )
+        self._build_rings()
+
+    def _build_rings(self) -> None:
+        from swift.common.ring import RingBuilder
+
+        for kind in SERVER_KINDS:
+            builder = RingBuilder(10, 1, 1)  # 2^10 partitions, 1 replica
+            builder.add_dev({
+                "id": 0, "region": 1, "zone": 1, "ip": "127.0.0.1",
+                "port": self.backend_ports[kind], "device": "d1",
+                "weight": 100, "meta": "",
+            })
+            builder.rebalance()
+            builder.get_ring().save(str(self.conf_dir / f"{kind}.ring.gz"))
+
+    # -- processes -----------------------------------------------------------
+    def start(self, timeout: float = 30.0) -> "LocalSwift":
+        if _port_open(self.proxy_port):
+            raise RuntimeError(f"port {self.proxy_port} is already in use")
+        self.write_config()
+        if not self._memcache_reachable():
+            self._start_memcached()
+        for kind in (*SERVER_KINDS, "proxy"):
+            self._start_server(kind)
+        self._wait_ready(timeout)
+        return self
+
+    def _memcache_reachable(self) -> bool:
+        host, port = self.memcache.rsplit(":", 1)
+        with socket.socket() as sock:
+            sock.settimeout(0.2)
+            return sock.connect_ex((host, int(port))) == 0
+
+    def _start_memcached(self) -> None:
+        binary = shutil.which("memcached")
+        if binary is None:
+            raise RuntimeError(
+                "memcached is not installed; tempauth needs it: "
+                "sudo apt-get install -y memcached"
+            )
+        host, port = self.memcache.rsplit(":", 1)
+        args = [binary, "-l", host, "-p", port, "-U", "0", "-m", "32"]
+        if os.geteuid() == 0:
+            args += ["-u", "root"]
+        self.processes["memcached"] = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def _start_server(self, kind: str) -> None:
+        log = open(self.root / "run" / f"{kind}.log", "ab")
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+        self.processes[kind] = subprocess.Popen(
+            [sys.executable, "-m", "storage.localswift", f"{kind}-server",
+             str(self.conf_dir / f"{kind}-server.conf")],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
+        )
+
+    def start_proxy(self, timeout: float = 30.0) -> None:
+        """Restart only the proxy (fault tests kill it mid-transfer)."""
+        self._start_server("proxy")
+        self._wait_ready(timeout)
+
+    def kill_proxy(self) -> None:
+        proc = self.processes.pop("proxy", None)
+        if proc is not None:
+            proc.kill()
+            proc.wait(10)
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        last_error: Exception | None = None
+        while time.monotonic() < deadline:
+            for name, proc in self.processes.items():
+                if proc.poll() is not None:
+                    raise RuntimeError(
+                        f"swift {name} exited with {proc.returncode}; "
+                        f"see {self.root / 'run' / (name + '.log')}"
+                    )
+            try:
+                self.authenticate()
+                return
+            except (OSError, urllib.error.URLError) as exc:
+                last_error = exc
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"local Swift did not become ready: {last_error}")
+
+    def authenticate(self) -> tuple[str, str]:
+        """(storage_url, token) from tempauth; raises until the proxy is up."""
+        request = urllib.request.Request(
+            self.auth_url, headers={"X-Auth-User": AUTH_USER, "X-Auth-Key": AUTH_KEY}
+        )
+        with urllib.request.urlopen(request, timeout=2) as response:
+            return response.headers["X-Storage-Url"], response.headers["X-Auth-Token"]
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for name, proc in list(self.processes.items()):
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
+            del self.processes[name]
+
+    def __enter__(self) -> "LocalSwift":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def temporary(**kwargs) -> LocalSwift:
+    """A LocalSwift on free ports in a fresh temporary folder."""
+    root = Path(tempfile.mkdtemp(prefix="localswift-"))
+    kwargs.setdefault("proxy_port", free_port())
+    return LocalSwift(root=root, **kwargs)
+
+
+def serve(app_section: str, conf_path: str) -> int:
+    """Run one Swift server with swift.conf taken from its ``swift_dir``.
+
+    Swift reads its constraints (``max_file_size``) from /etc/swift/swift.conf
+    at import time, before ``swift_dir`` applies; point it at ours first so
+    that nothing is written outside the local Swift's own folder.
+    """
+    from swift.common import utils
+
+    utils.SWIFT_CONF_FILE = str(Path(conf_path).parent / "swift.conf")
+    from swift.common import constraints
+    from swift.common.wsgi import run_wsgi
+
+    constraints.reload_constraints()
+    return run_wsgi(conf_path, app_section)
+
+
+if __name__ == "__main__":
+    sys.exit(serve(sys.argv[1], sys.argv[2]))

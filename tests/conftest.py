@@ -1,0 +1,177 @@
+"""Fixtures on real services: the local Swift, a Celery worker process, and
+Debian's chromium through Playwright. Fakes belong in unit tests only."""
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from storage.localswift import AUTH_KEY, AUTH_USER
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        parts = Path(str(item.fspath)).parts
+        if "integration" in parts:
+            item.add_marker(pytest.mark.integration)
+        if "e2e" in parts:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def local_swift(tmp_path_factory):
+    """A real Swift on free loopback ports, for the whole session."""
+    from storage import localswift
+
+    swift = localswift.LocalSwift(
+        root=tmp_path_factory.mktemp("swift"), proxy_port=localswift.free_port()
+    ).start()
+    yield swift
+    swift.stop()
+
+
+@pytest.fixture
+def swift_connection(local_swift):
+    import swiftclient
+
+    conn = swiftclient.Connection(
+        authurl=local_swift.auth_url, user=AUTH_USER, key=AUTH_KEY, retries=0
+    )
+    yield conn
+    conn.close()
+
+
+def _database_url(db_settings) -> str:
+    user = db_settings.get("USER") or ""
+    password = f":{db_settings['PASSWORD']}" if db_settings.get("PASSWORD") else ""
+    host = db_settings.get("HOST") or "127.0.0.1"
+    port = db_settings.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{db_settings['NAME']}"
+
+
+class WorkerProcess:
+    def __init__(self, env, log_path):
+        self.env = env
+        self.log_path = log_path
+        self.proc = None
+        self.hostname = None
+
+    def start(self, timeout=60):
+        from cloudadmin.celery import app
+
+        self.hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "cloudadmin", "worker",
+             "--queues", "celery,transfers", "--concurrency", "2", "--loglevel", "INFO",
+             "--hostname", self.hostname, "--without-gossip", "--without-mingle"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"celery worker exited; see {self.log_path}:\n{self.log()}")
+            if app.control.ping(destination=[self.hostname], timeout=0.5):
+                return self
+        raise RuntimeError(f"celery worker did not answer; see {self.log_path}")
+
+    def stop(self, sig=15):
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+                self.proc.wait(5)
+
+    def log(self):
+        return Path(self.log_path).read_text(errors="replace")[-5000:]
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real `celery worker` process on the test database and the test broker.
+
+    Tests that use it must commit their rows (transactional_db), since the
+    worker reads them over its own connection.
+    """
+    from django.conf import settings
+
+    import redis
+
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()  # no stale tasks
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": _database_url(settings.DATABASES["default"]),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "PYTHONPATH": str(ROOT),
+    }
+    worker = WorkerProcess(env, tmp_path_factory.mktemp("worker") / "worker.log").start()
+    yield worker
+    worker.stop()
+
+
+# --- browser ---------------------------------------------------------------
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in
+    # e2e tests are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def admin_password():
+    return "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def admin_user(django_user_model, admin_password):
+    return django_user_model.objects.create_superuser("admin", "", admin_password)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def logged_in_page(page, live_server, admin_user, admin_password):
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(admin_password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    return page

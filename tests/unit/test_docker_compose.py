@@ -1,0 +1,71 @@
+"""No Docker engine here: check docker-compose.yml refers only to real things."""
+import importlib.util
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import get_commands
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+
+
+def test_every_required_service_is_present():
+    assert {"postgres", "redis", "memcached", "swift", "web", "worker", "beat"} <= SERVICES.keys()
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_service_image_or_build_exists(name):
+    service = SERVICES[name]
+    if "build" in service:
+        assert (ROOT / service["build"] / "Dockerfile").is_file()
+    else:
+        assert ":" in service["image"], "pin a tag for third-party images"
+
+
+def _app_commands():
+    for name, service in SERVICES.items():
+        if service.get("image") == "cloudadmin:latest" or "build" in service:
+            yield name, service.get("command")
+
+
+@pytest.mark.parametrize("name,command", list(_app_commands()))
+def test_app_commands_refer_to_code_in_the_repo(name, command):
+    text = " ".join(command) if isinstance(command, list) else str(command)
+    words = text.replace("&&", " ").split()
+    for i, word in enumerate(words):
+        if word == "manage.py":
+            assert words[i + 1] in get_commands(), f"{name}: unknown command {words[i + 1]}"
+        if word == "-A":
+            assert importlib.util.find_spec(f"{words[i + 1]}.celery") is not None
+        if word.endswith(":application"):
+            module = word.split(":")[0]
+            assert (ROOT / (module.replace(".", "/") + ".py")).is_file()
+
+
+def test_healthchecks_volumes_and_nfs_mount():
+    for name in ("postgres", "redis", "swift", "web"):
+        assert "healthcheck" in SERVICES[name], name
+    assert {"pgdata", "swiftdata"} <= COMPOSE["volumes"].keys()
+    worker_volumes = SERVICES["worker"]["volumes"]
+    assert any(v.endswith(":/mnt/secondary") for v in worker_volumes)
+    assert SERVICES["worker"]["environment"]["NFS_MOUNT_ROOT"] == "/mnt/secondary"
+
+
+def test_migrations_run_once_before_the_app():
+    assert "migrate" in " ".join(SERVICES["migrate"]["command"])
+    for name in ("web", "worker", "beat"):
+        assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_env_file_example_names_the_required_settings():
+    example = (ROOT / ".env.example").read_text()
+    for var in ("SECRET_KEY", "SECRETS_ENCRYPTION_KEYS", "ALLOWED_HOSTS"):
+        assert f"{var}=" in example
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    assert "make test" in (ROOT / "README.md").read_text()
+    assert "make run" in (ROOT / "README.md").read_text()

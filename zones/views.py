@@ -1,0 +1,10 @@
+from cloudadmin.ui import ObjectListView
+
+from .models import Zone
+
+
+class ZoneListView(ObjectListView):
+    queryset = Zone.objects.all()
+    table = "zones/_zone_table.html"
+    page_template = "zones/zone_list.html"
+    title = "Zones"
