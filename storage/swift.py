@@ -1,0 +1,139 @@
+"""The one module that talks to Swift. Everything else calls these functions.
+
+One connection factory (`connect`) and plain functions. Every failure leaves
+here as `SwiftError`: one clear line for the operator, an HTTP status when
+Swift gave one, and whether retrying may help. Messages never carry the key,
+a token or a storage URL's query, so they are safe to store and show.
+"""
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import requests
+import swiftclient
+from swiftclient.exceptions import ClientException
+
+# Seconds for connect and for each read; transfers pass their own.
+DEFAULT_TIMEOUT = 15
+
+
+@dataclass(frozen=True)
+class Credentials:
+    url: str
+    username: str
+    key: str
+    account: str = ""
+    auth_version: str = "1.0"  # "1.0" tempauth, "2.0" / "3" Keystone
+
+    @classmethod
+    def from_store(cls, store) -> "Credentials":
+        return cls(url=store.url, username=store.username, key=store.key,
+                   account=store.account, auth_version=store.auth_version)
+
+    def __repr__(self) -> str:  # never show the key, even in tracebacks
+        return f"Credentials(url={self.url!r}, account={self.account!r}, username={self.username!r})"
+
+
+class SwiftError(Exception):
+    """A Swift failure with a message safe to show and store."""
+
+    def __init__(self, message: str, *, status: int | None = None, transient: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.transient = transient
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def detect_auth_version(url: str) -> str:
+    """The auth version that a URL's path names: v1.0 tempauth, v2.0 or v3."""
+    path = urlparse(url).path.rstrip("/").lower()
+    if path.endswith("/v3"):
+        return "3"
+    if path.endswith("/v2.0"):
+        return "2.0"
+    return "1.0"
+
+
+def connect(creds: Credentials, *, timeout: float = DEFAULT_TIMEOUT, retries: int = 0) -> swiftclient.Connection:
+    """A swiftclient Connection. Retries default to 0: callers decide."""
+    if creds.auth_version == "1.0":
+        user = f"{creds.account}:{creds.username}" if creds.account and ":" not in creds.username else creds.username
+        return swiftclient.Connection(authurl=creds.url, user=user, key=creds.key,
+                                      auth_version="1", retries=retries, timeout=timeout)
+    os_options = {"project_name": creds.account} if creds.account else {}
+    if creds.auth_version == "3":
+        os_options.update(user_domain_name="Default", project_domain_name="Default")
+    return swiftclient.Connection(authurl=creds.url, user=creds.username, key=creds.key,
+                                  tenant_name=creds.account or None, os_options=os_options,
+                                  auth_version=creds.auth_version, retries=retries, timeout=timeout)
+
+
+def translate(exc: BaseException, action: str) -> SwiftError:
+    """Map any client-side failure to a SwiftError with one clear line."""
+    if isinstance(exc, SwiftError):
+        return exc
+    if isinstance(exc, ClientException):
+        status = exc.http_status
+        if status == 401:
+            return SwiftError(f"{action}: wrong username or key (401)", status=401)
+        if status == 403:
+            return SwiftError(f"{action}: permission denied (403)", status=403)
+        if status == 404:
+            return SwiftError(f"{action}: not found (404)", status=404)
+        if status == 413:
+            return SwiftError(f"{action}: object too large for this Swift (413)", status=413)
+        if status == 422:
+            return SwiftError(f"{action}: Swift refused the data: checksum mismatch (422)", status=422)
+        if status is not None and status >= 500:
+            return SwiftError(f"{action}: Swift server error ({status})", status=status, transient=True)
+        if status is not None:
+            return SwiftError(f"{action}: Swift answered {status} {exc.http_reason or ''}".rstrip(), status=status)
+        # swiftclient raises status-less ClientExceptions for its own checks
+        # (e.g. an ETag mismatch it detected); exc.msg carries no secret.
+        return SwiftError(f"{action}: {exc.msg}")
+    if isinstance(exc, (requests.exceptions.Timeout, socket.timeout, TimeoutError)):
+        return SwiftError(f"{action}: timed out", transient=True)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return SwiftError(f"{action}: cannot reach the Swift host", transient=True)
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                        requests.exceptions.InvalidSchema)):
+        return SwiftError(f"{action}: not a valid URL")
+    if isinstance(exc, ConnectionError):
+        return SwiftError(f"{action}: connection to Swift lost", transient=True)
+    return SwiftError(f"{action}: unexpected error ({type(exc).__name__})")
+
+
+def call(action: str, func, *args, **kwargs):
+    """Run one swiftclient call, translating every failure."""
+    try:
+        return func(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - every failure must be translated
+        raise translate(exc, action) from None
+
+
+def authenticate(conn: swiftclient.Connection) -> str:
+    """Authenticate; returns the storage URL."""
+    url, _token = call("Authentication", conn.get_auth)
+    conn.url, conn.token = url, _token
+    return url
+
+
+def capabilities(conn: swiftclient.Connection) -> dict:
+    """Swift's /info, reduced to what the engine plans with."""
+    info = call("Reading /info", conn.get_capabilities)
+    if not isinstance(info, dict) or "swift" not in info:
+        raise SwiftError("Reading /info: not a Swift endpoint")
+    slo = info.get("slo")
+    return {
+        "version": info["swift"].get("version", ""),
+        "max_file_size": info["swift"].get("max_file_size"),
+        "slo": slo is not None,
+        "max_manifest_segments": (slo or {}).get("max_manifest_segments"),
+        "max_manifest_size": (slo or {}).get("max_manifest_size"),
+        "min_segment_size": (slo or {}).get("min_segment_size"),
+    }
