@@ -33,6 +33,14 @@ def envint(name, default):
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
 
 
+def envfloat(name, default):
+    value = os.environ.get(name)
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+
+
 def envlist(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -173,12 +181,21 @@ CELERY_TASK_ROUTES = {"storage.tasks.transfer_*": {"queue": TRANSFER_QUEUE}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# --- /healthz --------------------------------------------------------------
+# Seconds to wait for a Celery worker to answer the ping, for Redis, and for
+# the Swift authentication.
+HEALTH_WORKER_TIMEOUT = envfloat("HEALTH_WORKER_TIMEOUT", 2.0)
+HEALTH_BROKER_TIMEOUT = envfloat("HEALTH_BROKER_TIMEOUT", 2.0)
+HEALTH_SWIFT_TIMEOUT = envfloat("HEALTH_SWIFT_TIMEOUT", 5.0)
+
 # --- Production hardening (DEBUG off) --------------------------------------
 if not DEBUG:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
+    # Probes speak plain HTTP to the container.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
