@@ -7,3 +7,6 @@ class CloudadminConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (connects the login audit receivers)
+        from .logs import connect_secret_registration
+
+        connect_secret_registration()
