@@ -123,7 +123,11 @@ def _redact_value(value):
         return {k: _redact_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return type(value)(_redact_value(v) for v in value)
-    return value
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    # Any other object (Django's `request` extra, say) would be written as
+    # its str(), which may hold a query string: redact that text.
+    return redact(str(value))
 
 
 def _register_instance_secrets(sender, instance, **kwargs):

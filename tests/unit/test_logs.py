@@ -64,6 +64,14 @@ def test_tracebacks_and_extra_fields_are_redacted(log_lines):
 
 
 @pytest.mark.django_db
+def test_request_objects_in_extra_fields_are_redacted(client, log_lines):
+    client.get("/nowhere/?key=in-the-query-string&password=also-here")
+    text = json.dumps(log_lines("django.request"))
+    assert "Not Found" in text
+    assert "in-the-query-string" not in text and "also-here" not in text
+
+
+@pytest.mark.django_db
 def test_the_configured_swift_key_is_redacted_anywhere(log_lines):
     key = "plain-swift-key-4711"
     SwiftStore.objects.create(url="http://swift.example:8080/auth/v1.0", username="test:tester",
