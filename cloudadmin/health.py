@@ -2,6 +2,8 @@
 names each part and says ok/failed, and nothing else: no hosts, URLs,
 versions or exception texts (those go to the log)."""
 import logging
+import threading
+import time
 
 import redis
 from django.conf import settings
@@ -83,11 +85,25 @@ def run_checks() -> dict:
     return parts
 
 
+# Anyone may call /healthz, and each call pings every worker and logs in at
+# Swift: one process runs the checks at most once per HEALTH_CACHE_SECONDS.
+_cache_lock = threading.Lock()
+_cached = {"at": None, "parts": None}
+
+
+def cached_checks() -> dict:
+    with _cache_lock:
+        now = time.monotonic()
+        if _cached["at"] is None or now - _cached["at"] >= settings.HEALTH_CACHE_SECONDS:
+            _cached["parts"], _cached["at"] = run_checks(), time.monotonic()
+        return dict(_cached["parts"])
+
+
 @login_not_required
 @never_cache
 @require_GET
 def healthz(request):
-    parts = run_checks()
+    parts = cached_checks()
     healthy = all(state in (OK, NOT_CONFIGURED) for state in parts.values())
     return JsonResponse({"status": OK if healthy else FAILED, "checks": parts},
                         status=200 if healthy else 503)

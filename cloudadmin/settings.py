@@ -213,6 +213,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 HEALTH_WORKER_TIMEOUT = envfloat("HEALTH_WORKER_TIMEOUT", 2.0)
 HEALTH_BROKER_TIMEOUT = envfloat("HEALTH_BROKER_TIMEOUT", 2.0)
 HEALTH_SWIFT_TIMEOUT = envfloat("HEALTH_SWIFT_TIMEOUT", 5.0)
+# Answers within this many seconds reuse the last result (per process).
+HEALTH_CACHE_SECONDS = envfloat("HEALTH_CACHE_SECONDS", 5.0)
 
 # --- Production hardening (DEBUG off) --------------------------------------
 if not DEBUG:

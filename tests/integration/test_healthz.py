@@ -13,6 +13,14 @@ from storage.models import SwiftStore
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def no_cache(settings):
+    from cloudadmin import health
+
+    settings.HEALTH_CACHE_SECONDS = 0  # every test sees its own situation
+    health._cached["at"] = None
+
+
 def _swift_store(url, key=AUTH_KEY):
     return SwiftStore.objects.create(url=url, username=AUTH_USER, key=key, auth_version="1.0")
 
@@ -105,3 +113,15 @@ def test_no_worker_answers(client, settings, empty_redis):
 
 def test_only_get(client):
     assert client.post(reverse("healthz")).status_code in (403, 405)
+
+
+def test_answers_are_cached_for_a_few_seconds(client, settings, celery_worker):
+    settings.HEALTH_CACHE_SECONDS = 600
+    first, body = _get(client)
+    assert first.status_code == 200
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
+    again, cached = _get(client)  # the broker "went away", but the answer is reused
+    assert (again.status_code, cached) == (200, body)
+    settings.HEALTH_CACHE_SECONDS = 0
+    fresh, fresh_body = _get(client)
+    assert fresh.status_code == 503 and fresh_body["checks"]["broker"] == "failed"

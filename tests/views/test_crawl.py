@@ -77,6 +77,7 @@ def test_the_crawl_sees_the_known_pages():
 @pytest.fixture(autouse=True)
 def quick_health(settings):
     settings.HEALTH_WORKER_TIMEOUT = 0.2  # no worker runs here: do not wait for one
+    settings.HEALTH_CACHE_SECONDS = 0
 
 
 def _is_login_redirect(response):
