@@ -9,6 +9,7 @@ import logging
 import re
 import uuid
 
+from celery.signals import before_task_publish, task_postrun, task_prerun
 from django.core.signals import request_finished
 from django.db.models.signals import post_init, post_save
 from django.dispatch import receiver
@@ -44,6 +45,25 @@ def _forget_request_id(sender, **kwargs):
     request_id_var.set(None)
 
 
+# A task carries the id of the request that enqueued it, so that the worker's
+# lines can be joined to the click that caused them.
+@before_task_publish.connect
+def _send_request_id(headers=None, **kwargs):
+    request_id = request_id_var.get()
+    if request_id and headers is not None:
+        headers.setdefault("request_id", request_id)
+
+
+@task_prerun.connect
+def _receive_request_id(task=None, **kwargs):
+    request_id_var.set(getattr(task.request, "request_id", None) if task else None)
+
+
+@task_postrun.connect
+def _forget_task_request_id(**kwargs):
+    request_id_var.set(None)
+
+
 class ContextFilter(logging.Filter):
     """Adds `request_id` and `task_id` ("-" when there is none) to every record."""
 
@@ -54,10 +74,8 @@ class ContextFilter(logging.Filter):
 
 
 def _current_task_id():
-    try:
-        from celery import current_task
-    except ImportError:  # pragma: no cover - celery is a requirement
-        return None
+    from celery import current_task
+
     request = getattr(current_task, "request", None) if current_task else None
     return getattr(request, "id", None)
 
