@@ -4,6 +4,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from . import events
+from .lockout import cool_off_minutes
 
 
 @receiver(user_logged_in)
@@ -33,8 +34,6 @@ def on_locked_out(sender, request, username, ip_address, **kwargs):
     # are already recorded as refused logins above. Record the lockout once.
     if getattr(request, "login_refused_locked_out", False):
         return
-    from .lockout import cool_off_minutes
-
     events.record_failure(
         "auth.lockout", username=username or "", target=ip_address or "",
         detail=f"{settings.AXES_FAILURE_LIMIT} failed logins: locked out for "
