@@ -155,6 +155,7 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "cloudadmin.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "cloudadmin.lockout.client_ip"
 AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False  # no start-up banner on every manage.py command
 # Behind a reverse proxy that appends the client to X-Forwarded-For.
 TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", False)
 LOGIN_REDIRECT_URL = "dashboard"
