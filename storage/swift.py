@@ -7,6 +7,7 @@ a token or a storage URL's query, so they are safe to store and show.
 """
 from __future__ import annotations
 
+import json
 import socket
 import uuid
 from dataclasses import dataclass
@@ -139,6 +140,8 @@ def translate(exc: BaseException, action: str) -> SwiftError:
         return SwiftError(f"{action}: not a valid URL")
     if isinstance(exc, ConnectionError):
         return SwiftError(f"{action}: connection to Swift lost", transient=True)
+    if isinstance(exc, json.JSONDecodeError):  # requests' JSONDecodeError is one too
+        return SwiftError(f"{action}: not a Swift endpoint (the answer is not JSON)")
     return SwiftError(f"{action}: unexpected error ({type(exc).__name__})")
 
 
