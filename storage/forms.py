@@ -1,3 +1,5 @@
+from urllib.parse import urlparse
+
 from django import forms
 
 from . import swift
@@ -5,8 +7,10 @@ from .models import SwiftStore
 
 
 class EnableSwiftForm(forms.Form):
-    url = forms.URLField(label="URL", max_length=500, assume_scheme="https",
-                         help_text="The auth URL, e.g. http://swift:8080/auth/v1.0 or https://keystone:5000/v3")
+    # Not a URLField: its validator refuses single-label hosts such as the
+    # `swift` service of docker compose.
+    url = forms.CharField(label="URL", max_length=500,
+                          help_text="The auth URL, e.g. http://swift:8080/auth/v1.0 or https://keystone:5000/v3")
     account = forms.CharField(label="Account", max_length=128, required=False,
                               help_text="tempauth account, or Keystone project. Optional where not needed.")
     username = forms.CharField(label="Username", max_length=128,
@@ -18,6 +22,19 @@ class EnableSwiftForm(forms.Form):
         label="Auth version", required=False,
         choices=[("", "Detect from the URL"), *SwiftStore.AuthVersion.choices],
     )
+
+    def clean_url(self):
+        url = self.cleaned_data["url"].strip()
+        parsed = urlparse(url)
+        try:
+            parsed.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise forms.ValidationError("Enter the auth URL, starting with http:// or https://.")
+        if parsed.username or parsed.password:
+            raise forms.ValidationError("Put no credentials in the URL: use Username and Key.")
+        return url
 
     def clean(self):
         data = super().clean()

@@ -5,6 +5,8 @@ CloudStack, where templates already copied would otherwise be orphaned).
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -45,10 +47,24 @@ def ensure_allowed() -> None:
         raise NotAllowed(reason)
 
 
+def safe_target(url: str) -> str:
+    """A URL fit for the audit log: no user info, query or fragment (a
+    mistyped URL may carry a secret there)."""
+    try:
+        parsed = urlsplit(str(url).strip())
+        host = parsed.hostname or ""
+        port = f":{parsed.port}" if parsed.port else ""
+    except ValueError:
+        return ""
+    if not parsed.scheme or not host:
+        return ""
+    return f"{parsed.scheme}://{host}{port}{parsed.path}"[:255]
+
+
 def refuse(error: Exception, *, user=None, target: str = "") -> None:
     """Record a refused Enable Swift attempt. The message is safe to store:
     SwiftError and NotAllowed messages never hold the key."""
-    events.record_failure("swift.enable", user=user, target=target, detail=str(error))
+    events.record_failure("swift.enable", user=user, target=safe_target(target), detail=str(error))
 
 
 def probe(creds: swift.Credentials) -> dict:

@@ -45,14 +45,14 @@ class EnableSwiftView(View):
         allowed, reason = swift_setup.enable_swift_allowed()
         if not allowed:
             swift_setup.refuse(swift_setup.NotAllowed(reason), user=request.user,
-                               target=request.POST.get("url", "")[:255])
+                               target=request.POST.get("url", ""))
             return render(request, self.dialog, {"refused": reason}, status=409)
         form = EnableSwiftForm(request.POST)
         if not form.is_valid():
             problems = "; ".join(f"{form.fields[f].label if f in form.fields else 'Form'}: {m}"
                                  for f, messages in form.errors.items() for m in messages)
             swift_setup.refuse(Exception(problems), user=request.user,
-                               target=request.POST.get("url", "")[:255])
+                               target=request.POST.get("url", ""))
             return render(request, self.dialog, {"form": form}, status=400)
         try:
             swift_setup.configure(form.credentials(), user=request.user)

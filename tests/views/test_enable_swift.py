@@ -112,7 +112,8 @@ def test_account_user_in_username_is_split(admin_client, local_swift):
 
 
 @pytest.mark.parametrize("overrides,message", [
-    ({"url": "not a url"}, "Enter a valid URL."),
+    ({"url": "not a url"}, "Enter the auth URL, starting with http:// or https://."),
+    ({"url": "http://u:pw@swift/auth/v1.0"}, "Put no credentials in the URL"),
     ({"username": ""}, "This field is required."),
     ({"key": ""}, "This field is required."),
     ({"account": "", "username": "tester"}, "tempauth needs an account"),
@@ -154,3 +155,13 @@ def test_database_refuses_a_second_row():
             "INSERT INTO storage_swiftstore (singleton, url, account, username, key, auth_version,"
             " capabilities, created) VALUES (false, 'http://c', '', 'u', 'x', '1.0', '{}', now())")
     assert SwiftStore.objects.count() == 1
+
+
+def test_refused_attempt_never_logs_credentials_typed_into_the_url(admin_client):
+    put_enable_swift_in_effect()
+    response = admin_client.post(ENABLE, {"url": "http://u:hunter2@swift:8080/auth/v1.0?k=hunter2",
+                                          "account": "a", "username": "u", "key": "k"})
+    assert response.status_code == 400
+    assert "Put no credentials in the URL" in response.content.decode()
+    event = Event.objects.get(action="swift.enable")
+    assert event.target == "http://swift:8080/auth/v1.0" and "hunter2" not in event.detail
