@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from .models import GlobalSetting
 
@@ -91,3 +92,53 @@ def ensure_seeded() -> None:
                              "requires_restart": definition.requires_restart,
                              "value": definition.default},
         )
+
+
+def seed_missing() -> None:
+    """Create the rows of declared settings that have none, leaving existing
+    rows alone (cheap enough for a page view: one query when all exist)."""
+    existing = set(GlobalSetting.objects.values_list("name", flat=True))
+    missing = [d for name, d in DEFINITIONS.items() if name not in existing]
+    GlobalSetting.objects.bulk_create([_row(d) for d in missing], ignore_conflicts=True)
+
+
+def _row(definition: Definition) -> GlobalSetting:
+    return GlobalSetting(name=definition.name, category=definition.category,
+                         description=definition.description, type=definition.type,
+                         default=definition.default, value=definition.default,
+                         requires_restart=definition.requires_restart)
+
+
+def change(name: str, raw: str, *, user=None) -> GlobalSetting:
+    """Validate and save a new value for setting `name`; record the event.
+
+    A restart-required setting keeps its value in effect and holds the new
+    one as pending (`cloudadmin.startup.apply_pending_settings` applies it);
+    choosing the value in effect again withdraws the pending change.
+    Raises ValidationError (nothing written) for a bad value.
+    """
+    from . import events
+
+    definition = DEFINITIONS[name]
+    new = normalize(definition, raw)
+    with transaction.atomic():
+        seed_missing()
+        row = GlobalSetting.objects.select_for_update().get(name=name)
+        if definition.requires_restart:
+            pending = None if new == row.value else new
+            if pending == row.pending_value:
+                return row  # nothing changes
+            if pending is None:
+                detail = f"pending change to {row.pending_value} withdrawn; {row.value} stays in effect"
+            else:
+                detail = f"{row.value} → {new}, pending a management server restart"
+            row.pending_value = pending
+            row.save(update_fields=["pending_value", "updated"])
+        else:
+            if new == row.value:
+                return row
+            detail = f"{row.value} → {new}"
+            row.value = new
+            row.save(update_fields=["value", "updated"])
+        events.record("setting.change", user=user, target=name, detail=detail)
+    return row
