@@ -6,7 +6,16 @@ class CloudadminConfig(AppConfig):
     verbose_name = "cloudadmin"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from . import signals  # noqa: F401  (connects the login audit receivers)
         from .logs import connect_secret_registration
 
         connect_secret_registration()
+        post_migrate.connect(_seed_settings, sender=self)
+
+
+def _seed_settings(sender, **kwargs):
+    from .config import ensure_seeded
+
+    ensure_seeded()

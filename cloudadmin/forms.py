@@ -21,3 +21,15 @@ class EventFilterForm(forms.Form):
         if data["outcome"]:
             queryset = queryset.filter(outcome=data["outcome"])
         return queryset
+
+
+class GlobalSettingFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search",
+                        widget=forms.TextInput(attrs={"placeholder": "Name or description",
+                                                      "class": "form-control", "type": "search"}))
+
+    def filter(self, queryset):
+        if self.cleaned_data["q"]:
+            query = self.cleaned_data["q"]
+            queryset = queryset.filter(Q(name__icontains=query) | Q(description__icontains=query))
+        return queryset

@@ -25,3 +25,36 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.created:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.outcome}"
+
+
+class GlobalSetting(models.Model):
+    """One row per setting declared in cloudadmin.config.DEFINITIONS.
+
+    `value` is in effect now. A change to a restart-required setting waits in
+    `pending_value` until the management server next starts.
+    """
+
+    class Type(models.TextChoices):
+        BOOLEAN = "boolean", "Boolean"
+        INTEGER = "integer", "Integer"
+        STRING = "string", "String"
+
+    name = models.CharField(max_length=128, unique=True)
+    category = models.CharField(max_length=64)
+    description = models.TextField()
+    type = models.CharField(max_length=16, choices=Type.choices)
+    default = models.CharField(max_length=255)
+    value = models.CharField(max_length=255)
+    pending_value = models.CharField(max_length=255, null=True, blank=True)
+    requires_restart = models.BooleanField(default=False)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["category", "name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def has_pending_change(self):
+        return self.pending_value is not None

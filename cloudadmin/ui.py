@@ -10,6 +10,16 @@ def htmx_partial(request) -> bool:
     return bool(htmx) and not htmx.boosted
 
 
+def style_filter_widgets(form):
+    """Bootstrap classes and placeholders for a compact filter bar."""
+    for field in form.fields.values():
+        widget = field.widget
+        css = "form-select" if getattr(widget, "input_type", "select") == "select" else "form-control"
+        widget.attrs.setdefault("class", css)
+        if css == "form-control":
+            widget.attrs.setdefault("placeholder", field.label)
+
+
 class ObjectListView(ListView):
     """A page listing `queryset`, filtered by `filter_form`, in `table`.
 
@@ -32,7 +42,9 @@ class ObjectListView(ListView):
     def get_filter_form(self):
         if self.filter_form is None:
             return None
-        return self.filter_form(self.request.GET or None)
+        form = self.filter_form(self.request.GET or None)
+        style_filter_widgets(form)
+        return form
 
     def get_queryset(self):
         queryset = super().get_queryset()

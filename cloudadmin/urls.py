@@ -9,6 +9,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("events/", views.EventListView.as_view(), name="events"),
+    path("settings/", views.GlobalSettingListView.as_view(), name="global_settings"),
+    path("settings/<str:name>/", views.GlobalSettingRowView.as_view(), name="global_setting"),
     path("zones/", include("zones.urls")),
     path("", include("storage.urls")),
 ]

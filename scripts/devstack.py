@@ -91,7 +91,13 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
 
-    signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+    # Explicit handlers: a shell that starts us in the background leaves
+    # SIGINT ignored, and SIGTERM/SIGHUP must stop the children too.
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupt)
     try:
         spawn("swift", [PY, "manage.py", "runswift", "--port", str(SWIFT_PORT)])
         spawn("worker", [PY, "-m", "celery", "-A", "cloudadmin", "worker", "--beat",
@@ -107,7 +113,7 @@ def main() -> int:
         print(
             "\n" + "=" * 72 + "\n"
             f"cloudadmin is running at http://127.0.0.1:{WEB_PORT}/\n"
-            f"  login: {admin_note}\n"
+            "  login: user admin; " + admin_note.replace("\n", " ") + "\n"
             "  Enable Swift dialog:\n"
             f"    URL      http://127.0.0.1:{SWIFT_PORT}/auth/v1.0\n"
             "    Account  test\n    Username tester\n    Key      testing\n"

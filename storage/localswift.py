@@ -25,6 +25,10 @@ from pathlib import Path
 
 AUTH_USER = "test:tester"
 AUTH_KEY = "testing"
+# A user of the same account without .admin: it may authenticate but not
+# create containers (tempauth answers 403), like a read-only operator account.
+READER_USER = "test:reader"
+READER_KEY = "reader"
 SERVER_KINDS = ("account", "container", "object")
 
 
@@ -108,7 +112,8 @@ class LocalSwift:
             "allow_account_management = true\n\n"
             "[filter:tempauth]\nuse = egg:swift#tempauth\n"
             "user_admin_admin = admin .admin .reseller_admin\n"
-            "user_test_tester = testing .admin\n\n"
+            "user_test_tester = testing .admin\n"
+            "user_test_reader = reader\n\n"
             f"[filter:cache]\nuse = egg:swift#memcache\nmemcache_servers = {self.memcache}\n\n"
             "[filter:catch_errors]\nuse = egg:swift#catch_errors\n\n"
             "[filter:gatekeeper]\nuse = egg:swift#gatekeeper\n\n"

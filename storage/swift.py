@@ -7,13 +7,20 @@ a token or a storage URL's query, so they are safe to store and show.
 """
 from __future__ import annotations
 
+import json
 import socket
+import uuid
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import requests
 import swiftclient
 from swiftclient.exceptions import ClientException
+
+try:  # Keystone v2/v3 auth goes through python-keystoneclient / keystoneauth1
+    from keystoneauth1 import exceptions as keystone_exceptions
+except ImportError:  # pragma: no cover - pinned in requirements.txt
+    keystone_exceptions = None
 
 # Seconds for connect and for each read; transfers pass their own.
 DEFAULT_TIMEOUT = 15
@@ -73,10 +80,38 @@ def connect(creds: Credentials, *, timeout: float = DEFAULT_TIMEOUT, retries: in
                                   auth_version=creds.auth_version, retries=retries, timeout=timeout)
 
 
+def _keystone_cause(exc: BaseException) -> BaseException | None:
+    """What a Keystone auth failure really was. swiftclient wraps it in a
+    status-less ClientException whose chain holds the keystoneauth1 or
+    requests exception; walk the chain to the first one we know."""
+    seen = set()
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, (requests.exceptions.RequestException, socket.timeout, TimeoutError)):
+            return cause
+        if keystone_exceptions is not None and isinstance(
+                cause, (keystone_exceptions.HttpError, keystone_exceptions.ConnectionError)):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
 def translate(exc: BaseException, action: str) -> SwiftError:
     """Map any client-side failure to a SwiftError with one clear line."""
     if isinstance(exc, SwiftError):
         return exc
+    if keystone_exceptions is not None:
+        if isinstance(exc, (keystone_exceptions.ConnectTimeout, keystone_exceptions.RequestTimeout)):
+            return SwiftError(f"{action}: timed out", transient=True)
+        if isinstance(exc, keystone_exceptions.ConnectionError):
+            return SwiftError(f"{action}: cannot reach the Swift host", transient=True)
+        if isinstance(exc, keystone_exceptions.HttpError):
+            exc = ClientException(exc.message or "", http_status=exc.http_status)
+    if isinstance(exc, ClientException) and exc.http_status is None:
+        cause = _keystone_cause(exc)
+        if cause is not None:
+            return translate(cause, action)
     if isinstance(exc, ClientException):
         status = exc.http_status
         if status == 401:
@@ -105,6 +140,8 @@ def translate(exc: BaseException, action: str) -> SwiftError:
         return SwiftError(f"{action}: not a valid URL")
     if isinstance(exc, ConnectionError):
         return SwiftError(f"{action}: connection to Swift lost", transient=True)
+    if isinstance(exc, json.JSONDecodeError):  # requests' JSONDecodeError is one too
+        return SwiftError(f"{action}: not a Swift endpoint (the answer is not JSON)")
     return SwiftError(f"{action}: unexpected error ({type(exc).__name__})")
 
 
@@ -117,9 +154,20 @@ def call(action: str, func, *args, **kwargs):
 
 
 def authenticate(conn: swiftclient.Connection) -> str:
-    """Authenticate; returns the storage URL."""
-    url, _token = call("Authentication", conn.get_auth)
-    conn.url, conn.token = url, _token
+    """Authenticate; returns the storage URL.
+
+    Anything but a token and a storage URL, or a refusal, from the auth URL
+    means it is not a Swift (or Keystone) auth endpoint at all."""
+    try:
+        url, token = call("Authentication", conn.get_auth)
+    except SwiftError as error:
+        if error.status is not None and error.status < 500 and error.status not in (401, 403, 408):
+            raise SwiftError(f"Authentication: not a Swift endpoint (HTTP {error.status})",
+                             status=error.status) from None
+        raise
+    if not url or not token:
+        raise SwiftError("Authentication: not a Swift endpoint (no storage URL or token)")
+    conn.url, conn.token = url, token
     return url
 
 
@@ -137,3 +185,23 @@ def capabilities(conn: swiftclient.Connection) -> dict:
         "max_manifest_size": (slo or {}).get("max_manifest_size"),
         "min_segment_size": (slo or {}).get("min_segment_size"),
     }
+
+
+def check_write_access(conn: swiftclient.Connection) -> None:
+    """Create and delete a uniquely named container: the account must be
+    able to, since every template gets a container of its own."""
+    container = f"cloudadmin-check-{uuid.uuid4().hex}"
+    try:
+        call("Creating a container", conn.put_container, container)
+    except SwiftError as error:
+        if error.status == 403:
+            raise SwiftError("Creating a container: account cannot create containers (403)",
+                             status=403) from None
+        raise
+    try:
+        call("Deleting a container", conn.delete_container, container)
+    except SwiftError as error:
+        if error.status == 403:
+            raise SwiftError("Deleting a container: account cannot delete containers (403)",
+                             status=403) from None
+        raise

@@ -1,5 +1,9 @@
+from django.shortcuts import render
+from django.views import View
 from django.views.generic import TemplateView
 
+from . import swift, swift_setup
+from .forms import EnableSwiftForm
 from .models import SwiftStore
 
 
@@ -8,3 +12,52 @@ class SwiftStoreView(TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(store=SwiftStore.objects.first(), **kwargs)
+
+
+class SwiftTestConnectionView(View):
+    """Test connection: re-read /info, record the contact (htmx POST)."""
+
+    def post(self, request):
+        try:
+            store = swift_setup.check_connection(user=request.user)
+        except swift_setup.NotAllowed as refused:
+            return render(request, "storage/_swift_details.html",
+                          {"store": None, "error": str(refused)}, status=409)
+        except swift.SwiftError as error:
+            # Swift, not the request, failed: 502 Bad Gateway.
+            return render(request, "storage/_swift_details.html",
+                          {"store": SwiftStore.objects.first(), "error": str(error)}, status=502)
+        return render(request, "storage/_swift_details.html", {"store": store, "tested": True})
+
+
+class EnableSwiftView(View):
+    """The Enable Swift dialog (htmx): GET the form, POST to check and save."""
+
+    dialog = "storage/_enable_swift_dialog.html"
+
+    def get(self, request):
+        allowed, reason = swift_setup.enable_swift_allowed()
+        if not allowed:
+            return render(request, self.dialog, {"refused": reason}, status=409)
+        return render(request, self.dialog, {"form": EnableSwiftForm()})
+
+    def post(self, request):
+        allowed, reason = swift_setup.enable_swift_allowed()
+        if not allowed:
+            swift_setup.refuse(swift_setup.NotAllowed(reason), user=request.user,
+                               target=request.POST.get("url", ""))
+            return render(request, self.dialog, {"refused": reason}, status=409)
+        form = EnableSwiftForm(request.POST)
+        if not form.is_valid():
+            problems = "; ".join(f"{form.fields[f].label if f in form.fields else 'Form'}: {m}"
+                                 for f, messages in form.errors.items() for m in messages)
+            swift_setup.refuse(Exception(problems), user=request.user,
+                               target=request.POST.get("url", ""))
+            return render(request, self.dialog, {"form": form}, status=400)
+        try:
+            swift_setup.configure(form.credentials(), user=request.user)
+        except swift_setup.NotAllowed as refused:
+            return render(request, self.dialog, {"refused": str(refused)}, status=409)
+        except swift.SwiftError as error:
+            return render(request, self.dialog, {"form": form, "error": str(error)}, status=400)
+        return render(request, self.dialog, {"configured": True})

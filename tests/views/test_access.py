@@ -4,7 +4,7 @@ from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["dashboard", "events", "zones:list", "storage:swift"]
+PAGES = ["dashboard", "events", "zones:list", "storage:swift", "global_settings"]
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -25,5 +25,5 @@ def test_non_staff_user_is_refused(client, django_user_model, name):
 def test_admin_sees_page_with_navigation(admin_client, name):
     response = admin_client.get(reverse(name))
     assert response.status_code == 200
-    for label in (b"Dashboard", b"Infrastructure", b"Zones", b"Swift", b"Events", b"Log out"):
+    for label in (b"Dashboard", b"Infrastructure", b"Zones", b"Swift", b"Global Settings", b"Events", b"Log out"):
         assert label in response.content

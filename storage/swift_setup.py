@@ -1,0 +1,131 @@
+"""Enable Swift: when it is allowed, the checks before saving, and the lock.
+
+Swift is configured once, before any zone, and never again (as in
+CloudStack, where templates already copied would otherwise be orphaned).
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cloudadmin import config, events
+from zones.models import Zone
+
+from . import swift
+from .models import SwiftStore
+
+# Seconds for each step of the checks: the operator waits on the dialog.
+CHECK_TIMEOUT = 15
+
+NOT_ENABLED = ("Swift cannot be enabled: the global setting enable.swift is not in effect. "
+               "Set it to true in Global Settings and restart the management server.")
+ALREADY_CONFIGURED = "Swift is already configured; it cannot be reconfigured."
+ZONE_EXISTS = "Swift cannot be enabled once a zone exists: Swift must be added before any zone."
+
+
+class NotAllowed(Exception):
+    """Enable Swift refused in the current state (HTTP 409)."""
+
+
+def enable_swift_allowed() -> tuple[bool, str]:
+    """(allowed, reason): the Enable Swift action exists only when enable.swift
+    is in effect, no Swift is configured and no zone exists."""
+    if not config.value("enable.swift"):
+        return False, NOT_ENABLED
+    if SwiftStore.objects.exists():
+        return False, ALREADY_CONFIGURED
+    if Zone.objects.exists():
+        return False, ZONE_EXISTS
+    return True, ""
+
+
+def ensure_allowed() -> None:
+    allowed, reason = enable_swift_allowed()
+    if not allowed:
+        raise NotAllowed(reason)
+
+
+def safe_target(url: str) -> str:
+    """A URL fit for the audit log: no user info, query or fragment (a
+    mistyped URL may carry a secret there)."""
+    try:
+        parsed = urlsplit(str(url).strip())
+        host = parsed.hostname or ""
+        port = f":{parsed.port}" if parsed.port else ""
+    except ValueError:
+        return ""
+    if not parsed.scheme or not host:
+        return ""
+    return f"{parsed.scheme}://{host}{port}{parsed.path}"[:255]
+
+
+def refuse(error: Exception, *, user=None, target: str = "") -> None:
+    """Record a refused Enable Swift attempt. The message is safe to store:
+    SwiftError and NotAllowed messages never hold the key."""
+    events.record_failure("swift.enable", user=user, target=safe_target(target), detail=str(error))
+
+
+def probe(creds: swift.Credentials) -> dict:
+    """Authenticate, read /info and create+delete a container; returns the
+    capabilities. Raises SwiftError (one safe line) at the first failure."""
+    conn = swift.connect(creds, timeout=CHECK_TIMEOUT)
+    try:
+        swift.authenticate(conn)
+        caps = swift.capabilities(conn)
+        swift.check_write_access(conn)
+        return caps
+    finally:
+        conn.close()
+
+
+def configure(creds: swift.Credentials, *, user=None) -> SwiftStore:
+    """Check `creds` against Swift, then save the one SwiftStore.
+
+    Raises NotAllowed or SwiftError; either way nothing is saved and a
+    failure event is recorded. The state is checked before the (slow) Swift
+    checks and again inside the saving transaction; the singleton constraint
+    turns a concurrent second save into NotAllowed.
+    """
+    target = creds.url
+    try:
+        ensure_allowed()
+        caps = probe(creds)
+        with transaction.atomic():
+            ensure_allowed()
+            try:
+                with transaction.atomic():
+                    store = SwiftStore.objects.create(
+                        url=creds.url, account=creds.account, username=creds.username,
+                        key=creds.key, auth_version=creds.auth_version,
+                        capabilities=caps, last_contact=timezone.now())
+            except IntegrityError:
+                raise NotAllowed(ALREADY_CONFIGURED) from None
+            events.record("swift.enable", user=user, target=target,
+                          detail=f"{store.get_auth_version_display()}, Swift {caps.get('version') or '?'}")
+        return store
+    except (NotAllowed, swift.SwiftError) as error:
+        refuse(error, user=user, target=target)
+        raise
+
+
+def check_connection(*, user=None) -> SwiftStore:
+    """Re-read the configured Swift's capabilities; on success store them and
+    the time of contact. Raises NotAllowed (no Swift) or SwiftError."""
+    store = SwiftStore.objects.first()
+    if store is None:
+        raise NotAllowed("Swift is not configured.")
+    conn = swift.connect(swift.Credentials.from_store(store), timeout=CHECK_TIMEOUT)
+    try:
+        swift.authenticate(conn)
+        caps = swift.capabilities(conn)
+    except swift.SwiftError as error:
+        events.record_failure("swift.test", user=user, target=store.url, detail=str(error))
+        raise
+    finally:
+        conn.close()
+    SwiftStore.objects.filter(pk=store.pk).update(capabilities=caps, last_contact=timezone.now())
+    store.refresh_from_db()
+    events.record("swift.test", user=user, target=store.url, detail=f"Swift {caps.get('version') or '?'}")
+    return store
