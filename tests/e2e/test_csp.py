@@ -75,3 +75,13 @@ def test_inline_script_is_refused(logged_in_page):
     }""")
     assert page.evaluate("window.__inlineRan === undefined")
     assert any(v.startswith("script-src") for v in page.evaluate("window.__cspViolations"))
+
+
+def test_inline_style_attribute_is_refused(logged_in_page):
+    page = logged_in_page
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.reload()
+    page.evaluate("""() => document.querySelector('main').insertAdjacentHTML(
+        'beforeend', '<div id="styled" style="width: 123px">x</div>')""")
+    assert page.evaluate("getComputedStyle(document.getElementById('styled')).width") != "123px"
+    assert any(v.startswith("style-src") for v in page.evaluate("window.__cspViolations"))
