@@ -9,7 +9,9 @@ class CloudadminConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from . import signals  # noqa: F401  (connects the login audit receivers)
+        from .logs import connect_secret_registration
 
+        connect_secret_registration()
         post_migrate.connect(_seed_settings, sender=self)
 
 

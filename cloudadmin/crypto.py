@@ -10,18 +10,36 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 
-@cache
-def fernet() -> MultiFernet:
+def _keys() -> list[str]:
     keys = list(settings.SECRETS_ENCRYPTION_KEYS)
     if not keys:
         derived = hashlib.sha256(b"cloudadmin-secrets:" + settings.SECRET_KEY.encode()).digest()
         keys = [base64.urlsafe_b64encode(derived).decode()]
+    return keys
+
+
+@cache
+def fernet() -> MultiFernet:
     try:
-        return MultiFernet([Fernet(key) for key in keys])
+        return MultiFernet([Fernet(key) for key in _keys()])
     except ValueError as exc:
         raise ImproperlyConfigured(
             "SECRETS_ENCRYPTION_KEYS must hold url-safe base64 Fernet keys"
         ) from exc
+
+
+def is_current(token: str) -> bool:
+    """True when the first (newest) key alone decrypts the token."""
+    try:
+        Fernet(_keys()[0]).decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def rotate(token: str) -> str:
+    """The token re-encrypted with the first key (raises InvalidToken when no key fits)."""
+    return fernet().rotate(token.encode()).decode()
 
 
 def encrypt(plaintext: str) -> str:

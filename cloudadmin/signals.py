@@ -1,7 +1,10 @@
+from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from . import events
+from .lockout import cool_off_minutes
 
 
 @receiver(user_logged_in)
@@ -18,5 +21,21 @@ def on_logout(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
     # credentials never holds the password here: Django cleanses it.
-    events.record_failure("auth.login", username=credentials.get("username", ""),
-                          detail="wrong username or password")
+    if getattr(request, "login_refused_locked_out", False):
+        detail = "refused: locked out after too many failed logins"
+    else:
+        detail = "wrong username or password"
+    events.record_failure("auth.login", username=credentials.get("username", ""), detail=detail)
+
+
+@receiver(user_locked_out)
+def on_locked_out(sender, request, username, ip_address, **kwargs):
+    # Axes signals again for every attempt refused during the lockout; those
+    # are already recorded as refused logins above. Record the lockout once.
+    if getattr(request, "login_refused_locked_out", False):
+        return
+    events.record_failure(
+        "auth.lockout", username=username or "", target=ip_address or "",
+        detail=f"{settings.AXES_FAILURE_LIMIT} failed logins: locked out for "
+               f"{cool_off_minutes(request)} minutes",
+    )

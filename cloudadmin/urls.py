@@ -1,11 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import health, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", health.healthz, name="healthz"),
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("events/", views.EventListView.as_view(), name="events"),
     path("settings/", views.GlobalSettingListView.as_view(), name="global_settings"),

@@ -69,3 +69,10 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     assert "make test" in (ROOT / "README.md").read_text()
     assert "make run" in (ROOT / "README.md").read_text()
+
+
+def test_web_healthcheck_uses_healthz_through_a_script_in_the_repo():
+    test = SERVICES["web"]["healthcheck"]["test"]
+    assert "/healthz" in " ".join(test)
+    script = next(word for word in test if word.endswith(".py"))
+    assert (ROOT / script).is_file()

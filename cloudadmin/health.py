@@ -1,0 +1,109 @@
+"""`/healthz`: is this deployment able to work? Unauthenticated, so the body
+names each part and says ok/failed, and nothing else: no hosts, URLs,
+versions or exception texts (those go to the log)."""
+import logging
+import threading
+import time
+
+import redis
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from storage import swift
+from storage.models import SwiftStore
+
+from .celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+OK, FAILED, NOT_CONFIGURED = "ok", "failed", "not configured"
+
+
+def check_database() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        return cursor.fetchone() == (1,)
+
+
+def check_broker() -> bool:
+    timeout = settings.HEALTH_BROKER_TIMEOUT
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=timeout,
+                                  socket_timeout=timeout)
+    try:
+        return bool(client.ping())
+    finally:
+        client.close()
+
+
+def check_swift() -> str:
+    store = SwiftStore.objects.first()
+    if store is None:
+        return NOT_CONFIGURED
+    conn = swift.connect(swift.Credentials.from_store(store), timeout=settings.HEALTH_SWIFT_TIMEOUT)
+    try:
+        swift.authenticate(conn)
+    finally:
+        conn.close()
+    return OK
+
+
+def check_workers() -> bool:
+    """At least one Celery worker answers a broadcast ping in time."""
+    # A connection to the broker named in settings now (not the one the app
+    # was configured with at import), so the check follows the setting.
+    with celery_app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
+        replies = celery_app.control.ping(timeout=settings.HEALTH_WORKER_TIMEOUT, connection=conn)
+    return bool(replies)
+
+
+def _run(name, check):
+    try:
+        result = check()
+    except Exception as exc:  # noqa: BLE001 - a failed part is an answer, not a crash
+        # SwiftError messages are safe; other texts stay in the log only.
+        logger.warning("health check %s failed: %s: %s", name, type(exc).__name__, exc)
+        return FAILED
+    if result is True or result == OK:
+        return OK
+    if result == NOT_CONFIGURED:
+        return NOT_CONFIGURED
+    logger.warning("health check %s failed", name)
+    return FAILED
+
+
+def run_checks() -> dict:
+    parts = {"database": _run("database", check_database)}
+    parts["broker"] = _run("broker", check_broker)
+    # Without the database there is no Swift configuration to read, and
+    # without the broker no worker can answer.
+    parts["swift"] = _run("swift", check_swift) if parts["database"] == OK else FAILED
+    parts["workers"] = _run("workers", check_workers) if parts["broker"] == OK else FAILED
+    return parts
+
+
+# Anyone may call /healthz, and each call pings every worker and logs in at
+# Swift: one process runs the checks at most once per HEALTH_CACHE_SECONDS.
+_cache_lock = threading.Lock()
+_cached = {"at": None, "parts": None}
+
+
+def cached_checks() -> dict:
+    with _cache_lock:
+        now = time.monotonic()
+        if _cached["at"] is None or now - _cached["at"] >= settings.HEALTH_CACHE_SECONDS:
+            _cached["parts"], _cached["at"] = run_checks(), time.monotonic()
+        return dict(_cached["parts"])
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    parts = cached_checks()
+    healthy = all(state in (OK, NOT_CONFIGURED) for state in parts.values())
+    return JsonResponse({"status": OK if healthy else FAILED, "checks": parts},
+                        status=200 if healthy else 503)
