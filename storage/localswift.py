@@ -205,13 +205,27 @@ class LocalSwift:
                         f"see {self.root / 'run' / (name + '.log')}"
                     )
             try:
-                self.authenticate()
+                # Auth alone proves only the proxy; a container write needs the
+                # account and container servers too, so wait for every port and
+                # for a real round trip through them.
+                if not all(_port_open(port) for port in self.backend_ports.values()):
+                    raise OSError("backend servers not listening yet")
+                self._probe_write()
                 return
             except (OSError, urllib.error.URLError) as exc:
                 last_error = exc
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"local Swift did not become ready: {last_error}")
+
+    def _probe_write(self) -> None:
+        """PUT then DELETE a container: raises until the whole path works."""
+        storage_url, token = self.authenticate()
+        for method in ("PUT", "DELETE"):
+            request = urllib.request.Request(f"{storage_url}/localswift-ready", method=method,
+                                             headers={"X-Auth-Token": token})
+            with urllib.request.urlopen(request, timeout=2):
+                pass
 
     def authenticate(self) -> tuple[str, str]:
         """(storage_url, token) from tempauth; raises until the proxy is up."""
