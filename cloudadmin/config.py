@@ -40,6 +40,10 @@ DEFINITIONS = {d.name: d for d in [
                minimum=1024 * 1024, maximum=5 * 1024**3),
     Definition("swift.transfer.concurrency", "Storage", Type.INTEGER, "4",
                "Segments of one template uploaded to Swift in parallel.", minimum=1, maximum=32),
+    Definition("swift.replicate.to.all.zones", "Storage", Type.BOOLEAN, "true",
+               "Copy every template in Swift to the secondary storage of every enabled zone "
+               "that lacks it, including zones enabled later. When false, templates reach "
+               "other zones only through Copy to zone."),
 ]}
 
 

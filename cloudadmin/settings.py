@@ -225,6 +225,19 @@ TRANSFER_BACKOFF_MAX_SECONDS = envfloat("TRANSFER_BACKOFF_MAX_SECONDS", 300.0)
 TRANSFER_TEST_THROTTLE = envint("TRANSFER_TEST_THROTTLE", 0)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# --- Register template (downloads from a URL) ---------------------------------
+# A download larger than this many bytes is refused (by its Content-Length,
+# or when the body goes past it).
+TEMPLATE_DOWNLOAD_MAX_BYTES = envint("TEMPLATE_DOWNLOAD_MAX_BYTES", 100 * 1024**3)
+# Seconds to wait for the server to connect or to send more of the body.
+TEMPLATE_DOWNLOAD_TIMEOUT = envfloat("TEMPLATE_DOWNLOAD_TIMEOUT", 60.0)
+# Redirects followed, at most.
+TEMPLATE_DOWNLOAD_MAX_REDIRECTS = envint("TEMPLATE_DOWNLOAD_MAX_REDIRECTS", 5)
+# Off: a URL whose host resolves to a loopback, private, link-local or other
+# non-public address is refused (before and after every redirect), so that
+# Register template cannot reach the app's own internal services.
+TEMPLATE_DOWNLOAD_ALLOW_INTERNAL = envbool("TEMPLATE_DOWNLOAD_ALLOW_INTERNAL", False)
+
 # --- /healthz --------------------------------------------------------------
 # Seconds to wait for a Celery worker to answer the ping, for Redis, and for
 # the Swift authentication.

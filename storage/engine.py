@@ -27,6 +27,7 @@ each write also tells the worker when the row was cancelled.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -561,11 +562,67 @@ def cleanup_segments(conn, segments_container: str, *, keep_prefix: str | None) 
 
 
 # --- down: Swift → NFS -------------------------------------------------------------
+def storage_error(exc: OSError, store: SecondaryStorage) -> TransferFailed:
+    """A clear, permanent failure for an error writing to secondary storage."""
+    reasons = {errno.ENOSPC: "is full (no space left on device)",
+               errno.EDQUOT: "is full (disk quota exceeded)",
+               errno.EROFS: "is read-only (read-only file system)",
+               errno.EACCES: "cannot be written here (permission denied)",
+               errno.EPERM: "cannot be written here (operation not permitted)"}
+    reason = reasons.get(exc.errno, f"cannot be written: {exc.strerror or type(exc).__name__}")
+    return TransferFailed(f"the secondary storage {store.url} {reason}")
+
+
+def make_template_folder(root: Path, rel: str, store: SecondaryStorage) -> tuple[Path, list[Path]]:
+    """Create root/rel (checked to stay inside root); returns it and the
+    folders created, deepest first, for `remove_created` on failure."""
+    folder = root / rel
+    created = []
+    probe = folder
+    while not probe.exists() and probe != root:
+        created.append(probe)
+        probe = probe.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error(exc, store) from None
+    if not os.path.realpath(folder).startswith(os.path.realpath(root) + os.sep):
+        raise TransferFailed("the template folder links outside the secondary storage")
+    return folder, created
+
+
+def remove_created(created: list[Path]) -> None:
+    """Remove the folders a failed copy created (when empty), so the scanner
+    finds no template there."""
+    for path in created:
+        try:
+            path.rmdir()
+        except OSError:
+            break
+
+
+def _identical_copy(root: Path, rel: str, template: Template, size: int, md5_hex: str):
+    """The Entry of a complete copy of this template already in the folder
+    with the same size and checksum, else None."""
+    from .scanner import check_folder
+
+    folder = root / rel
+    if not md5_hex or not folder.is_dir():
+        return None
+    entry = check_folder(str(folder), rel, os.path.realpath(root), template.pk, template.account_id or 0)
+    if entry.complete and entry.props.checksum == md5_hex and entry.image_size == size:
+        return entry
+    return None
+
+
 def copy_down(transfer: Transfer, progress: Progress, creds: swift.Credentials) -> str:
     """Copy the template from Swift into the zone's NFS secondary storage:
-    the image under a temporary name, verified (size, ETag, whole-file MD5
-    against the checksum), renamed; template.properties last. Returns the
-    whole-file MD5."""
+    skipped when the zone already holds an identical copy (same size and
+    checksum); else the image under a temporary name, verified (size, ETag,
+    whole-file MD5 against the checksum), renamed; template.properties last.
+    An existing template.properties is removed first, so that a folder is
+    never complete with a mix of old and new. A failure (a full or read-only
+    store, a cancel) removes what this copy wrote. Returns the whole-file MD5."""
     template = transfer.template
     store, root = _store_root(transfer.zone)
     container = template.swift_container
@@ -581,30 +638,40 @@ def copy_down(transfer: Transfer, progress: Progress, creds: swift.Credentials) 
             raise TransferFailed(f"template.properties in Swift: {exc}") from None
         account = template.account_id if template.account_id is not None else 1
         rel = f"template/tmpl/{account}/{template.pk}"
-        folder = root / rel
         if not root.is_dir():
             raise TransferFailed(f"the secondary storage {store.url} is not mounted at {root}")
-        folder.mkdir(parents=True, exist_ok=True)
-        if not os.path.realpath(folder).startswith(os.path.realpath(root) + os.sep):
-            raise TransferFailed("the template folder links outside the secondary storage")
+        identical = _identical_copy(root, rel, template, props.size, props.checksum or template.swift_md5)
+        if identical is not None:
+            progress.write(force=True, bytes_total=props.size)
+            _record_ready(template, transfer.zone, store, rel, root / rel / props.filename)
+            logger.info("transfer %s: zone %s already holds an identical T-%s", transfer.pk,
+                        transfer.zone.name, template.pk)
+            return identical.props.checksum
         headers, body = swift.get_object(conn, container, props.filename, chunk_size=CHUNK)
         size = int(headers.get("content-length", -1))
         if size != props.size:
             raise TransferFailed(f"the image in Swift has {size} bytes, template.properties says {props.size}")
         progress.write(force=True, bytes_total=size)
+        folder, created = make_template_folder(root, rel, store)
+        image = folder / props.filename
         temp = folder / f".{props.filename}.part-{transfer.pk}"
-        whole = hashlib.md5()
-        throttle = Throttle()
+        props_temp = folder / f".{properties.FILENAME}.part-{transfer.pk}"
+        wrote_image = False
         try:
-            with open(temp, "wb") as out:
-                for chunk in body:
-                    whole.update(chunk)
-                    out.write(chunk)
-                    throttle(len(chunk))
-                    progress.add(len(chunk))
-                    progress.write()
-                out.flush()
-                os.fsync(out.fileno())
+            whole = hashlib.md5()
+            throttle = Throttle()
+            try:
+                with open(temp, "wb") as out:
+                    for chunk in body:
+                        whole.update(chunk)
+                        out.write(chunk)
+                        throttle(len(chunk))
+                        progress.add(len(chunk))
+                        progress.write()
+                    out.flush()
+                    os.fsync(out.fileno())
+            except OSError as exc:
+                raise storage_error(exc, store) from None
             md5_hex = whole.hexdigest()
             progress.write(force=True, state=Transfer.State.VERIFYING)
             written = temp.stat().st_size
@@ -615,20 +682,36 @@ def copy_down(transfer: Transfer, progress: Progress, creds: swift.Credentials) 
                 raise swift.SwiftError("the downloaded bytes differ from Swift's ETag", transient=True)
             if expected and expected != md5_hex:
                 raise TransferFailed(f"checksum mismatch: expected {expected}, the downloaded image's MD5 is {md5_hex}")
-            os.replace(temp, folder / props.filename)
-        finally:
+            try:
+                (folder / properties.FILENAME).unlink(missing_ok=True)
+                os.replace(temp, image)
+                wrote_image = True
+                with open(props_temp, "wb") as out:
+                    out.write(props_bytes)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(props_temp, folder / properties.FILENAME)
+            except OSError as exc:
+                raise storage_error(exc, store) from None
+        except BaseException:
             temp.unlink(missing_ok=True)
-        props_temp = folder / f".{properties.FILENAME}.part-{transfer.pk}"
-        props_temp.write_bytes(props_bytes)
-        os.replace(props_temp, folder / properties.FILENAME)
-        st = (folder / props.filename).stat()
-        TemplateLocation.objects.update_or_create(
-            template=template, zone=transfer.zone,
-            defaults=dict(secondary_storage=store, state=TemplateLocation.State.READY, reason="", path=rel,
-                          image_size=st.st_size, image_mtime=st.st_mtime, last_seen=timezone.now()))
+            props_temp.unlink(missing_ok=True)
+            if wrote_image and not (folder / properties.FILENAME).exists():
+                image.unlink(missing_ok=True)
+            remove_created(created)
+            raise
+        _record_ready(template, transfer.zone, store, rel, image)
         return md5_hex
     finally:
         conn.close()
+
+
+def _record_ready(template: Template, zone, store: SecondaryStorage, rel: str, image: Path) -> None:
+    st = image.stat()
+    TemplateLocation.objects.update_or_create(
+        template=template, zone=zone,
+        defaults=dict(secondary_storage=store, state=TemplateLocation.State.READY, reason="", path=rel,
+                      image_size=st.st_size, image_mtime=st.st_mtime, last_seen=timezone.now()))
 
 
 # --- running a Transfer row --------------------------------------------------------
@@ -670,18 +753,21 @@ def run_transfer(transfer_id: int, *, worker: str = "") -> str | None:
     label = f"T-{transfer.template_id}"
     store = SwiftStore.objects.first()
     try:
-        if store is None:
+        if transfer.direction == Transfer.Direction.DOWNLOAD:
+            from .downloads import download  # Register template: from a URL, Swift not needed
+
+            md5_hex = download(transfer, progress)
+        elif store is None:
             raise TransferFailed("Swift is not configured")
-        creds = swift.Credentials.from_store(store)
-        if transfer.direction == Transfer.Direction.UP:
-            md5_hex = upload(transfer, progress, creds, store.capabilities or {})
+        elif transfer.direction == Transfer.Direction.UP:
+            md5_hex = upload(transfer, progress, swift.Credentials.from_store(store), store.capabilities or {})
         else:
-            md5_hex = copy_down(transfer, progress, creds)
+            md5_hex = copy_down(transfer, progress, swift.Credentials.from_store(store))
     except TransferStopped:
         _after_stop(transfer)
         return Transfer.objects.filter(pk=transfer.pk).values_list("state", flat=True).first()
     except (TransferFailed, swift.SwiftError, OSError) as exc:
-        transient = isinstance(exc, swift.SwiftError) and exc.transient
+        transient = bool(getattr(exc, "transient", False))
         if isinstance(exc, FileNotFoundError):
             message = "a source file vanished during the copy"
         elif isinstance(exc, OSError) and not isinstance(exc, swift.SwiftError):
@@ -718,7 +804,8 @@ def run_transfer(transfer_id: int, *, worker: str = "") -> str | None:
         Template.objects.filter(pk=transfer.template_id).update(
             swift_state=Template.SwiftState.STORED, swift_md5=md5_hex, swift_size=total, swift_stored_at=now,
             updated=now)
-    direction = "to Swift" if transfer.direction == Transfer.Direction.UP else f"to zone {transfer.zone.name}"
+    direction = {Transfer.Direction.UP: "to Swift", Transfer.Direction.DOWN: f"to zone {transfer.zone.name}",
+                 Transfer.Direction.DOWNLOAD: f"from its URL to zone {transfer.zone.name}"}[transfer.direction]
     events.record("transfer.done", username="worker", target=label, detail=f"copied {direction}, MD5 {md5_hex}")
     return Transfer.State.DONE
 

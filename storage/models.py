@@ -206,7 +206,8 @@ class Transfer(models.Model):
 
     direction UP: from `zone`'s NFS secondary storage to Swift (container
     T-<template id>). direction DOWN: from Swift to `zone`'s NFS secondary
-    storage. State: queued → running → verifying → done, or failed /
+    storage. direction DOWNLOAD: from a TemplateRegistration's URL to
+    `zone`'s NFS secondary storage. State: queued → running → verifying → done, or failed /
     cancelled (TERMINAL_STATES; ACTIVE_STATES are the others). A worker owns
     a running row through `claim`; `heartbeat` is refreshed with progress
     (at most a few times per second), so a row whose heartbeat is older than
@@ -219,6 +220,9 @@ class Transfer(models.Model):
     class Direction(models.TextChoices):
         UP = "up", _("To Swift")
         DOWN = "down", _("To zone")
+        # Register template: from the registration's URL to `zone`'s NFS
+        # secondary storage (storage.downloads).
+        DOWNLOAD = "download", _("From URL")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -274,6 +278,10 @@ class Transfer(models.Model):
                 fields=["template", "zone"],
                 condition=models.Q(direction="down", state__in=["queued", "running", "verifying"]),
                 name="transfer_one_active_download"),
+            models.UniqueConstraint(
+                fields=["template"],
+                condition=models.Q(direction="download", state__in=["queued", "running", "verifying"]),
+                name="transfer_one_active_url_download"),
         ]
         indexes = [
             models.Index(fields=["state", "-updated"], name="transfer_state_updated"),
@@ -292,3 +300,40 @@ class Transfer(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.bytes_done / self.bytes_total) if self.bytes_total else 0
+
+
+class TemplateRegistration(models.Model):
+    """What the operator asked for in Register template: the template is
+    downloaded from `url` into `zone`'s secondary storage (a Transfer with
+    direction DOWNLOAD), then copied to Swift like any other. Kept after the
+    download, so a retry downloads the same thing again."""
+
+    class Format(models.TextChoices):
+        VHD = "vhd", "VHD"
+        QCOW2 = "qcow2", "QCOW2"
+        OVA = "ova", "OVA"
+        RAW = "raw", "RAW"
+
+    template = models.OneToOneField(Template, on_delete=models.CASCADE, related_name="registration",
+                                    verbose_name=_("template"))
+    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="template_registrations",
+                             verbose_name=_("zone"))
+    url = models.URLField(max_length=2000, verbose_name=_("URL"))
+    name = models.CharField(max_length=255, verbose_name=_("name"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    format = models.CharField(max_length=16, choices=Format.choices, verbose_name=_("format"))
+    hypervisor = models.CharField(max_length=16, verbose_name=_("hypervisor"))
+    checksum = models.CharField(max_length=32, blank=True, verbose_name=_("MD5 checksum"))  # lower-case hex
+    public = models.BooleanField(default=False, verbose_name=_("public"))
+    # The image's file name on NFS, <uuid>.<format>, fixed at registration.
+    filename = models.CharField(max_length=255, verbose_name=_("image file"))
+    requested_by = models.CharField(max_length=150, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("template registration")
+        verbose_name_plural = _("template registrations")
+
+    def __str__(self):
+        return f"{self.template_id} {self.name} from {self.url}"

@@ -82,6 +82,18 @@ def enqueue_copy_down(template: Template, zone, *, user=None) -> Transfer:
     return transfer
 
 
+def enqueue_url_download(template: Template, zone, *, user=None) -> Transfer:
+    """Queue the download of a registered template from its URL into
+    `zone`'s NFS secondary storage (storage.downloads). Raises
+    TransferRefused when one is already queued or running."""
+    transfer = _create(template, Transfer.Direction.DOWNLOAD, zone, user=user)
+    if transfer is None:
+        raise TransferRefused(_("A download of template %(id)s is already queued or running.")
+                              % {"id": template.pk})
+    events.record("transfer.queue", user=user, target=f"T-{template.pk}", detail=f"download to zone {zone.name}")
+    return transfer
+
+
 def retry(transfer: Transfer, *, user=None) -> Transfer:
     """A new transfer of the same template, direction and zone as a failed or
     cancelled one (the old row stays as history). It reuses the segments

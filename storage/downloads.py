@@ -1,0 +1,440 @@
+"""Register template: download an image from a URL into a zone's NFS
+secondary storage, the way CloudStack's secondary storage VM does.
+
+- `register(...)` (the web request): allocate a template id greater than
+  any id seen on any store, create the Template, its TemplateRegistration
+  and a Transfer with direction DOWNLOAD, enqueued on commit.
+- `download(transfer, progress)` (the worker, through
+  storage.engine.run_transfer, so it has the same states, progress, retry
+  and cancel as every transfer): into template/tmpl/<account>/<id>/ as
+  `dnld<random>tmp_` while downloading, then renamed to `<uuid>.<format>`
+  once its size and MD5 are checked, then template.properties last. A
+  failure or a cancel removes everything it wrote.
+- `after_download(transfer)`: the new template goes to Swift like any other
+  (then to the other zones through storage.replication).
+
+Only http and https are fetched. Unless settings.TEMPLATE_DOWNLOAD_ALLOW_INTERNAL,
+every address the host resolves to must be a public one, checked for the
+URL and after every redirect, and the connection goes to the very address
+checked (no second lookup that a rebinding DNS could answer differently).
+"""
+from __future__ import annotations
+
+import hashlib
+import http.client
+import ipaddress
+import logging
+import os
+import secrets
+import socket
+import ssl
+import struct
+import uuid
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cloudadmin import events
+
+from . import nfs, properties, swift
+from .engine import (CHUNK, Progress, Throttle, TransferFailed, _record_ready, _store_root,
+                     make_template_folder, remove_created, storage_error)
+from .models import SecondaryStorage, SwiftStore, Template, TemplateRegistration, Transfer
+
+logger = logging.getLogger(__name__)
+
+# Registered templates belong to the admin account, as in CloudStack
+# (account 1 is the system account of the built-in templates).
+ACCOUNT_ID = 2
+SCHEMES = ("http", "https")
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+class DownloadError(TransferFailed):
+    """A download that cannot go on; `transient` ones are retried later."""
+
+    def __init__(self, message: str, *, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
+
+
+# --- the URL and where it leads -------------------------------------------------
+def check_scheme(url: str):
+    """The split URL; DownloadError unless it is an http(s) URL with a host."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise DownloadError(_("The URL is not valid.")) from None
+    if parts.scheme.lower() not in SCHEMES:
+        scheme = parts.scheme or _("none")
+        raise DownloadError(_("Only http:// and https:// URLs can be downloaded (this one's scheme is %(scheme)s).")
+                            % {"scheme": scheme})
+    if not parts.hostname:
+        raise DownloadError(_("The URL has no host."))
+    if parts.username or parts.password:
+        raise DownloadError(_("Put no user name or password in the URL."))
+    return parts
+
+
+def is_internal(address: str) -> bool:
+    """True for any address that is not a public unicast one: loopback,
+    private, link-local (cloud metadata services), shared, reserved,
+    multicast, unspecified."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+def resolve(url: str) -> tuple[object, list[str]]:
+    """The split URL and the addresses its host resolves to, all checked.
+    Raises DownloadError for a bad scheme, an unknown host or an internal
+    address (unless settings.TEMPLATE_DOWNLOAD_ALLOW_INTERNAL)."""
+    parts = check_scheme(url)
+    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise DownloadError(_("The host %(host)s cannot be found.") % {"host": parts.hostname}) from None
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    if not settings.TEMPLATE_DOWNLOAD_ALLOW_INTERNAL:
+        internal = [a for a in addresses if is_internal(a)]
+        if internal:
+            raise DownloadError(
+                _("The host %(host)s is an internal address (%(address)s): downloads from internal "
+                  "addresses are not allowed.") % {"host": parts.hostname, "address": internal[0]})
+    return parts, addresses
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address that was checked, whatever DNS says now."""
+
+    def __init__(self, host, port, address, timeout):
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host, port, address, timeout):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self.address = address
+
+    def connect(self):
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def _get(url: str, timeout: float):
+    """One GET of `url` (no redirect followed); returns (connection, response)."""
+    parts, addresses = resolve(url)
+    https = parts.scheme.lower() == "https"
+    port = parts.port or (443 if https else 80)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    last_error = None
+    for address in addresses:
+        cls = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
+        conn = cls(parts.hostname, port, address, timeout)
+        try:
+            conn.request("GET", path, headers={"User-Agent": "cloudadmin template download",
+                                               "Accept-Encoding": "identity"})
+            return conn, conn.getresponse()
+        except ConnectionRefusedError as exc:
+            conn.close()
+            last_error = exc
+        except ssl.SSLCertVerificationError as exc:
+            conn.close()
+            raise DownloadError(_("The TLS certificate of %(host)s is not valid: %(reason)s")
+                                % {"host": parts.hostname, "reason": exc.verify_message or exc.reason}) from None
+        except (TimeoutError, socket.timeout):
+            conn.close()
+            raise DownloadError(_("%(host)s did not answer in time.") % {"host": parts.hostname},
+                                transient=True) from None
+        except OSError as exc:
+            conn.close()
+            raise DownloadError(_("Cannot reach %(host)s: %(reason)s")
+                                % {"host": parts.hostname, "reason": exc.strerror or type(exc).__name__},
+                                transient=True) from None
+    raise DownloadError(_("Connection refused by %(host)s port %(port)s.")
+                        % {"host": parts.hostname, "port": port}) from last_error
+
+
+def open_url(url: str, *, timeout: float | None = None):
+    """Follow redirects (each one's target checked like the URL) to a 200
+    answer; returns (connection, response, final URL). DownloadError with a
+    clear message otherwise."""
+    timeout = timeout or settings.TEMPLATE_DOWNLOAD_TIMEOUT
+    seen = []
+    current = url
+    while True:
+        seen.append(current)
+        conn, response = _get(current, timeout)
+        status = response.status
+        if status in REDIRECTS:
+            location = response.getheader("Location")
+            conn.close()
+            if not location:
+                raise DownloadError(_("HTTP %(status)s redirect without a Location.") % {"status": status})
+            target = urljoin(current, location)
+            if target in seen:
+                raise DownloadError(_("Redirect loop: %(url)s redirects back to %(target)s.")
+                                    % {"url": current, "target": target})
+            if len(seen) > settings.TEMPLATE_DOWNLOAD_MAX_REDIRECTS:
+                raise DownloadError(_("Too many redirects (more than %(count)s).")
+                                    % {"count": settings.TEMPLATE_DOWNLOAD_MAX_REDIRECTS})
+            current = target
+            continue
+        if status == 200:
+            return conn, response, current
+        reason = response.reason or ""
+        conn.close()
+        if status == 404:
+            raise DownloadError(_("Not found: %(url)s answered HTTP 404.") % {"url": current})
+        transient = status >= 500 or status in (408, 429)
+        raise DownloadError(_("%(url)s answered HTTP %(status)s %(reason)s.")
+                            % {"url": current, "status": status, "reason": reason}, transient=transient)
+
+
+# --- image facts -----------------------------------------------------------------
+def virtual_size(path: Path, fmt: str, size: int) -> int | None:
+    """The disk size the image stands for, when the format says it: the
+    qcow2 header, the VHD footer; a raw image is its own size."""
+    try:
+        with open(path, "rb") as handle:
+            if fmt == "qcow2":
+                header = handle.read(32)
+                if len(header) == 32 and header[:4] == b"QFI\xfb":
+                    return struct.unpack(">Q", header[24:32])[0]
+            elif fmt == "vhd" and size >= 512:
+                handle.seek(size - 512)
+                footer = handle.read(512)
+                if footer[:8] == b"conectix":
+                    return struct.unpack(">Q", footer[48:56])[0]
+            elif fmt == "raw":
+                return size
+    except OSError:
+        return None
+    return None
+
+
+def properties_values(template: Template, registration: TemplateRegistration, size: int, md5_hex: str,
+                      virtual: int | None) -> dict[str, str]:
+    """template.properties as CloudStack writes it for a downloaded template."""
+    fmt = registration.format
+    values = {
+        "filename": registration.filename,
+        "id": str(template.pk),
+        "uniquename": registration.name,
+        "description": registration.description,
+        "checksum": md5_hex,
+        "hvm": "true",
+        "public": "true" if registration.public else "false",
+        "hypervisor": registration.hypervisor,
+        "size": str(size),
+    }
+    if virtual is not None:
+        values["virtualsize"] = str(virtual)
+    values.update({fmt: "true", f"{fmt}.filename": registration.filename, f"{fmt}.size": str(size)})
+    if virtual is not None:
+        values[f"{fmt}.virtualsize"] = str(virtual)
+    return values
+
+
+# --- the worker's part -----------------------------------------------------------------
+def download(transfer: Transfer, progress: Progress) -> str:
+    """Download the registration's URL into the zone's secondary storage;
+    returns the image's MD5. See the module docstring."""
+    template = transfer.template
+    registration = TemplateRegistration.objects.filter(template=template).first()
+    if registration is None:
+        raise TransferFailed("this template has no registration to download")
+    store, root = _store_root(transfer.zone)
+    if not root.is_dir():
+        raise TransferFailed(f"the secondary storage {store.url} is not mounted at {root}")
+    rel = f"template/tmpl/{template.account_id or ACCOUNT_ID}/{template.pk}"
+    if (root / rel / properties.FILENAME).exists():
+        raise TransferFailed(f"{rel} already holds a template on {store.url}")
+    limit = settings.TEMPLATE_DOWNLOAD_MAX_BYTES
+    conn, response, final_url = open_url(registration.url)
+    created: list[Path] = []
+    temp = None
+    try:
+        length = response.getheader("Content-Length")
+        total = int(length) if length and length.isdigit() else 0
+        if total > limit:
+            raise DownloadError(f"the image is {total} bytes, more than the limit of {limit} bytes "
+                                f"(TEMPLATE_DOWNLOAD_MAX_BYTES)")
+        folder, created = make_template_folder(root, rel, store)
+        temp = folder / f"dnld{secrets.randbelow(10**19)}tmp_"
+        progress.write(force=True, bytes_total=total)
+        whole = hashlib.md5()
+        throttle = Throttle()
+        count = 0
+        try:
+            with open(temp, "wb") as out:
+                while True:
+                    try:
+                        chunk = response.read(CHUNK)
+                    except http.client.IncompleteRead as exc:
+                        raise DownloadError(f"the server closed the connection after {count + len(exc.partial)} "
+                                            f"of {total} bytes", transient=True) from None
+                    except (TimeoutError, socket.timeout):
+                        raise DownloadError("the server stopped sending (timed out)", transient=True) from None
+                    except (ConnectionError, ssl.SSLError) as exc:
+                        raise DownloadError(f"the connection broke: {exc.strerror or type(exc).__name__}",
+                                            transient=True) from None
+                    if not chunk:
+                        break
+                    count += len(chunk)
+                    if count > limit:
+                        raise DownloadError(f"the image is larger than the limit of {limit} bytes "
+                                            f"(TEMPLATE_DOWNLOAD_MAX_BYTES)")
+                    whole.update(chunk)
+                    out.write(chunk)
+                    throttle(len(chunk))
+                    progress.add(len(chunk))
+                    progress.write()
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:
+            raise storage_error(exc, store) from None
+        if total and count != total:
+            raise DownloadError(f"the server sent {count} of {total} bytes", transient=True)
+        md5_hex = whole.hexdigest()
+        progress.write(force=True, state=Transfer.State.VERIFYING, bytes_total=count)
+        if registration.checksum and registration.checksum != md5_hex:
+            raise DownloadError(f"checksum mismatch: expected {registration.checksum}, "
+                                f"the downloaded image's MD5 is {md5_hex}")
+        image = folder / registration.filename
+        virtual = virtual_size(temp, registration.format, count)
+        values = properties_values(template, registration, count, md5_hex, virtual)
+        props_temp = folder / f".{properties.FILENAME}.part-{transfer.pk}"
+        try:
+            os.replace(temp, image)
+            temp = image
+            with open(props_temp, "w", encoding="utf-8") as out:
+                out.write(properties.serialise(values))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(props_temp, folder / properties.FILENAME)
+        except OSError as exc:
+            props_temp.unlink(missing_ok=True)
+            raise storage_error(exc, store) from None
+    except BaseException:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+        remove_created(created)
+        raise
+    finally:
+        conn.close()
+    checked = properties.check(values, folder_id=template.pk)
+    Template.objects.filter(pk=template.pk).update(
+        name=checked.name, description=checked.description, filename=checked.filename, format=checked.format,
+        size=checked.size, virtual_size=checked.virtual_size, checksum=checked.checksum, properties=values,
+        updated=timezone.now())
+    _record_ready(template, transfer.zone, store, rel, image)
+    if final_url != registration.url:
+        logger.info("transfer %s: %s was redirected to %s", transfer.pk, registration.url, final_url)
+    return md5_hex
+
+
+def after_download(transfer: Transfer) -> Transfer | None:
+    """The template is on the zone's NFS: copy it to Swift like any other
+    (when Swift is configured). The upload's end copies it to the other
+    zones (storage.replication)."""
+    from . import transfers
+    from .models import TemplateLocation
+
+    if not SwiftStore.objects.exists():
+        return None
+    location = TemplateLocation.objects.filter(template_id=transfer.template_id, zone=transfer.zone).first()
+    if location is None or location.state != TemplateLocation.State.READY:
+        return None
+    return transfers.enqueue_upload(transfer.template, transfer.zone, source_size=location.image_size,
+                                    source_mtime=location.image_mtime)
+
+
+# --- the web request's part -------------------------------------------------------------
+def _highest_on_nfs(store: SecondaryStorage) -> int:
+    """The highest template folder id on one store, 0 when it cannot be read."""
+    tmpl = nfs.local_path(store.server, store.path) / "template" / "tmpl"
+    highest = 0
+    try:
+        with os.scandir(tmpl) as accounts:
+            for account in accounts:
+                if not account.is_dir():
+                    continue
+                with os.scandir(account.path) as folders:
+                    for folder in folders:
+                        if folder.name.isascii() and folder.name.isdigit() and len(folder.name) < 19:
+                            highest = max(highest, int(folder.name))
+    except OSError:
+        pass
+    return highest
+
+
+def _highest_in_swift() -> int:
+    """The highest id of a T-<id> container in Swift, 0 when there is none
+    or Swift cannot be asked now."""
+    store = SwiftStore.objects.first()
+    if store is None:
+        return 0
+    try:
+        conn = swift.connect(swift.Credentials.from_store(store), timeout=10)
+        try:
+            _, containers = swift.call("Listing containers", conn.get_account, prefix="T-", full_listing=True)
+        finally:
+            conn.close()
+    except swift.SwiftError as exc:
+        logger.warning("template ids: Swift not consulted: %s", exc)
+        return 0
+    ids = [int(c["name"][2:]) for c in containers if c["name"][2:].isdigit() and len(c["name"]) < 21]
+    return max(ids, default=0)
+
+
+def highest_known_id() -> int:
+    """The highest template id seen anywhere: the database (every id any scan
+    found), every zone's secondary storage now, and Swift's T-<id> containers."""
+    highest = Template.objects.aggregate(m=Max("id"))["m"] or 0
+    for store in SecondaryStorage.objects.all():
+        highest = max(highest, _highest_on_nfs(store))
+    return max(highest, _highest_in_swift())
+
+
+def register(*, name: str, description: str, url: str, zone, format: str, hypervisor: str,
+             checksum: str = "", public: bool = False, user=None) -> TemplateRegistration:
+    """Create the template with a new id and queue its download. Runs in the
+    caller's transaction; the download is enqueued when it commits."""
+    from . import transfers
+
+    fmt = format.lower()
+    username = user.get_username() if user is not None and getattr(user, "is_authenticated", False) else ""
+    template_id = highest_known_id() + 1
+    with transaction.atomic():
+        while True:  # two registrations at once: the second takes the next id
+            try:
+                with transaction.atomic():
+                    template = Template.objects.create(id=template_id, account_id=ACCOUNT_ID, name=name,
+                                                       description=description, format=fmt,
+                                                       checksum=checksum.lower())
+                break
+            except IntegrityError:
+                template_id += 1
+        registration = TemplateRegistration.objects.create(
+            template=template, zone=zone, url=url, name=name, description=description, format=fmt,
+            hypervisor=hypervisor, checksum=checksum.lower(), public=public,
+            filename=f"{uuid.uuid4()}.{fmt}", requested_by=username)
+        transfers.enqueue_url_download(template, zone, user=user)
+        events.record("template.register", user=user, target=f"T-{template.pk}",
+                      detail=f"{name} from {url} to zone {zone.name}")
+    return registration
