@@ -1,6 +1,8 @@
+import re
 from urllib.parse import urlparse
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from . import swift
 from .models import SwiftStore
@@ -55,3 +57,64 @@ class EnableSwiftForm(forms.Form):
         data = self.cleaned_data
         return swift.Credentials(url=data["url"], username=data["username"], key=data["key"],
                                  account=data["account"], auth_version=data["auth_version"])
+
+
+class TemplateRegisterForm(forms.Form):
+    """Register template: what to download and where (storage.downloads)."""
+
+    name = forms.CharField(label=_("Name"), max_length=255)
+    description = forms.CharField(label=_("Description"), required=False, max_length=4000,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    # Not a URLField: its validator refuses single-label hosts; the scheme and
+    # the address are checked in clean_url.
+    url = forms.CharField(label=_("URL"), max_length=2000,
+                          help_text=_("http:// or https:// address of the image, e.g. "
+                                      "https://download.example.com/centos.qcow2"))
+    zone = forms.ModelChoiceField(label=_("Zone"), queryset=None,
+                                  help_text=_("The image is downloaded into this zone's secondary storage."))
+    format = forms.ChoiceField(label=_("Format"), choices=[])
+    hypervisor = forms.ChoiceField(label=_("Hypervisor"), choices=[])
+    checksum = forms.CharField(label=_("MD5 checksum"), required=False, max_length=40,
+                               help_text=_("Optional: the download is refused when its MD5 differs."))
+    public = forms.BooleanField(label=_("Public"), required=False,
+                                help_text=_("Usable by every account."))
+
+    def __init__(self, *args, **kwargs):
+        from zones.models import Zone
+
+        from .models import SecondaryStorage, TemplateRegistration
+
+        super().__init__(*args, **kwargs)
+        self.fields["zone"].queryset = Zone.objects.filter(
+            pk__in=SecondaryStorage.objects.values("zone_id")).order_by("name")
+        self.fields["format"].choices = TemplateRegistration.Format.choices
+        self.fields["hypervisor"].choices = Zone.Hypervisor.choices
+        for name, field in self.fields.items():
+            css = "form-check-input" if name == "public" else (
+                "form-select" if isinstance(field, (forms.ChoiceField,)) else "form-control")
+            field.widget.attrs.setdefault("class", css)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name or any(ord(c) < 0x20 for c in name):
+            raise forms.ValidationError(_("Enter a name on one line."))
+        return name
+
+    def clean_url(self):
+        from .downloads import DownloadError, resolve
+
+        url = self.cleaned_data["url"].strip()
+        try:
+            resolve(url)
+        except DownloadError as refused:
+            raise forms.ValidationError(str(refused)) from None
+        return url
+
+    def clean_checksum(self):
+        text = self.cleaned_data["checksum"].strip()
+        if not text:
+            return ""
+        match = re.fullmatch(r"(?:\{md5\})?([0-9a-fA-F]{32})", text, flags=re.IGNORECASE)
+        if match is None:
+            raise forms.ValidationError(_("An MD5 checksum is 32 hexadecimal digits."))
+        return match.group(1).lower()
