@@ -1,0 +1,97 @@
+"""A local HTTP server in a thread, the download source of the Register
+template tests: an image, a 404, a redirect loop, a redirect to ftp:, a
+body over the size limit (declared, or only streamed) and a slow body."""
+import hashlib
+import struct
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from storage import demo
+
+MIB = 1024 * 1024
+
+
+def qcow2_image(size: int, virtual: int, seed: int = 7) -> bytes:
+    """Bytes that start like a qcow2 image of `virtual` bytes."""
+    header = b"QFI\xfb" + struct.pack(">I", 3) + b"\0" * 16 + struct.pack(">Q", virtual)
+    return header + demo.image_bytes(seed, size - len(header))
+
+
+class DownloadServer:
+    def __init__(self, images: dict[str, bytes], *, slow_bytes=6 * MIB, big_bytes=9 * MIB):
+        self.images = images
+        self.slow_bytes = slow_bytes
+        self.big_bytes = big_bytes
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _send_body(self, data: bytes, *, length: bool = True, pause: float = 0):
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                if length:
+                    self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                step = 64 * 1024
+                for offset in range(0, len(data), step):
+                    self.wfile.write(data[offset:offset + step])
+                    if pause:
+                        time.sleep(pause)
+
+            def do_GET(self):  # noqa: N802 - http.server's name
+                server.requests.append(self.path)
+                path = self.path.split("?", 1)[0]
+                if path in server.images:
+                    self._send_body(server.images[path])
+                elif path == "/loop-a":
+                    self._redirect("/loop-b")
+                elif path == "/loop-b":
+                    self._redirect("/loop-a")
+                elif path == "/moved":
+                    self._redirect("/image.qcow2")
+                elif path == "/to-ftp":
+                    self._redirect("ftp://127.0.0.1/image.qcow2")
+                elif path == "/big-declared":
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(server.big_bytes))
+                    self.end_headers()
+                elif path == "/big-streamed":
+                    self.close_connection = True
+                    self._send_body(demo.image_bytes(91, server.big_bytes), length=False)
+                elif path == "/slow":
+                    self._send_body(demo.image_bytes(92, server.slow_bytes), pause=0.05)
+                else:
+                    self.send_error(404)
+
+            def _redirect(self, location):
+                self.send_response(302)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
