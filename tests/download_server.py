@@ -1,11 +1,12 @@
 """A local HTTP server in a thread, the download source of the Register
-template tests: an image, a 404, a redirect loop, a redirect to ftp:, a
+template tests: an image, a 404, a redirect loop, a redirect to ftp: or anywhere, a
 body over the size limit (declared, or only streamed) and a slow body."""
 import hashlib
 import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 from storage import demo
 
@@ -53,6 +54,8 @@ class DownloadServer:
                     self._redirect("/loop-a")
                 elif path == "/moved":
                     self._redirect("/image.qcow2")
+                elif path == "/redirect":  # /redirect?to=<url>
+                    self._redirect(parse_qs(urlsplit(self.path).query)["to"][0])
                 elif path == "/to-ftp":
                     self._redirect("ftp://127.0.0.1/image.qcow2")
                 elif path == "/big-declared":
