@@ -5,18 +5,25 @@ import hashlib
 import struct
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+import pytest
 
 from storage import demo
 
 MIB = 1024 * 1024
+LIMIT = 8 * MIB  # TEMPLATE_DOWNLOAD_MAX_BYTES of the download worker
 
 
 def qcow2_image(size: int, virtual: int, seed: int = 7) -> bytes:
     """Bytes that start like a qcow2 image of `virtual` bytes."""
     header = b"QFI\xfb" + struct.pack(">I", 3) + b"\0" * 16 + struct.pack(">Q", virtual)
     return header + demo.image_bytes(seed, size - len(header))
+
+
+IMAGE = qcow2_image(2 * MIB + 333, virtual=10 * 1024**3)
 
 
 class DownloadServer:
@@ -98,3 +105,31 @@ class DownloadServer:
 
 def md5(data: bytes) -> str:
     return hashlib.md5(data).hexdigest()
+
+
+# --- fixtures (import them into a test module to use them) -------------------
+@pytest.fixture(scope="module")
+def download_queue():
+    return f"downloads-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="module")
+def download_worker(django_db_setup, django_db_blocker, tmp_path_factory, download_queue):
+    """A worker that may download from loopback (the test server), said
+    explicitly: TEMPLATE_DOWNLOAD_ALLOW_INTERNAL=1. It listens on a queue of
+    its own, so that the session's worker never runs these downloads."""
+    from tests.conftest import WorkerProcess, worker_env
+
+    env = worker_env(TRANSFER_QUEUE=download_queue, TEMPLATE_DOWNLOAD_ALLOW_INTERNAL="1",
+                     TEMPLATE_DOWNLOAD_MAX_BYTES=str(LIMIT), TEMPLATE_DOWNLOAD_TIMEOUT="10")
+    worker = WorkerProcess(env, tmp_path_factory.mktemp("download-worker") / "worker.log",
+                           queues=f"celery,{download_queue}").start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = DownloadServer({"/image.qcow2": IMAGE}, slow_bytes=3 * MIB, big_bytes=LIMIT + MIB).start()
+    yield server
+    server.stop()

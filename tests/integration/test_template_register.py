@@ -15,37 +15,10 @@ from django.urls import reverse
 from cloudadmin.models import Event
 from storage import downloads, properties, transfers
 from storage.models import Template, TemplateLocation, TemplateRegistration, Transfer
-from tests.conftest import WorkerProcess, worker_env
-from tests.download_server import MIB, DownloadServer, md5, qcow2_image
+from tests.download_server import IMAGE, LIMIT, MIB, download_queue, download_worker, md5, qcow2_image, server  # noqa: F401
 from tests.transfer_helpers import add_template, enable_zone, make_swift_store, make_zone, wait_for, wait_transfer
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-LIMIT = 8 * MIB
-IMAGE = qcow2_image(2 * MIB + 333, virtual=10 * 1024**3)
-
-
-@pytest.fixture(scope="module")
-def download_queue():
-    return f"downloads-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture(scope="module")
-def download_worker(django_db_setup, django_db_blocker, tmp_path_factory, download_queue):
-    env = worker_env(TRANSFER_QUEUE=download_queue, TEMPLATE_DOWNLOAD_ALLOW_INTERNAL="1",
-                     TEMPLATE_DOWNLOAD_MAX_BYTES=str(LIMIT), TEMPLATE_DOWNLOAD_TIMEOUT="10")
-    worker = WorkerProcess(env, tmp_path_factory.mktemp("download-worker") / "worker.log",
-                           queues=f"celery,{download_queue}").start()
-    yield worker
-    worker.stop()
-
-
-@pytest.fixture(scope="module")
-def server():
-    server = DownloadServer({"/image.qcow2": IMAGE}, slow_bytes=3 * MIB, big_bytes=LIMIT + MIB).start()
-    yield server
-    server.stop()
-
 
 @pytest.fixture
 def setup(settings, download_queue, download_worker, local_swift):
