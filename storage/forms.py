@@ -4,8 +4,10 @@ from urllib.parse import urlparse
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zones.models import Zone
+
 from . import swift
-from .models import SwiftStore
+from .models import SecondaryStorage, SwiftStore, TemplateRegistration
 
 
 class EnableSwiftForm(forms.Form):
@@ -70,25 +72,18 @@ class TemplateRegisterForm(forms.Form):
     url = forms.CharField(label=_("URL"), max_length=2000,
                           help_text=_("http:// or https:// address of the image, e.g. "
                                       "https://download.example.com/centos.qcow2"))
-    zone = forms.ModelChoiceField(label=_("Zone"), queryset=None,
+    zone = forms.ModelChoiceField(label=_("Zone"), queryset=Zone.objects.filter(
+                                      pk__in=SecondaryStorage.objects.values("zone_id")).order_by("name"),
                                   help_text=_("The image is downloaded into this zone's secondary storage."))
-    format = forms.ChoiceField(label=_("Format"), choices=[])
-    hypervisor = forms.ChoiceField(label=_("Hypervisor"), choices=[])
+    format = forms.ChoiceField(label=_("Format"), choices=TemplateRegistration.Format.choices)
+    hypervisor = forms.ChoiceField(label=_("Hypervisor"), choices=Zone.Hypervisor.choices)
     checksum = forms.CharField(label=_("MD5 checksum"), required=False, max_length=40,
                                help_text=_("Optional: the download is refused when its MD5 differs."))
     public = forms.BooleanField(label=_("Public"), required=False,
                                 help_text=_("Usable by every account."))
 
     def __init__(self, *args, **kwargs):
-        from zones.models import Zone
-
-        from .models import SecondaryStorage, TemplateRegistration
-
         super().__init__(*args, **kwargs)
-        self.fields["zone"].queryset = Zone.objects.filter(
-            pk__in=SecondaryStorage.objects.values("zone_id")).order_by("name")
-        self.fields["format"].choices = TemplateRegistration.Format.choices
-        self.fields["hypervisor"].choices = Zone.Hypervisor.choices
         for name, field in self.fields.items():
             css = "form-check-input" if name == "public" else (
                 "form-select" if isinstance(field, (forms.ChoiceField,)) else "form-control")
