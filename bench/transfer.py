@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -127,13 +128,20 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from storage import localswift
-
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
     settings_db = connection.settings_dict
     database_url = (f"postgres://{settings_db['USER']}@{settings_db['HOST'] or '127.0.0.1'}:"
                     f"{settings_db['PORT'] or 5432}/{test_db}")
     work = Path(tempfile.mkdtemp(prefix="bench-transfer-"))
+    try:
+        run_rounds(args, work, database_url)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_rounds(args, work: Path, database_url: str) -> None:
+    from storage import localswift
+
     share_root = work / "share"
     print(f"writing a {args.size} byte template under {share_root} ...", flush=True)
     image = write_template(share_root, args.size)
