@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
@@ -17,10 +18,24 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         language = request.session.get(SESSION_LANGUAGE_KEY) if hasattr(request, "session") else None
-        if language and translation.check_for_language(language) and request.user.is_authenticated:
-            translation.activate(language)
-            request.LANGUAGE_CODE = translation.get_language()
-        return self.get_response(request)
+        if not (language and translation.check_for_language(language) and request.user.is_authenticated):
+            return self.get_response(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        if (request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language
+                and settings.LANGUAGE_COOKIE_NAME not in response.cookies):
+            # The login page after logout speaks the user's language too.
+            set_language_cookie(response, language)
+        return response
+
+
+def set_language_cookie(response, language):
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE)
 
 
 class StaffRequiredMiddleware(LoginRequiredMiddleware):

@@ -4,7 +4,6 @@ from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views import View
@@ -15,7 +14,7 @@ from storage.models import SwiftStore
 
 from . import config, events
 from .forms import EventFilterForm, GlobalSettingFilterForm
-from .middleware import SESSION_LANGUAGE_KEY
+from .middleware import SESSION_LANGUAGE_KEY, set_language_cookie
 from .models import Event, GlobalSetting, UserPreference
 from .ui import ObjectListView
 
@@ -103,15 +102,10 @@ class SetLanguageView(View):
                 events.record("user.language", user=request.user, target=request.user.get_username(),
                               detail=f"{old or '-'} → {language}")
         request.session[SESSION_LANGUAGE_KEY] = language
-        translation.activate(language)
         following = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(following, allowed_hosts={request.get_host()},
                                                require_https=request.is_secure()):
             following = reverse("dashboard")
         response = HttpResponseRedirect(following)
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
-            path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
-            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+        set_language_cookie(response, language)
         return response
