@@ -21,7 +21,7 @@ def test_lists_every_declared_setting_even_without_rows(admin_client):
     body = response.content.decode()
     assert response.status_code == 200
     for name, definition in config.DEFINITIONS.items():
-        assert name in body and escape(definition.description) in body
+        assert name in body and escape(str(definition.description)) in body
         assert f'data-testid="default">{definition.default}<' in body
     assert "Global Settings" in body
 
