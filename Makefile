@@ -42,7 +42,7 @@ run: venv compilemessages
 	$(PY) scripts/devstack.py
 
 test: venv-test compilemessages
-	@bash scripts/system-deps.sh memcached chromium
+	@bash scripts/system-deps.sh memcached chromium gettext
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 check-deploy: venv
