@@ -36,6 +36,14 @@ def test_search_by_name_or_description(admin_client):
     assert "swift.transfer.concurrency" in body and "enable.swift" not in body
 
 
+def test_search_matches_the_description_shown_in_japanese(admin_client):
+    response = admin_client.get(reverse("global_settings"), {"q": "並列"}, HTTP_ACCEPT_LANGUAGE="ja")
+    body = response.content.decode()
+    assert "swift.transfer.concurrency" in body and "enable.swift" not in body
+    assert "1 つのテンプレートについて Swift へ並列にアップロードするセグメントの数。" in body
+    assert "ストレージ" in body  # the category, translated
+
+
 def test_edit_fragment_and_cancel(admin_client):
     response = admin_client.get(row_url("swift.sync.interval"), {"edit": "1"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
