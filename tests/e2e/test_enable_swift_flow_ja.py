@@ -58,7 +58,7 @@ def test_enable_swift_sequence_in_japanese(ja_page, live_server, admin_user, adm
     assert apply_pending_settings() == ["enable.swift"]
 
     # 5. [インフラストラクチャ] > [ゾーン] を開き、[Swiftの有効化] をクリックする。
-    nav = page.get_by_role("navigation")
+    nav = page.get_by_role("navigation", name="メイン")
     expect(nav.get_by_text("インフラストラクチャ")).to_be_visible()
     nav.get_by_role("link", name="ゾーン").click()
     expect(page.get_by_role("heading", name="ゾーン")).to_be_visible()
