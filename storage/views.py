@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext
 from django.views import View
 from django.views.generic import TemplateView
@@ -54,8 +55,9 @@ class EnableSwiftView(View):
             return render(request, self.dialog, {"refused": reason}, status=409)
         form = EnableSwiftForm(request.POST)
         if not form.is_valid():
-            problems = "; ".join(f"{form.fields[f].label if f in form.fields else 'Form'}: {m}"
-                                 for f, messages in form.errors.items() for m in messages)
+            with translation.override("en"):  # the audit log is in English
+                problems = "; ".join(f"{form.fields[f].label if f in form.fields else 'Form'}: {m}"
+                                     for f, messages in form.errors.items() for m in messages)
             swift_setup.refuse(Exception(problems), user=request.user,
                                target=request.POST.get("url", ""))
             return render(request, self.dialog, {"form": form}, status=400)
