@@ -16,6 +16,7 @@ ACTION_LABELS = {
     "swift.enable": _("Enable Swift"),
     "swift.test": _("Test the Swift connection"),
     "user.language": _("Change the language"),
+    "template.register": _("Register a template"),
 }
 
 

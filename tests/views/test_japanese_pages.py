@@ -216,3 +216,25 @@ def test_login_page_and_its_refusals(client, admin_user):
     assert response.status_code == 429
     assert not english_left_on(response.content.decode())
     assert "ログオンの失敗が多すぎます" in response.content.decode()
+
+
+def test_register_template_pages_and_refusals(ja_client):
+    from storage.models import SecondaryStorage, Template, TemplateRegistration, Transfer
+
+    zone = Zone.objects.create(name="zone-a", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.1",
+                               hypervisor="KVM", allocation_state="Enabled")
+    SecondaryStorage.objects.create(zone=zone, server="nfs.example", path="/export/a")
+    _check(ja_client, "get", reverse("storage:template_register"))
+    html = _check(ja_client, "post", reverse("storage:template_register"),
+                  {"name": "c", "url": "file:///etc/passwd", "zone": zone.pk, "format": "qcow2",
+                   "hypervisor": "KVM", "checksum": "xyz"})
+    assert "http:// と https://" in html and "16 進数 32 桁" in html
+    template = Template.objects.create(id=7, account_id=2, name="centos")
+    Transfer.objects.create(template=template, zone=zone, direction=Transfer.Direction.DOWNLOAD,
+                            bytes_total=1000, bytes_done=250, state=Transfer.State.RUNNING)
+    TemplateRegistration.objects.create(template=template, zone=zone, url="https://example.com/c.qcow2",
+                                        name="centos", format="qcow2", hypervisor="KVM", filename="x.qcow2")
+    _check(ja_client, "get", reverse("storage:template_registration", args=[7]))
+    _check(ja_client, "post", reverse("storage:template_registration_retry", args=[7]), HTTP_HX_REQUEST="true")
+    _check(ja_client, "post", reverse("storage:template_registration_cancel", args=[7]), HTTP_HX_REQUEST="true")
+    _check(ja_client, "post", reverse("storage:template_registration_retry", args=[7]), HTTP_HX_REQUEST="true")
