@@ -275,6 +275,8 @@ def download(transfer: Transfer, progress: Progress) -> str:
             raise DownloadError(f"the image is {total} bytes, more than the limit of {limit} bytes "
                                 f"(TEMPLATE_DOWNLOAD_MAX_BYTES)")
         folder, created = make_template_folder(root, rel, store)
+        for stale in folder.glob("dnld*tmp_"):  # left by an attempt whose worker died
+            stale.unlink(missing_ok=True)
         temp = folder / f"dnld{secrets.randbelow(10**19)}tmp_"
         progress.write(force=True, bytes_total=total)
         whole = hashlib.md5()

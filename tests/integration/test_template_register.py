@@ -172,14 +172,26 @@ def _mounted(root, *commands):
         subprocess.run(["umount", "-l", str(root)], check=True)
 
 
-def test_a_read_only_store_refuses_the_download_clearly(setup, server):
+def test_a_read_only_store_refuses_the_download_and_the_copy_down_clearly(setup, server):
+    source, source_root = make_zone(seed=False)
+    data = qcow2_image(MIB, virtual=MIB, seed=12)
+    add_template(source_root, 3400, data)
+    enable_zone(source)
+    assert wait_transfer(3400, direction=Transfer.Direction.UP).state == Transfer.State.DONE
+
     zone, root = make_zone(seed=False)
     with _mounted(root, ["mount", "--bind", str(root), str(root)],
                   ["mount", "-o", "remount,bind,ro", str(root)]):
         registration = _register(zone, server.url("/image.qcow2"))
         transfer = _wait_download(registration.template_id)
         assert transfer.state == Transfer.State.FAILED
-        assert "is read-only" in transfer.last_error
+        assert "is read-only (read-only file system)" in transfer.last_error
+        assert list(root.iterdir()) == []
+
+        enable_zone(zone)  # the automatic mode copies T-3400 down: refused
+        copy = wait_transfer(3400, direction=Transfer.Direction.DOWN)
+        assert copy.state == Transfer.State.FAILED
+        assert "is read-only" in copy.last_error
         assert list(root.iterdir()) == []
 
 
