@@ -286,7 +286,7 @@ def download(transfer: Transfer, progress: Progress) -> str:
             with open(temp, "wb") as out:
                 while True:
                     try:
-                        chunk = response.read(CHUNK)
+                        chunk = response.read1(CHUNK)  # what has arrived: progress and cancel stay live
                     except http.client.IncompleteRead as exc:
                         raise DownloadError(f"the server closed the connection after {count + len(exc.partial)} "
                                             f"of {total} bytes", transient=True) from None

@@ -16,7 +16,8 @@ from cloudadmin.models import Event
 from storage import downloads, properties, transfers
 from storage.models import Template, TemplateLocation, TemplateRegistration, Transfer
 from tests.download_server import IMAGE, LIMIT, MIB, download_queue, download_worker, md5, qcow2_image, server  # noqa: F401
-from tests.transfer_helpers import add_template, enable_zone, make_swift_store, make_zone, wait_for, wait_transfer
+from tests.transfer_helpers import (add_template, enable_zone, make_swift_store, make_zone, swift_cli, wait_for,
+                                    wait_transfer)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,8 +42,10 @@ def _wait_download(template_id, states=Transfer.TERMINAL_STATES):
     return wait_transfer(template_id, states=states, direction=Transfer.Direction.DOWNLOAD)
 
 
-def test_register_downloads_to_nfs_then_swift_then_every_enabled_zone(setup, server, admin_client,
+def test_register_downloads_to_nfs_then_swift_then_every_enabled_zone(setup, server, admin_client, local_swift,
                                                                         swift_connection):
+    for container in swift_cli(local_swift, "list").split():  # other tests' templates: higher ids
+        swift_cli(local_swift, "delete", container)
     home, home_root = make_zone(seed=False)
     enable_zone(home)
     other, other_root = make_zone(seed=False)
