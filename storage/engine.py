@@ -377,10 +377,15 @@ def upload(transfer: Transfer, progress: Progress, creds: swift.Credentials, cap
             progress.add(source.size - progress.done)
             progress.write(force=True, bytes_total=source.size, last_error="")
             return done_md5
-        swift.ensure_container(conn, container)
         segment_size = plan_segment_size(
             source.size, config.value("swift.segment.size"), caps,
             path_length=len(segments_container) + len(source.props.filename) + 60)
+        swift.ensure_container(conn, container)
+        # The image is about to be replaced: until the new copy is verified,
+        # Swift must not claim a complete template.
+        if swift.delete_object(conn, container, properties.FILENAME):
+            Template.objects.filter(pk=transfer.template_id).update(
+                swift_state=Template.SwiftState.ABSENT, updated=timezone.now())
         progress.done = 0
         progress.write(force=True, bytes_total=source.size, segment_size=segment_size or None,
                        segments_total=math.ceil(source.size / segment_size) if segment_size else 1,

@@ -7,4 +7,7 @@ urlpatterns = [
     path("swift/", views.SwiftStoreView.as_view(), name="swift"),
     path("swift/test/", views.SwiftTestConnectionView.as_view(), name="swift_test"),
     path("swift/enable/", views.EnableSwiftView.as_view(), name="enable_swift"),
+    path("zones/<int:zone_id>/sync/", views.ZoneSyncView.as_view(), name="zone_sync"),
+    path("transfers/<int:pk>/retry/", views.TransferActionView.as_view(action="retry"), name="transfer_retry"),
+    path("transfers/<int:pk>/cancel/", views.TransferActionView.as_view(action="cancel"), name="transfer_cancel"),
 ]
