@@ -683,6 +683,8 @@ def run_transfer(transfer_id: int, *, worker: str = "") -> str | None:
     label = f"T-{transfer.template_id}"
     store = SwiftStore.objects.first()
     try:
+        if transfer.attempts > settings.TRANSFER_MAX_ATTEMPTS:  # e.g. its worker keeps dying
+            raise TransferFailed(f"gave up after {transfer.attempts - 1} attempts")
         if store is None:
             raise TransferFailed("Swift is not configured")
         creds = swift.Credentials.from_store(store)

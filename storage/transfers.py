@@ -127,9 +127,15 @@ def stale_filter(now=None) -> Q:
 
 def requeue_stale() -> int:
     """Give transfers whose worker died back to the queue (the broker may not
-    redeliver before its visibility timeout). The claim lets at most one task
-    take each over."""
-    ids = list(Transfer.objects.filter(stale_filter()).values_list("pk", flat=True))
-    for pk in ids:
-        enqueue(pk)
-    return len(ids)
+    redeliver before its visibility timeout): each is queued again once, and
+    its old worker, should it be alive after all, stops at its next progress
+    write. The claim lets one task take it."""
+    requeued = 0
+    for pk in Transfer.objects.filter(stale_filter()).values_list("pk", flat=True):
+        with transaction.atomic():
+            if Transfer.objects.filter(stale_filter(), pk=pk).update(
+                    state=Transfer.State.QUEUED, claim=None, updated=timezone.now(),
+                    last_error="its worker stopped answering; queued again"):
+                enqueue(pk)
+                requeued += 1
+    return requeued
