@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -223,7 +224,8 @@ class Pipeline:
             if item is self.END:
                 return
             self.slots.release()
-            digest.update(item)  # here, on another core than the reader's whole-file MD5
+            if digest is not None:
+                digest.update(item)  # here, on another core than the reader's whole-file MD5
             self.progress.add(len(item))
             yield item
 
@@ -236,17 +238,21 @@ class Pipeline:
             self.abort.set()
             raise
 
-    def stream(self, container: str, name: str, length: int, headers: dict | None = None):
+    def stream(self, container: str, name: str, length: int, headers: dict | None = None, *,
+               hash_here: bool = True):
         """Start uploading one part; returns (feed, finish): feed(chunk) for
-        every chunk in order, then finish(). The part's result is (name,
-        ETag), the ETag checked against the MD5 of the bytes sent."""
+        every chunk in order, then finish(md5). The part's result is (name,
+        ETag), the ETag checked against the MD5 of the bytes sent: hashed by
+        the uploading thread (hash_here), or given to finish() by a reader
+        that computes it anyway."""
         chunks: queue.Queue = queue.Queue()
+        expected: dict = {}
 
         def job(conn):
-            digest = hashlib.md5()
+            digest = hashlib.md5() if hash_here else None
             etag = swift.put_object(conn, container, name, self._body(chunks, digest), content_length=length,
                                     headers=headers)
-            if etag != digest.hexdigest():
+            if etag != (digest.hexdigest() if digest is not None else expected.get("md5")):
                 swift.delete_object(conn, container, name)
                 raise swift.SwiftError(f"Uploading {container}/{name}: Swift stored other bytes than "
                                        f"were sent (ETag mismatch)", transient=True)
@@ -260,7 +266,8 @@ class Pipeline:
                 self.progress.write()  # the heartbeat goes on while uploads catch up
             chunks.put(chunk)
 
-        def finish() -> None:
+        def finish(md5_hex: str | None = None) -> None:
+            expected["md5"] = md5_hex
             chunks.put(self.END)
 
         return feed, finish
@@ -378,10 +385,15 @@ def upload(transfer: Transfer, progress: Progress, creds: swift.Credentials, cap
             progress.add(source.size - progress.done)
             progress.write(force=True, bytes_total=source.size, last_error="")
             return done_md5
-        swift.ensure_container(conn, container)
         segment_size = plan_segment_size(
             source.size, config.value("swift.segment.size"), caps,
             path_length=len(segments_container) + len(source.props.filename) + 60)
+        swift.ensure_container(conn, container)
+        # The image is about to be replaced: until the new copy is verified,
+        # Swift must not claim a complete template.
+        if swift.delete_object(conn, container, properties.FILENAME):
+            Template.objects.filter(pk=transfer.template_id).update(
+                swift_state=Template.SwiftState.ABSENT, updated=timezone.now())
         progress.done = 0
         progress.write(force=True, bytes_total=source.size, segment_size=segment_size or None,
                        segments_total=math.ceil(source.size / segment_size) if segment_size else 1,
@@ -436,8 +448,9 @@ def _upload_object(transfer, source, conn, new_connection, progress, container) 
         whole = hashlib.md5()
         pipeline = Pipeline(new_connection, 1, progress)
         try:
+            # One object: its MD5 is the whole-file MD5 the reader computes.
             feed, finish = pipeline.stream(container, source.props.filename, source.size,
-                                           headers=_meta(transfer, source, ""))
+                                           headers=_meta(transfer, source, ""), hash_here=False)
             while chunk := handle.read(CHUNK):
                 whole.update(chunk)
                 throttle(len(chunk))
@@ -445,13 +458,10 @@ def _upload_object(transfer, source, conn, new_connection, progress, container) 
                 progress.write()
             _check_unchanged(handle, source)
             md5_hex = whole.hexdigest()
-            finish()
-            [(_name, etag)] = pipeline.wait()
+            finish(md5_hex)
+            pipeline.wait()
         finally:
             pipeline.close()
-    if etag != md5_hex:
-        swift.delete_object(conn, container, source.props.filename)
-        raise swift.SwiftError("the object in Swift differs from the file read (ETag mismatch)", transient=True)
     progress.write(force=True, state=Transfer.State.VERIFYING)
     try:
         _verify_checksum(source, md5_hex)
@@ -756,6 +766,8 @@ def run_transfer(transfer_id: int, *, worker: str = "") -> str | None:
     label = f"T-{transfer.template_id}"
     store = SwiftStore.objects.first()
     try:
+        if transfer.attempts > settings.TRANSFER_MAX_ATTEMPTS:  # e.g. its worker keeps dying
+            raise TransferFailed(f"gave up after {transfer.attempts - 1} attempts")
         if transfer.direction == Transfer.Direction.DOWNLOAD:
             from .downloads import download  # Register template: from a URL, Swift not needed
 
@@ -787,29 +799,33 @@ def run_transfer(transfer_id: int, *, worker: str = "") -> str | None:
             return Transfer.State.QUEUED
         if transient:
             message = f"{message} (gave up after {attempts} attempts)"
-        if _finish(transfer, token, state=Transfer.State.FAILED, last_error=message, finished=timezone.now(),
-                   bytes_done=max(0, progress.done), rate=0):
-            events.record_failure("transfer.fail", username="worker", target=label, detail=message[:2000])
+        with transaction.atomic():
+            if _finish(transfer, token, state=Transfer.State.FAILED, last_error=message, finished=timezone.now(),
+                       bytes_done=max(0, progress.done), rate=0):
+                events.record_failure("transfer.fail", username="worker", target=label, detail=message[:2000])
         logger.warning("transfer %s failed: %s", transfer.pk, message)
         return Transfer.State.FAILED
     except Exception as exc:  # noqa: BLE001 - the row must never stay "running"
         logger.exception("transfer %s: unexpected error", transfer.pk)
         message = f"unexpected error ({type(exc).__name__})"
-        if _finish(transfer, token, state=Transfer.State.FAILED, last_error=message, finished=timezone.now()):
-            events.record_failure("transfer.fail", username="worker", target=label, detail=message)
+        with transaction.atomic():
+            if _finish(transfer, token, state=Transfer.State.FAILED, last_error=message, finished=timezone.now()):
+                events.record_failure("transfer.fail", username="worker", target=label, detail=message)
         return Transfer.State.FAILED
     now = timezone.now()
-    if not _finish(transfer, token, state=Transfer.State.DONE, md5=md5_hex, last_error="", finished=now,
-                   bytes_done=F("bytes_total"), rate=0):
-        return None
-    if transfer.direction == Transfer.Direction.UP:
-        total = Transfer.objects.filter(pk=transfer.pk).values_list("bytes_total", flat=True).first()
-        Template.objects.filter(pk=transfer.template_id).update(
-            swift_state=Template.SwiftState.STORED, swift_md5=md5_hex, swift_size=total, swift_stored_at=now,
-            updated=now)
-    direction = {Transfer.Direction.UP: "to Swift", Transfer.Direction.DOWN: f"to zone {transfer.zone.name}",
-                 Transfer.Direction.DOWNLOAD: f"from its URL to zone {transfer.zone.name}"}[transfer.direction]
-    events.record("transfer.done", username="worker", target=label, detail=f"copied {direction}, MD5 {md5_hex}")
+    with transaction.atomic():  # the row and the template change together
+        if not _finish(transfer, token, state=Transfer.State.DONE, md5=md5_hex, last_error="", finished=now,
+                       bytes_done=F("bytes_total"), rate=0):
+            return None
+        if transfer.direction == Transfer.Direction.UP:
+            total = Transfer.objects.filter(pk=transfer.pk).values_list("bytes_total", flat=True).first()
+            Template.objects.filter(pk=transfer.template_id).update(
+                swift_state=Template.SwiftState.STORED, swift_md5=md5_hex, swift_size=total,
+                swift_stored_at=now, updated=now)
+        direction = {Transfer.Direction.UP: "to Swift", Transfer.Direction.DOWN: f"to zone {transfer.zone.name}",
+                     Transfer.Direction.DOWNLOAD: f"from its URL to zone {transfer.zone.name}"}[transfer.direction]
+        events.record("transfer.done", username="worker", target=label,
+                      detail=f"copied {direction}, MD5 {md5_hex}")
     return Transfer.State.DONE
 
 

@@ -14,4 +14,7 @@ urlpatterns = [
          views.TemplateRegistrationActionView.as_view(action="retry"), name="template_registration_retry"),
     path("templates/register/<int:template_id>/cancel/",
          views.TemplateRegistrationActionView.as_view(action="cancel"), name="template_registration_cancel"),
+    path("zones/<int:zone_id>/sync/", views.ZoneSyncView.as_view(), name="zone_sync"),
+    path("transfers/<int:pk>/retry/", views.TransferActionView.as_view(action="retry"), name="transfer_retry"),
+    path("transfers/<int:pk>/cancel/", views.TransferActionView.as_view(action="cancel"), name="transfer_cancel"),
 ]
