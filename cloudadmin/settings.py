@@ -185,6 +185,11 @@ STORAGES = {
 NFS_MOUNT_ROOT = Path(envstr("NFS_MOUNT_ROOT", "/mnt/secondary"))
 NFS_MOUNTS = envlist("NFS_MOUNTS")
 NFS_AUTOMOUNT = envbool("NFS_AUTOMOUNT", False)
+# Seconds between the worker's checks of every secondary storage (Up/Down).
+NFS_CHECK_INTERVAL = envint("NFS_CHECK_INTERVAL", 60)
+# Seconds the zone wizard waits for a worker to check a share before it lets
+# the operator go on unchecked.
+SHARE_CHECK_WAIT = envfloat("SHARE_CHECK_WAIT", 10.0)
 
 # How the management server is restarted in this setup; shown to the operator
 # when a setting needs a restart.
@@ -207,6 +212,12 @@ TRANSFER_QUEUE = "transfers"
 CELERY_TASK_ROUTES = {"storage.tasks.transfer_*": {"queue": TRANSFER_QUEUE}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE = {
+    "refresh-secondary-storage-states": {
+        "task": "storage.tasks.refresh_secondary_storage_states",
+        "schedule": NFS_CHECK_INTERVAL,
+    },
+}
 
 # --- /healthz --------------------------------------------------------------
 # Seconds to wait for a Celery worker to answer the ping, for Redis, and for
