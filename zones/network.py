@@ -141,3 +141,28 @@ def check_domain(text: str, field: str = "network_domain") -> str:
     if labels[-1].isdigit():
         raise ValidationError({field: _("Enter a valid domain, such as cs1cloud.internal.")})
     return value
+
+
+def check_host(text: str, field: str) -> str:
+    """A server or host: an IPv4 address or a DNS name."""
+    value = str(text).strip()
+    if re.fullmatch(r"[0-9.]+", value):
+        return str(parse_address(value, field))
+    try:
+        return check_domain(value, field)
+    except ValidationError:
+        raise ValidationError({field: _("Enter an IPv4 address or a host name, such as 10.0.0.5 or nfs1.example.com.")}) from None
+
+
+def check_export_path(text: str, field: str = "path") -> str:
+    """An absolute export path such as /export/secondary: no '..', no spaces
+    or control characters, no trailing slash."""
+    value = str(text).strip()
+    if not value.startswith("/") or any(c.isspace() or ord(c) < 32 for c in value) or "\\" in value:
+        raise ValidationError({field: _("Enter an absolute path such as /export/secondary.")})
+    parts = [p for p in value.split("/") if p]
+    if any(p in (".", "..") for p in parts):
+        raise ValidationError({field: _("The path must not contain '.' or '..' parts.")})
+    if len(value) > 1024:
+        raise ValidationError({field: _("The path is too long.")})
+    return "/" + "/".join(parts)
