@@ -177,6 +177,7 @@ class WizardStepView(View):
         return self.show(request, forward)
 
     def show(self, request, step):
+        wizard.visit(self.draft, step)  # where Add Zone resumes, even before the redirect is followed
         if htmx_partial(request):
             form = wizard.form_for(step, self.draft) if step.form_class else None
             return render_step(request, self.draft, step, form=form)

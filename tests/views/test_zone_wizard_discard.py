@@ -1,0 +1,25 @@
+"""WizardDiscardView: abandoned wizard drafts can be deleted."""
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.zone_wizard_helpers import fill, start
+from zones.models import ZoneWizardDraft
+
+pytestmark = pytest.mark.django_db
+
+
+def test_discard_deletes_the_draft(admin_client):
+    draft = fill(admin_client, start(admin_client), until="zone")
+    response = admin_client.post(reverse("zones:wizard_discard", args=[draft.pk]), follow=True)
+    assert not ZoneWizardDraft.objects.exists()
+    assert "The unfinished zone zone1 was discarded." in response.content.decode()
+
+
+def test_only_the_owner_discards(admin_client, django_user_model):
+    draft = start(admin_client)
+    other = django_user_model.objects.create_user("other", password="x", is_staff=True)
+    client = Client()
+    client.force_login(other)
+    assert client.post(reverse("zones:wizard_discard", args=[draft.pk])).status_code == 404
+    assert ZoneWizardDraft.objects.filter(pk=draft.pk).exists()
