@@ -150,4 +150,4 @@ class ZoneWizardDraft(models.Model):
         verbose_name = _("zone wizard draft")
 
     def __str__(self):
-        return self.data.get("zone", {}).get("name") or _("unnamed zone")
+        return self.data.get("zone", {}).get("name") or str(_("unnamed zone"))

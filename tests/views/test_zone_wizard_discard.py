@@ -16,6 +16,13 @@ def test_discard_deletes_the_draft(admin_client):
     assert "The unfinished zone zone1 was discarded." in response.content.decode()
 
 
+def test_a_draft_without_a_name_yet(admin_client):
+    draft = start(admin_client)
+    assert "unnamed zone" in admin_client.get(reverse("zones:list")).content.decode()
+    response = admin_client.post(reverse("zones:wizard_discard", args=[draft.pk]), follow=True)
+    assert "The unfinished zone unnamed zone was discarded." in response.content.decode()
+
+
 def test_only_the_owner_discards(admin_client, django_user_model):
     draft = start(admin_client)
     other = django_user_model.objects.create_user("other", password="x", is_staff=True)
