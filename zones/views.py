@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.views import View
 from django.views.generic import DetailView
 
+from cloudadmin import events
 from cloudadmin.ui import ObjectListView, htmx_partial
 from storage.models import SecondaryStorage
 
@@ -92,6 +93,7 @@ class WizardDiscardView(View):
         draft = _draft(request, draft_id)
         name = str(draft)
         draft.delete()
+        events.record("zone.draft.discard", user=request.user, target=name)
         messages.info(request, gettext("The unfinished zone %(name)s was discarded.") % {"name": name})
         return redirect("zones:list")
 

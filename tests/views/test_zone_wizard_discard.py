@@ -3,6 +3,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from cloudadmin.models import Event
 from tests.zone_wizard_helpers import fill, start
 from zones.models import ZoneWizardDraft
 
@@ -14,6 +15,8 @@ def test_discard_deletes_the_draft(admin_client):
     response = admin_client.post(reverse("zones:wizard_discard", args=[draft.pk]), follow=True)
     assert not ZoneWizardDraft.objects.exists()
     assert "The unfinished zone zone1 was discarded." in response.content.decode()
+    event = Event.objects.get(action="zone.draft.discard")
+    assert (event.target, event.username) == ("zone1", "admin")
 
 
 def test_a_draft_without_a_name_yet(admin_client):
