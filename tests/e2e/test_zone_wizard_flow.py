@@ -1,7 +1,6 @@
 """The whole Add Zone wizard in chromium, with a real worker checking the
 demo secondary storage: a validation error, Back, a reload mid-wizard,
 Launch zone, then Enable zone."""
-import importlib.util
 import re
 import shutil
 
@@ -10,6 +9,7 @@ from playwright.sync_api import expect
 
 from cloudadmin.models import Event
 from storage import nfs
+from storage.models import ZoneScan
 from storage.demo import create_demo_secondary_storage
 from tests.e2e.test_csp import RECORD_VIOLATIONS
 from zones.models import Host, Zone, ZoneWizardDraft
@@ -30,19 +30,15 @@ def demo_share():
 
 @pytest.fixture
 def zone_enabled_calls(monkeypatch):
-    """The calls of storage.hooks.on_zone_enabled. Until the transfer engine
-    (storage/sync.py) is merged the hook cannot run, so it is recorded
-    instead; once the engine exists, the real hook runs and is recorded."""
+    """The calls of storage.hooks.on_zone_enabled; the real hook still runs."""
     from storage import hooks
 
     calls = []
     real = hooks.on_zone_enabled
-    engine_present = importlib.util.find_spec("storage.sync") is not None
 
     def recorded(zone, *, user=None):
         calls.append((zone.name, user.get_username() if user else None))
-        if engine_present:
-            real(zone, user=user)
+        real(zone, user=user)
 
     monkeypatch.setattr(hooks, "on_zone_enabled", recorded)
     return calls
@@ -153,8 +149,10 @@ def test_add_zone_wizard(logged_in_page, live_server, celery_worker, demo_share,
     expect(page.get_by_test_id("allocation-state")).to_have_text("Enabled")
     expect(page.get_by_role("button", name="Disable zone")).to_be_visible()
     assert zone_enabled_calls == [("zone1", "admin")]
-    actions = list(Event.objects.filter(action__startswith="zone.").order_by("id").values_list("action", "outcome"))
-    assert actions == [("zone.create", "success"), ("zone.enable", "success")]
+    actions = list(Event.objects.filter(action__startswith="zone.").order_by("id").values_list("action", "detail"))
+    assert [a for a, _ in actions] == ["zone.create", "zone.enable", "zone.sync"]
+    assert actions[2][1] == "scan queued: zone enabled"  # the transfer engine took the hook
+    assert ZoneScan.objects.get(zone=zone).trigger == "zone-enabled"
 
     page.get_by_role("link", name="Zones").click()
     row = page.get_by_test_id("zone-row")

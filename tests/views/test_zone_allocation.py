@@ -69,3 +69,14 @@ def test_enabling_an_enabled_zone_changes_nothing(admin_client, zone):
 def test_get_changes_nothing(admin_client, zone):
     assert admin_client.get(reverse("zones:enable", args=[zone.pk])).status_code == 405
     assert admin_client.post(reverse("zones:enable", args=[987654])).status_code == 404
+
+
+def test_enabling_starts_the_zone_sync_in_the_same_transaction(admin_client, admin_user, zone):
+    """The real hook: the transfer engine queues a scan of the zone."""
+    from storage.models import ZoneScan
+
+    admin_client.post(reverse("zones:enable", args=[zone.pk]))
+    scan = ZoneScan.objects.get(zone=zone)
+    assert (scan.trigger, scan.requested_by) == ("zone-enabled", "admin")
+    assert list(Event.objects.filter(action__startswith="zone.").order_by("id").values_list("action", flat=True)) == \
+        ["zone.enable", "zone.sync"]

@@ -24,8 +24,24 @@ def test_columns_and_values(admin_client):
     for cell in ("Basic", "KVM", "Enabled", "Up"):
         assert f">{cell}<" in row
     assert "nfs://127.0.0.1/export/secondary: reachable, 2 templates found" in row
-    # Template count: unknown until the transfer engine records templates.
-    assert row.rstrip().endswith("<td>—</td>")
+    assert row.rstrip().endswith("<td>0</td>")  # no scan yet: no templates known
+
+
+def test_template_count_is_what_the_last_scan_found(admin_client):
+    from storage.models import Template, TemplateLocation
+
+    zone = Zone.objects.create(name="zone1", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.1",
+                               hypervisor="KVM")
+    other = Zone.objects.create(name="zone2", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.1",
+                                hypervisor="KVM")
+    for template_id, state in ((1, "Ready"), (5, "Invalid"), (7, "Missing")):
+        template = Template.objects.create(id=template_id, name=f"t{template_id}")
+        TemplateLocation.objects.create(template=template, zone=zone, state=state)
+    TemplateLocation.objects.create(template=Template.objects.get(id=1), zone=other, state="Ready")
+    body = admin_client.get(LIST).content.decode()
+    rows = body.split('data-testid="zone-row"')[1:]
+    assert rows[0].split("</tr>")[0].rstrip().endswith("<td>2</td>")  # Missing is gone from the share
+    assert rows[1].split("</tr>")[0].rstrip().endswith("<td>1</td>")
 
 
 def test_add_zone_is_a_post_button(admin_client):
