@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView
 
@@ -20,7 +21,7 @@ class ZoneListView(ObjectListView):
     queryset = Zone.objects.prefetch_related("secondary_storages")
     table = "zones/_zone_table.html"
     page_template = "zones/zone_list.html"
-    title = "Zones"
+    title = _("Zones")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -113,6 +114,7 @@ def render_step(request, draft, step, *, form=None, status=200, error="", notice
     if step.slug == "secondary-storage" and form is not None:
         values = {"nfs_server": form["nfs_server"].value(), "path": form["path"].value()}
         context["share_check"] = wizard.share_check_for(draft, values)
+        context["share_check_running"] = wizard.share_check_running(context["share_check"])
     if step is wizard.REVIEW:
         context["review"] = review_sections(draft)
         context["share_check"] = wizard.share_check_for(draft, draft.data.get("secondary-storage", {}))

@@ -11,6 +11,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -154,6 +155,15 @@ def wait_for_share_check(draft, timeout=None) -> dict:
         if draft.share_check.get("status") != "pending" or time.monotonic() >= deadline:
             return draft.share_check
         time.sleep(0.2)
+
+
+def share_check_running(check) -> bool:
+    """A check asked for less than SHARE_CHECK_WAIT seconds ago, still
+    unanswered (a reload while Next waits for the worker)."""
+    if check.get("status") != "pending" or not check.get("requested"):
+        return False
+    asked = datetime.fromisoformat(check["requested"])
+    return (timezone.now() - asked).total_seconds() < settings.SHARE_CHECK_WAIT
 
 
 def go_on_unchecked(draft) -> None:

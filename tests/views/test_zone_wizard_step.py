@@ -159,6 +159,21 @@ def test_no_worker_answers_then_go_on_unchecked(admin_client, settings):
     assert "Not checked: no worker answered." in body
 
 
+def test_a_reload_while_the_check_runs_says_so(admin_client, settings):
+    settings.SHARE_CHECK_WAIT = 3600  # the check asked below is still within its wait
+    draft = fill(admin_client, start(admin_client), until="primary-storage")
+    draft.data["secondary-storage"] = dict(STEP_DATA["secondary-storage"])
+    draft.save()
+    from zones import wizard
+
+    wizard.start_share_check(draft, STEP_DATA["secondary-storage"])  # no worker runs here
+    body = admin_client.get(step_url(draft, "secondary-storage")).content.decode()
+    assert "A worker is checking the share." in body and "No worker answered" not in body
+    settings.SHARE_CHECK_WAIT = 0
+    body = admin_client.get(step_url(draft, "secondary-storage")).content.decode()
+    assert "No worker answered" in body
+
+
 @pytest.fixture
 def demo_share():
     """The demo store where the test worker finds nfs://127.0.0.1/export/secondary."""
