@@ -219,6 +219,9 @@ class WizardLaunchView(View):
             draft.refresh_from_db()
             form = invalid.form or (wizard.saved_form(invalid.step, draft) if invalid.step.form_class else None)
             return render_step(request, draft, invalid.step, form=form, status=400, error=invalid.message)
+        except wizard.DraftGone:
+            messages.info(request, gettext("This zone wizard was already launched or discarded."))
+            return redirect("zones:list")
         except wizard.LaunchFailed as failed:
             return render_step(request, draft, wizard.REVIEW, status=409, error=gettext(
                 "The zone could not be created and nothing was saved: %(reason)s") % {"reason": failed})

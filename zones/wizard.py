@@ -185,6 +185,10 @@ class LaunchFailed(Exception):
     """The database refused the zone; nothing was written."""
 
 
+class DraftGone(Exception):
+    """The draft was launched or discarded meanwhile (e.g. a double submit)."""
+
+
 def validate_all(draft) -> dict:
     """Every step's cleaned values, or StepInvalid for the first failing step."""
     cleaned = {}
@@ -206,11 +210,15 @@ def launch(draft, *, user=None) -> Zone:
     """Create the zone and everything under it in one transaction, Disabled.
 
     Raises StepInvalid (back to that step) or LaunchFailed; either way
-    nothing is written and a failure event is recorded.
+    nothing is written and a failure event is recorded. DraftGone when a
+    concurrent Launch (or Discard) of the same draft went first.
     """
     try:
         with transaction.atomic():
-            draft = ZoneWizardDraft.objects.select_for_update().get(pk=draft.pk)
+            locked = ZoneWizardDraft.objects.select_for_update().filter(pk=draft.pk).first()
+            if locked is None:
+                raise DraftGone()
+            draft = locked
             values = validate_all(draft)
             zone = _create(draft, values)
             draft.delete()

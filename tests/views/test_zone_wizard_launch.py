@@ -1,5 +1,7 @@
 """WizardLaunchView: Launch zone validates every step again and creates the
 zone, pod, cluster, host, primary and secondary storage in one transaction."""
+from unittest import mock
+
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -8,6 +10,7 @@ from cloudadmin.models import Event
 from storage.models import SecondaryStorage
 from tests.swift_setup_helpers import put_enable_swift_in_effect
 from tests.zone_wizard_helpers import STEP_DATA, fill, mark_share_checked, start, step_url
+from zones import forms, wizard
 from zones.models import Cluster, Host, Pod, PrimaryStorage, Zone, ZoneWizardDraft
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +142,26 @@ def test_launch_of_another_users_draft_is_404(admin_client, ready, django_user_m
     client.force_login(other)
     assert client.post(launch_url(ready)).status_code == 404
     assert nothing_created()
+
+
+def test_name_taken_between_validation_and_insert_is_caught_by_the_constraint(admin_client, ready, monkeypatch):
+    """The race the validation cannot see: another zone of the same name
+    commits after the checks. The database's case-insensitive unique
+    constraint refuses the insert; the operator is sent to the zone step."""
+    monkeypatch.setattr(forms.ZoneForm, "clean_name", lambda self: self.cleaned_data["name"])
+    Zone.objects.create(name="ZONE1", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.1", hypervisor="KVM")
+    response = admin_client.post(launch_url(ready))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Step 2 of 9" in body and "A zone named zone1 already exists" in body
+    assert Zone.objects.count() == 1 and not Pod.objects.exists() and not SecondaryStorage.objects.exists()
+
+
+def test_a_second_launch_of_the_same_draft(admin_client, ready):
+    stale = ZoneWizardDraft.objects.get(pk=ready.pk)
+    wizard.launch(ready)  # the first submit went through
+    # The second submit had loaded the draft before the first one deleted it.
+    with mock.patch("zones.views._draft", return_value=stale):
+        response = admin_client.post(launch_url(stale), follow=True)
+    assert "This zone wizard was already launched or discarded." in response.content.decode()
+    assert Zone.objects.count() == 1
