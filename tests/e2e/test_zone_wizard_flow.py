@@ -1,6 +1,6 @@
 """The whole Add Zone wizard in chromium, with a real worker checking the
-demo secondary storage: a validation error, Back, a reload mid-wizard,
-Launch zone, then Enable zone."""
+demo secondary storage: the Swift ordering warning, validation errors, Back,
+a reload mid-wizard, Launch zone, then Enable zone."""
 import re
 import shutil
 
@@ -12,6 +12,7 @@ from storage import nfs
 from storage.models import ZoneScan
 from storage.demo import create_demo_secondary_storage
 from tests.e2e.test_csp import RECORD_VIOLATIONS
+from tests.swift_setup_helpers import put_enable_swift_in_effect
 from zones.models import Host, Zone, ZoneWizardDraft
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,6 +50,7 @@ def progress(page, number, total=9):
 
 
 def test_add_zone_wizard(logged_in_page, live_server, celery_worker, demo_share, zone_enabled_calls):
+    put_enable_swift_in_effect("true")
     page = logged_in_page
     page.add_init_script(RECORD_VIOLATIONS)  # every page load from here on
     page.get_by_role("link", name="Zones").click()
@@ -58,8 +60,15 @@ def test_add_zone_wizard(logged_in_page, live_server, celery_worker, demo_share,
     steps = page.get_by_role("list", name="Wizard steps")
     expect(steps.get_by_role("listitem")).to_have_count(9)
 
-    # 1. Zone type
+    # 1. Zone type. enable.swift is in effect and Swift is not configured:
+    # the warning, and Next refused until the confirmation is ticked.
+    warning = page.get_by_test_id("swift-warning")
+    expect(warning).to_contain_text("Creating a zone now means Swift can never be added to this cloud")
     page.get_by_role("radio", name=re.compile("^Basic")).check()
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_test_id("error-confirm_no_swift")).to_contain_text("Tick the confirmation")
+    progress(page, 1)
+    page.get_by_label("I understand: once this zone exists, Swift can never be added to this cloud.").check()
     page.get_by_role("button", name="Next").click()
     progress(page, 2)
     expect(page).to_have_url(re.compile(r"/zones/add/\d+/zone/$"))
