@@ -8,8 +8,8 @@ from cloudadmin.crypto import EncryptedTextField
 
 class Zone(models.Model):
     class NetworkType(models.TextChoices):
-        BASIC = "Basic", "Basic"
-        ADVANCED = "Advanced", "Advanced"
+        BASIC = "Basic", _("Basic")
+        ADVANCED = "Advanced", _("Advanced")
 
     class Hypervisor(models.TextChoices):
         XENSERVER = "XenServer", "XenServer"
@@ -17,8 +17,8 @@ class Zone(models.Model):
         VMWARE = "VMware", "VMware"
 
     class AllocationState(models.TextChoices):
-        ENABLED = "Enabled", "Enabled"
-        DISABLED = "Disabled", "Disabled"
+        ENABLED = "Enabled", _("Enabled")
+        DISABLED = "Disabled", _("Disabled")
 
     name = models.CharField(max_length=64)
     network_type = models.CharField(max_length=16, choices=NetworkType.choices)
