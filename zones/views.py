@@ -115,9 +115,11 @@ def render_step(request, draft, step, *, form=None, status=200, error="", notice
         values = {"nfs_server": form["nfs_server"].value(), "path": form["path"].value()}
         context["share_check"] = wizard.share_check_for(draft, values)
         context["share_check_running"] = wizard.share_check_running(context["share_check"])
+        context["share_check_message"] = wizard.share_check_message(context["share_check"])
     if step is wizard.REVIEW:
         context["review"] = review_sections(draft)
         context["share_check"] = wizard.share_check_for(draft, draft.data.get("secondary-storage", {}))
+        context["share_check_message"] = wizard.share_check_message(context["share_check"])
     template = "zones/_wizard.html" if htmx_partial(request) and not request.htmx.history_restore_request \
         else "zones/wizard.html"
     response = render(request, template, context, status=status)

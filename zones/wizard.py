@@ -15,7 +15,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -166,9 +166,25 @@ def share_check_running(check) -> bool:
     return (timezone.now() - asked).total_seconds() < settings.SHARE_CHECK_WAIT
 
 
+UNCHECKED = _("Not checked: no worker answered.")
+
+
+def share_check_message(check) -> str:
+    """The outcome in the reader's language where the wizard can say it (a
+    worker writes its reasons in LANGUAGE_CODE)."""
+    from storage.share_checks import ShareCheck
+
+    if check.get("status") == "ok":
+        return ShareCheck(url="", folder="", ok=True, templates=check.get("templates", 0)).summary
+    if check.get("status") == "unchecked":
+        return str(UNCHECKED)
+    return check.get("message", "")
+
+
 def go_on_unchecked(draft) -> None:
-    draft.share_check = {**draft.share_check, "status": "unchecked",
-                         "message": gettext("Not checked: no worker answered.")}
+    with translation.override(settings.LANGUAGE_CODE):  # stored: it becomes the store's state reason
+        message = str(UNCHECKED)
+    draft.share_check = {**draft.share_check, "status": "unchecked", "message": message}
     draft.save(update_fields=["share_check", "updated"])
 
 
@@ -231,10 +247,10 @@ def launch(draft, *, user=None) -> Zone:
     except IntegrityError as error:
         name = draft.data.get("zone", {}).get("name", "")
         if "zone_name_unique_ci" in str(error):
-            message = gettext("A zone named %(name)s already exists (names are compared without case).") % {
-                "name": name}
-            events.record_failure("zone.create", user=user, target=name, detail=message)
-            raise StepInvalid(BY_SLUG["zone"], message=message) from None
+            taken = _("A zone named %(name)s already exists (names are compared without case).")
+            with translation.override(settings.LANGUAGE_CODE):
+                events.record_failure("zone.create", user=user, target=name, detail=str(taken) % {"name": name})
+            raise StepInvalid(BY_SLUG["zone"], message=str(taken) % {"name": name}) from None
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         events.record_failure("zone.create", user=user, target=name, detail=first_line[:1000])
         raise LaunchFailed(first_line) from error

@@ -35,3 +35,15 @@ def test_enabled_zone_offers_disable(admin_client, zone):
 
 def test_missing_zone_is_404(admin_client):
     assert admin_client.get(reverse("zones:detail", args=[987654])).status_code == 404
+
+
+def test_detail_in_japanese(admin_user, zone):
+    from django.test import Client
+
+    from tests.views.test_japanese_pages import english_left_on
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="ja")
+    client.force_login(admin_user)
+    body = client.get(reverse("zones:detail", args=[zone.pk])).content.decode()
+    assert not english_left_on(body)
+    assert "ゾーンの有効化" in body and "予約済みシステム ゲートウェイ" in body

@@ -201,3 +201,34 @@ def test_share_checked_by_a_real_worker(celery_worker, admin_client, demo_share)
     back = admin_client.get(step_url(draft, "secondary-storage")).content.decode()
     assert "127.0.0.1/export/secondary: reachable, 2 templates found" in back
     assert not Event.objects.filter(outcome="failure").exists()
+
+
+def test_every_step_in_japanese(admin_user, settings):
+    """Each step, a refusal, the no-worker warning and the review carry no
+    English UI string (the checks of tests/views/test_japanese_pages.py)."""
+    from tests.views.test_japanese_pages import english_left_on
+
+    settings.SHARE_CHECK_WAIT = 0.2
+    put_enable_swift_in_effect("true")
+    client = Client(HTTP_ACCEPT_LANGUAGE="ja")
+    client.force_login(admin_user)
+    draft = start(client)
+
+    def shows_no_english(response):
+        left = english_left_on(response.content.decode())
+        assert not left, f"{response.request['PATH_INFO']} shows English: {left}"
+        return response.content.decode()
+
+    assert "ゾーンの種類" in shows_no_english(client.get(step_url(draft, "type")))
+    shows_no_english(client.post(step_url(draft, "type"), STEP_DATA["type"]))  # the confirmation refused
+    client.post(step_url(draft, "type"), {**STEP_DATA["type"], "confirm_no_swift": "on"})
+    for step in ("zone", "pod", "guest-network", "cluster", "host", "primary-storage"):
+        shows_no_english(client.get(step_url(draft, step)))
+        bad = {name: "x" for name in STEP_DATA[step]}
+        shows_no_english(client.post(step_url(draft, step), bad, HTTP_HX_REQUEST="true"))
+        assert client.post(step_url(draft, step), STEP_DATA[step]).status_code == 302
+    html = shows_no_english(client.post(step_url(draft, "secondary-storage"), STEP_DATA["secondary-storage"]))
+    assert "NFS サーバー" in html and "ワーカーが応答しなかったため" in html
+    client.post(step_url(draft, "secondary-storage"), {**STEP_DATA["secondary-storage"], "go_on_unchecked": "on"})
+    html = shows_no_english(client.get(step_url(draft, "review")))
+    assert "ゾーンの起動" in html and "未チェック: ワーカーが応答しませんでした。" in html
