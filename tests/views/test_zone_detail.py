@@ -39,11 +39,15 @@ def test_missing_zone_is_404(admin_client):
 
 def test_detail_in_japanese(admin_user, zone):
     from django.test import Client
+    from django.utils import translation
 
     from tests.views.test_japanese_pages import english_left_on
 
     client = Client(HTTP_ACCEPT_LANGUAGE="ja")
     client.force_login(admin_user)
-    body = client.get(reverse("zones:detail", args=[zone.pk])).content.decode()
+    try:
+        body = client.get(reverse("zones:detail", args=[zone.pk])).content.decode()
+    finally:
+        translation.deactivate()  # the request ran in this thread: later tests must not inherit Japanese
     assert not english_left_on(body)
     assert "ゾーンの有効化" in body and "予約済みシステム ゲートウェイ" in body

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from cloudadmin.models import Event
 from storage import nfs
@@ -203,15 +204,24 @@ def test_share_checked_by_a_real_worker(celery_worker, admin_client, demo_share)
     assert not Event.objects.filter(outcome="failure").exists()
 
 
-def test_every_step_in_japanese(admin_user, settings):
+@pytest.fixture
+def ja_client(admin_user):
+    client = Client(HTTP_ACCEPT_LANGUAGE="ja")
+    client.force_login(admin_user)
+    yield client
+    # The test client runs requests in this thread, and LocaleMiddleware
+    # leaves Japanese active: later tests must not inherit it.
+    translation.deactivate()
+
+
+def test_every_step_in_japanese(ja_client, settings):
     """Each step, a refusal, the no-worker warning and the review carry no
     English UI string (the checks of tests/views/test_japanese_pages.py)."""
     from tests.views.test_japanese_pages import english_left_on
 
     settings.SHARE_CHECK_WAIT = 0.2
     put_enable_swift_in_effect("true")
-    client = Client(HTTP_ACCEPT_LANGUAGE="ja")
-    client.force_login(admin_user)
+    client = ja_client
     draft = start(client)
 
     def shows_no_english(response):
