@@ -236,7 +236,7 @@ def launch(draft, *, user=None) -> Zone:
                 raise DraftGone()
             draft = locked
             values = validate_all(draft)
-            zone = _create(draft, values)
+            zone = _create(draft, values, user=user)
             draft.delete()
     except StepInvalid as invalid:
         detail = invalid.message or "; ".join(
@@ -257,7 +257,7 @@ def launch(draft, *, user=None) -> Zone:
     return zone
 
 
-def _create(draft, values) -> Zone:
+def _create(draft, values, *, user=None) -> Zone:
     kind, zone_values, pod_values = values["type"], values["zone"], values["pod"]
     zone = Zone.objects.create(
         name=zone_values["name"], network_type=kind["network_type"],
@@ -286,7 +286,7 @@ def _create(draft, values) -> Zone:
         state=SecondaryStorage.State.UP if checked_ok else SecondaryStorage.State.UNKNOWN,
         state_reason=(check.get("message") or "")[:500],
         last_checked=timezone.now() if checked_ok else None)
-    events.record("zone.create", user=draft.user, target=zone.name, detail=(
+    events.record("zone.create", user=user, target=zone.name, detail=(
         f"{zone.network_type}, {zone.hypervisor}; pod {pod.name}, cluster {cluster.name}, host {host.host_name}, "
         f"primary storage {primary.url}, secondary storage {store.url}; Disabled"))
 
