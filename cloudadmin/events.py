@@ -16,6 +16,11 @@ ACTION_LABELS = {
     "swift.enable": _("Enable Swift"),
     "swift.test": _("Test the Swift connection"),
     "user.language": _("Change the language"),
+    "zone.create": _("Create a zone"),
+    "zone.enable": _("Enable a zone"),
+    "zone.disable": _("Disable a zone"),
+    "zone.draft.discard": _("Discard an unfinished zone"),
+    "secondary_storage.state": _("Secondary storage state"),
     "template.register": _("Register a template"),
 }
 
