@@ -11,7 +11,7 @@ def scan_zone(scan_id: int) -> None:
     from . import replication, scanner
 
     scan = scanner.run_scan(scan_id)
-    if scan is not None:
+    if scan is not None and scan.state == scan.State.DONE:  # not onto a store that cannot be read
         replication.replicate_to_zone(scan.zone_id)
 
 
