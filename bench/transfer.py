@@ -77,7 +77,9 @@ def engine_child(args) -> None:
     import django
 
     django.setup()
+    import storage.tasks  # noqa: F401 - a worker process has Celery and the tasks loaded too
     from cloudadmin import config
+    from cloudadmin.celery import app  # noqa: F401
     from storage import engine, scanner, swift
     from storage.models import SecondaryStorage, SwiftStore, Template, Transfer, ZoneScan  # noqa: F401
     from zones.models import Zone

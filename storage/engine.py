@@ -372,13 +372,13 @@ def _check_unchanged(handle, source: Source) -> None:
 def upload(transfer: Transfer, progress: Progress, creds: swift.Credentials, caps: dict) -> str:
     """Copy the template up; returns the whole-file MD5."""
     source = open_source(transfer)
-    if transfer.source_size is not None and (transfer.source_size, transfer.source_mtime) != (source.size, source.mtime):
+    if (transfer.source_size, transfer.source_mtime) != (source.size, source.mtime):
         Transfer.objects.filter(pk=transfer.pk).update(source_size=source.size, source_mtime=source.mtime)
     container = transfer.template.swift_container
     segments_container = f"{container}_segments"
     conn = swift.connect(creds, timeout=SWIFT_TIMEOUT)
-    storage_url = swift.authenticate(conn)
     try:
+        storage_url = swift.authenticate(conn)
         done_md5 = already_in_swift(conn, container, source)
         if done_md5 is not None:
             progress.add(source.size - progress.done)
@@ -597,9 +597,11 @@ def copy_down(transfer: Transfer, progress: Progress, creds: swift.Credentials) 
         folder = root / rel
         if not root.is_dir():
             raise TransferFailed(f"the secondary storage {store.url} is not mounted at {root}")
-        folder.mkdir(parents=True, exist_ok=True)
-        if not os.path.realpath(folder).startswith(os.path.realpath(root) + os.sep):
-            raise TransferFailed("the template folder links outside the secondary storage")
+        real_root = os.path.realpath(root)
+        for _ in range(2):  # before creating folders (a link could lead out), and after
+            if not os.path.realpath(folder).startswith(real_root + os.sep):
+                raise TransferFailed("the template folder links outside the secondary storage")
+            folder.mkdir(parents=True, exist_ok=True)
         headers, body = swift.get_object(conn, container, props.filename, chunk_size=CHUNK)
         size = int(headers.get("content-length", -1))
         if size != props.size:
@@ -628,6 +630,8 @@ def copy_down(transfer: Transfer, progress: Progress, creds: swift.Credentials) 
                 raise swift.SwiftError("the downloaded bytes differ from Swift's ETag", transient=True)
             if expected and expected != md5_hex:
                 raise TransferFailed(f"checksum mismatch: expected {expected}, the downloaded image's MD5 is {md5_hex}")
+            # An older copy's properties go first: they must never describe the new image.
+            (folder / properties.FILENAME).unlink(missing_ok=True)
             os.replace(temp, folder / props.filename)
         finally:
             temp.unlink(missing_ok=True)
