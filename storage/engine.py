@@ -55,7 +55,6 @@ from .transfers import enqueue, stale_filter
 logger = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
-READ_AHEAD = 32 * 1024 * 1024  # bytes read but not yet sent, at most
 SMALL_OBJECT = 8 * 1024 * 1024  # read whole, so its ETag goes with the PUT
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 SWIFT_TIMEOUT = 60
@@ -186,14 +185,15 @@ class _Abort(Exception):
 class Pipeline:
     """One reader (the calling thread) and a pool of uploader threads, each
     streaming one part from a queue of chunks. Read-ahead is bounded by a
-    semaphore of READ_AHEAD bytes."""
+    semaphore of settings.TRANSFER_READ_AHEAD_MB: memory stays flat, and the
+    next segments start uploading while the read is within that distance."""
 
     END = object()
 
     def __init__(self, new_connection, concurrency: int, progress: Progress):
         self.new_connection = new_connection
         self.progress = progress
-        self.slots = threading.Semaphore(max(2, READ_AHEAD // CHUNK))
+        self.slots = threading.Semaphore(max(2, settings.TRANSFER_READ_AHEAD_MB * MIB // CHUNK))
         self.abort = threading.Event()
         self.error: BaseException | None = None
         self.local = threading.local()
