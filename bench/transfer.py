@@ -84,7 +84,7 @@ def engine_child(args) -> None:
     from cloudadmin import config
     from cloudadmin.celery import app  # noqa: F401
     from storage import engine, scanner, swift
-    from storage.models import SecondaryStorage, SwiftStore, Template, Transfer, ZoneScan  # noqa: F401
+    from storage.models import SecondaryStorage, SwiftStore, Template, Transfer
     from zones.models import Zone
 
     config.change("swift.segment.size", str(args.segment_size))
