@@ -94,9 +94,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Accept-Language (and the language cookie) pick the language; after
+    # authentication, UserLanguageMiddleware applies the user's own choice.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cloudadmin.middleware.UserLanguageMiddleware",
     "cloudadmin.middleware.StaffRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -117,6 +121,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -161,7 +166,13 @@ TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", False)
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
+# English is the default; Japanese uses the wording of CloudStack's Japanese
+# UI. The catalog is locale/ja/LC_MESSAGES/django.po (DEVELOPERS.md, "i18n").
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ja", "日本語")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own date formats per language (with seconds, as an audit log needs).
+FORMAT_MODULE_PATH = ["cloudadmin.formats"]
 TIME_ZONE = envstr("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -185,6 +196,11 @@ STORAGES = {
 NFS_MOUNT_ROOT = Path(envstr("NFS_MOUNT_ROOT", "/mnt/secondary"))
 NFS_MOUNTS = envlist("NFS_MOUNTS")
 NFS_AUTOMOUNT = envbool("NFS_AUTOMOUNT", False)
+# Seconds between the worker's checks of every secondary storage (Up/Down).
+NFS_CHECK_INTERVAL = envint("NFS_CHECK_INTERVAL", 60)
+# Seconds the zone wizard waits for a worker to check a share before it lets
+# the operator go on unchecked.
+SHARE_CHECK_WAIT = envfloat("SHARE_CHECK_WAIT", 10.0)
 
 # How the management server is restarted in this setup; shown to the operator
 # when a setting needs a restart.
@@ -210,6 +226,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # scan is older than the swift.sync.interval Global Setting.
 CELERY_BEAT_SCHEDULE = {
     "storage-sync-due-zones": {"task": "storage.tasks.sync_due_zones", "schedule": 10.0},
+    # Every secondary storage's state (Up/Down, reason, last check).
+    "refresh-secondary-storage-states": {
+        "task": "storage.tasks.refresh_secondary_storage_states",
+        "schedule": NFS_CHECK_INTERVAL,
+    },
 }
 
 # --- transfer engine ---------------------------------------------------------
@@ -247,10 +268,13 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
     if envbool("TRUST_X_FORWARDED_PROTO", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp): scripts and styles from this site's
 # static files only, so no inline <script>, on*= handlers, style= attributes

@@ -1,5 +1,7 @@
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 from django.utils.translation import gettext as _
+
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -52,8 +54,9 @@ class EnableSwiftView(View):
             return render(request, self.dialog, {"refused": reason}, status=409)
         form = EnableSwiftForm(request.POST)
         if not form.is_valid():
-            problems = "; ".join(f"{form.fields[f].label if f in form.fields else 'Form'}: {m}"
-                                 for f, messages in form.errors.items() for m in messages)
+            with translation.override("en"):  # the audit log is in English
+                problems = "; ".join(f"{form.fields[f].label if f in form.fields else 'Form'}: {m}"
+                                     for f, messages in form.errors.items() for m in messages)
             swift_setup.refuse(Exception(problems), user=request.user,
                                target=request.POST.get("url", ""))
             return render(request, self.dialog, {"form": form}, status=400)
@@ -109,7 +112,8 @@ class TransferActionView(View):
                 transfers.cancel(transfer, user=request.user)
                 message = _("Transfer cancelled.")
         except transfers.TransferRefused as refused:
-            events.record_failure(f"transfer.{self.action}", user=request.user,
-                                  target=f"T-{transfer.template_id}", detail=str(refused))
+            events.record_failure(f"transfer.{self.action}", user=request.user,  # the audit log is in English
+                                  target=f"T-{transfer.template_id}",
+                                  detail=f"refused: transfer {transfer.pk} is {transfer.state}")
             return render(request, self.fragment, {"error": str(refused)}, status=409)
         return render(request, self.fragment, {"success": message})

@@ -15,6 +15,15 @@ from storage.localswift import AUTH_KEY, AUTH_USER
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_sessionstart(session):
+    """Compile the translation catalogs, as `make test` does, when a .po is
+    newer than its .mo (a plain `pytest` run after editing a catalog)."""
+    for po in (ROOT / "locale").glob("*/LC_MESSAGES/django.po"):
+        mo = po.with_suffix(".mo")
+        if (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime) and shutil.which("msgfmt"):
+            subprocess.run(["msgfmt", "--check-format", "-o", str(mo), str(po)], check=True)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         parts = Path(str(item.fspath)).parts
@@ -22,6 +31,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.integration)
         if "e2e" in parts:
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """A request in Japanese leaves Japanese active in the test thread;
+    every test starts from the default language."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")
