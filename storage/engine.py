@@ -56,7 +56,6 @@ from .transfers import enqueue, stale_filter
 logger = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
-READ_AHEAD = 32 * 1024 * 1024  # bytes read but not yet sent, at most
 SMALL_OBJECT = 8 * 1024 * 1024  # read whole, so its ETag goes with the PUT
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 SWIFT_TIMEOUT = 60
@@ -187,14 +186,15 @@ class _Abort(Exception):
 class Pipeline:
     """One reader (the calling thread) and a pool of uploader threads, each
     streaming one part from a queue of chunks. Read-ahead is bounded by a
-    semaphore of READ_AHEAD bytes."""
+    semaphore of settings.TRANSFER_READ_AHEAD_MB: memory stays flat, and the
+    next segments start uploading while the read is within that distance."""
 
     END = object()
 
     def __init__(self, new_connection, concurrency: int, progress: Progress):
         self.new_connection = new_connection
         self.progress = progress
-        self.slots = threading.Semaphore(max(2, READ_AHEAD // CHUNK))
+        self.slots = threading.Semaphore(max(2, settings.TRANSFER_READ_AHEAD_MB * MIB // CHUNK))
         self.abort = threading.Event()
         self.error: BaseException | None = None
         self.local = threading.local()
@@ -373,13 +373,13 @@ def _check_unchanged(handle, source: Source) -> None:
 def upload(transfer: Transfer, progress: Progress, creds: swift.Credentials, caps: dict) -> str:
     """Copy the template up; returns the whole-file MD5."""
     source = open_source(transfer)
-    if transfer.source_size is not None and (transfer.source_size, transfer.source_mtime) != (source.size, source.mtime):
+    if (transfer.source_size, transfer.source_mtime) != (source.size, source.mtime):
         Transfer.objects.filter(pk=transfer.pk).update(source_size=source.size, source_mtime=source.mtime)
     container = transfer.template.swift_container
     segments_container = f"{container}_segments"
     conn = swift.connect(creds, timeout=SWIFT_TIMEOUT)
-    storage_url = swift.authenticate(conn)
     try:
+        storage_url = swift.authenticate(conn)
         done_md5 = already_in_swift(conn, container, source)
         if done_md5 is not None:
             progress.add(source.size - progress.done)
@@ -595,12 +595,15 @@ def make_template_folder(root: Path, rel: str, store: SecondaryStorage) -> tuple
     while not probe.exists() and probe != root:
         created.append(probe)
         probe = probe.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise storage_error(exc, store) from None
-    if not os.path.realpath(folder).startswith(os.path.realpath(root) + os.sep):
-        raise TransferFailed("the template folder links outside the secondary storage")
+    real_root = os.path.realpath(root)
+    for _ in range(2):  # before creating folders (a link could lead out), and after
+        if not os.path.realpath(folder).startswith(real_root + os.sep):
+            raise TransferFailed("the template folder links outside the secondary storage")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            remove_created(created)
+            raise storage_error(exc, store) from None
     return folder, created
 
 

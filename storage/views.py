@@ -3,7 +3,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext
-from django.utils.translation import gettext as _  # noqa: F811 - the issue-5 views' name for it
+from django.utils.translation import gettext as _  # noqa: F811 - the name issue-5's views use
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -203,7 +203,8 @@ class TransferActionView(View):
                 transfers.cancel(transfer, user=request.user)
                 message = _("Transfer cancelled.")
         except transfers.TransferRefused as refused:
-            events.record_failure(f"transfer.{self.action}", user=request.user,
-                                  target=f"T-{transfer.template_id}", detail=str(refused))
+            events.record_failure(f"transfer.{self.action}", user=request.user,  # the audit log is in English
+                                  target=f"T-{transfer.template_id}",
+                                  detail=f"refused: transfer {transfer.pk} is {transfer.state}")
             return render(request, self.fragment, {"error": str(refused)}, status=409)
         return render(request, self.fragment, {"success": message})
