@@ -3,26 +3,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
 from django.views import View
-from django.views.generic import TemplateView
-
-from zones.models import Zone
-from storage.models import SwiftStore
 
 from . import config
 from .forms import EventFilterForm, GlobalSettingFilterForm
 from .models import Event, GlobalSetting
 from .ui import ObjectListView
-
-
-class DashboardView(TemplateView):
-    template_name = "cloudadmin/dashboard.html"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            zone_count=Zone.objects.count(),
-            swift_store=SwiftStore.objects.first(),
-            **kwargs,
-        )
 
 
 class EventListView(ObjectListView):
