@@ -19,12 +19,13 @@ def make_zone(name, *, enabled=True):
 
 
 def make_template(template_id, name="", *, stored=False, size=1024, **fields):
-    return Template.objects.create(
+    values = dict(
         id=template_id, account_id=1, name=name or f"tmpl-{template_id}", format="VHD", size=size,
         checksum="0" * 32, filename=f"{template_id}.vhd",
         properties={"filename": f"{template_id}.vhd", "id": str(template_id), "size": str(size)},
         swift_state=Template.SwiftState.STORED if stored else Template.SwiftState.ABSENT,
-        swift_size=size if stored else None, **fields)
+        swift_size=size if stored else None)
+    return Template.objects.create(**{**values, **fields})
 
 
 def make_location(template, zone, state=TemplateLocation.State.READY, reason=""):
