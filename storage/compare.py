@@ -192,6 +192,14 @@ class TemplateRow:
         return self.on_nfs and all(f.ok for f in self.files)
 
 
+def content_md5(obj: dict) -> str:
+    """The MD5 of an object's content: a plain object's ETag is its MD5; a
+    large object's is not, the engine stores the whole-file MD5 as metadata
+    (metadata on plain objects may describe something else, e.g. the image
+    on template.properties)."""
+    return obj.get("md5", "") if obj.get("slo") else obj.get("etag", "")
+
+
 def file_verdict(nfs_file: dict, obj: dict | None) -> str:
     if UNFINISHED_DOWNLOAD.match(nfs_file["name"]):
         return Verdict.NOT_COPIED
@@ -199,9 +207,7 @@ def file_verdict(nfs_file: dict, obj: dict | None) -> str:
         return Verdict.MISSING_IN_SWIFT
     if obj["bytes"] != nfs_file["size"]:
         return Verdict.SIZE_DIFFERS
-    # A plain object's ETag is its MD5; a large object's is not, the
-    # engine stores the whole-file MD5 as metadata.
-    swift_md5 = obj.get("md5") or ("" if obj.get("slo") else obj.get("etag", ""))
+    swift_md5 = content_md5(obj)
     if nfs_file["md5"] and swift_md5 and nfs_file["md5"].lower() != swift_md5.lower():
         return Verdict.CHECKSUM_DIFFERS
     return Verdict.MATCH
@@ -229,5 +235,5 @@ def _file_row(name, verdict, nfs_file, obj) -> FileRow:
         row.nfs_size, row.nfs_md5 = nfs_file["size"], nfs_file["md5"]
     if obj:
         row.swift_size, row.swift_etag = obj["bytes"], obj.get("etag", "")
-        row.swift_md5, row.segments = obj.get("md5", ""), obj.get("segments")
+        row.swift_md5, row.segments = content_md5(obj), obj.get("segments")
     return row
