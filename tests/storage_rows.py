@@ -68,7 +68,7 @@ def seed_bulk(template_count, zones, *, first_id=100_000, seed=7):
     transfers = []
     for index, template in enumerate(templates):
         roll = rng.random()
-        started = now - timedelta(seconds=rng.randint(60, 86_400))
+        started = copied = now - timedelta(seconds=rng.randint(60, 86_400))
         if index % 1000 == 0:
             state, done, finished = Transfer.State.RUNNING, template.size // 3, None
         elif index % 997 == 0:
@@ -85,8 +85,8 @@ def seed_bulk(template_count, zones, *, first_id=100_000, seed=7):
             for zone in zones[1:]:
                 transfers.append(Transfer(template=template, zone=zone, direction=Transfer.Direction.DOWN,
                                           state=Transfer.State.DONE, bytes_total=template.size,
-                                          bytes_done=template.size, started=started,
-                                          finished=started + timedelta(seconds=900), attempts=1))
+                                          bytes_done=template.size, started=copied,
+                                          finished=copied + timedelta(seconds=900), attempts=1))
     Transfer.objects.bulk_create(transfers, batch_size=5000)
     # auto_now wrote "now" everywhere: put `updated` back where the rows ended.
     from django.db.models import F
