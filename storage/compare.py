@@ -137,9 +137,9 @@ def _read_through_worker(store: SecondaryStorage) -> dict:
 
 
 # --- Swift --------------------------------------------------------------------
-def read_swift(template_ids) -> dict:
-    """{template id: [object descriptions]} for the given ids plus every
-    other T-<id> container in Swift. Raises SideUnreachable."""
+def read_swift(template_ids) -> tuple[dict, list[int]]:
+    """({template id: [object descriptions]} for the given ids, the ids of
+    the other T-<id> containers in Swift). Raises SideUnreachable."""
     store = SwiftStore.objects.first()
     if store is None:
         raise SideUnreachable(_("Swift is not configured."))
@@ -147,12 +147,15 @@ def read_swift(template_ids) -> dict:
         conn = swift.connect(swift.Credentials.from_store(store))
         try:
             swift.authenticate(conn)
-            ids = set(template_ids)
+            containers = set()
             for container in swift.list_containers(conn, prefix="T-"):
                 match = TEMPLATE_CONTAINER.match(container["name"])
                 if match:
-                    ids.add(int(match.group(1)))
-            return {template_id: swift.describe_objects(conn, f"T-{template_id}") for template_id in sorted(ids)}
+                    containers.add(int(match.group(1)))
+            wanted = set(template_ids)
+            described = {template_id: swift.describe_objects(conn, f"T-{template_id}")
+                         if template_id in containers else [] for template_id in sorted(wanted)}
+            return described, sorted(containers - wanted)
         finally:
             conn.close()
     except swift.SwiftError as exc:

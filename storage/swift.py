@@ -328,20 +328,23 @@ def slo_segments(conn: swiftclient.Connection, container: str, name: str) -> lis
 
 
 def describe_objects(conn: swiftclient.Connection, container: str) -> list[dict]:
-    """The objects of `container` as a page shows them: name, bytes, etag,
-    the whole-file MD5 the engine stored as metadata (when there is one) and,
-    for a Static Large Object, its segment count. [] when the container does
-    not exist."""
+    """The objects of `container` as a page shows them: name, bytes, etag
+    and, for a Static Large Object, the whole-file MD5 the engine stored as
+    metadata and its segment count (a HEAD and a manifest read each; plain
+    objects need nothing beyond the listing). [] when the container does not
+    exist."""
     described = []
     for obj in list_objects(conn, container):
-        is_slo = "slo_etag" in obj
+        # Swift marks a manifest in listings with slo_etag (newer) or a
+        # swift_bytes content-type parameter (older).
+        is_slo = "slo_etag" in obj or "swift_bytes=" in obj.get("content_type", "")
         entry = {"name": obj["name"], "bytes": obj.get("bytes", 0), "etag": obj.get("hash", "").strip('"'),
                  "slo": is_slo, "segments": None, "md5": "", "last_modified": obj.get("last_modified", "")}
-        headers = head_object(conn, container, obj["name"]) or {}
-        entry["md5"] = headers.get("x-object-meta-md5", "")
-        if is_slo or headers.get("x-static-large-object", "").lower() == "true":
-            entry["slo"] = True
+        if is_slo:
+            headers = head_object(conn, container, obj["name"]) or {}
+            entry["md5"] = headers.get("x-object-meta-md5", "")
             entry["bytes"] = int(headers.get("content-length", entry["bytes"]))
+            entry["etag"] = headers.get("etag", entry["etag"]).strip('"')
             entry["segments"] = len(slo_segments(conn, container, obj["name"]))
         described.append(entry)
     return described

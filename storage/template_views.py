@@ -13,7 +13,7 @@ from zones.models import Zone
 from . import availability, swift, transfers
 from .forms import TemplateFilterForm
 from .models import SwiftStore, Template, TemplateLocation, Transfer
-from .transfer_views import action_result
+from .transfer_views import POLL_SECONDS, action_result
 
 
 def matrix_rows(templates):
@@ -40,6 +40,10 @@ class TemplateListView(ObjectListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["zones"], context["rows"] = matrix_rows(context["object_list"])
+        # Refresh the matrix while a copy shown on this page is under way.
+        context["polling"] = any(cell.state == "copying" for row in context["rows"]
+                                 for cell in (*row.zones, row.swift))
+        context["poll_seconds"] = POLL_SECONDS
         return context
 
 

@@ -61,3 +61,44 @@ def test_read_share_refuses_a_missing_mount(tmp_path):
     with pytest.raises(OSError):
         compare.read_share(tmp_path / "absent")
     assert compare.read_share(tmp_path) == {}  # mounted, but no template folder yet
+
+
+class _NoAnswer:
+    def get(self, timeout, propagate=True):
+        from celery.exceptions import TimeoutError as CeleryTimeout
+
+        raise CeleryTimeout()
+
+
+class _Answer:
+    def __init__(self, answer):
+        self.answer = answer
+
+    def get(self, timeout, propagate=True):
+        return self.answer
+
+
+class _Store:
+    pk = 1
+    url = "nfs://10.0.0.5/export/secondary"
+
+
+def test_through_a_worker_no_answer_in_time_is_unreachable(monkeypatch, settings):
+    from storage import tasks
+
+    settings.COMPARE_WORKER_TIMEOUT = 0.1
+    monkeypatch.setattr(tasks.list_share, "apply_async", lambda args: _NoAnswer())
+    with pytest.raises(compare.SideUnreachable, match="no worker answered within 0.1 s"):
+        compare._read_through_worker(_Store())
+
+
+def test_through_a_worker_its_answer_or_its_error(monkeypatch):
+    from storage import tasks
+
+    listing = {"5": {"path": "template/tmpl/1/5", "files": []}}
+    monkeypatch.setattr(tasks.list_share, "apply_async", lambda args: _Answer({"error": "", "templates": listing}))
+    assert compare._read_through_worker(_Store()) == {5: listing["5"]}  # keys back to ints
+    monkeypatch.setattr(tasks.list_share, "apply_async",
+                        lambda args: _Answer({"error": "No such file or directory", "templates": {}}))
+    with pytest.raises(compare.SideUnreachable, match="cannot be read by the worker either: No such file"):
+        compare._read_through_worker(_Store())

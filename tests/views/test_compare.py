@@ -46,7 +46,7 @@ def test_seed_layout_matches_and_the_partial_download_is_not_copied_on_purpose(a
         (5, IMAGE_5): "match", (5, "template.properties"): "match", (5, PARTIAL): "skipped",
     }
     body = response.content.decode()
-    assert "Not copied on purpose" in body and "2 templates compared" in body and "0 with differences" in body
+    assert "Not copied on purpose" in body and "2 templates on this zone's NFS compared" in body and "0 with differences" in body
     image = (root / "template/tmpl/1/5" / IMAGE_5).read_bytes()
     assert hashlib.md5(image).hexdigest() in body and str(len(image)) in body
     # Only differences: none.
@@ -61,6 +61,8 @@ def test_differences_missing_size_checksum_and_only_in_swift(admin_client, seede
     props = (root / "template/tmpl/1/5/template.properties").read_bytes()
     conn.put_object("T-5", "template.properties", props.replace(b"hvm=true", b"hvm=fals"))  # same size
     conn.put_object("T-5", "stray.bin", b"x" * 3)  # only in Swift
+    conn.put_container("T-999")  # a template of another zone
+    conn.put_container("T-999_segments")
     (root / "template/tmpl/1/1/template.properties").write_bytes(b"filename=" + IMAGE_1.encode() + b"\n")  # size
     response = admin_client.get(reverse("storage:compare", args=[zone.pk]), {"differences": "on"},
                                 HTTP_HX_REQUEST="true")
@@ -69,7 +71,9 @@ def test_differences_missing_size_checksum_and_only_in_swift(admin_client, seede
     assert verdicts[(1, "template.properties")] == "size"
     assert verdicts[(5, "template.properties")] == "checksum"
     assert verdicts[(5, "stray.bin")] == "only-swift"
-    assert response.content.decode().lstrip().startswith('<div id="compare-table">')
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="compare-table">')
+    assert response.context["swift_only"] == [999] and "T-999</a>" in body
 
 
 def test_reads_nfs_through_a_worker_when_this_host_has_no_mount(admin_client, seeded, settings, tmp_path):
