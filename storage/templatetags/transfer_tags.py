@@ -26,3 +26,14 @@ def eta(transfer) -> str:
     if minutes:
         return _("%(m)d min %(s)02d s") % {"m": minutes, "s": seconds}
     return _("%(s)d s") % {"s": seconds}
+
+
+@register.filter
+def scan_state(value) -> str:
+    """The label of a ZoneScan state value (annotations carry the raw value)."""
+    from storage.models import ZoneScan
+
+    try:
+        return ZoneScan.State(value).label
+    except ValueError:
+        return value or ""

@@ -23,6 +23,8 @@ def test_sync_now_queues_a_scan(admin_client, django_capture_on_commit_callbacks
     assert (scan.trigger, scan.state, scan.requested_by) == (ZoneScan.Trigger.MANUAL, ZoneScan.State.QUEUED, "admin")
     assert len(callbacks) == 1
     assert Event.objects.filter(action="zone.sync", target="zone-s", username="admin").exists()
+    row = admin_client.get(reverse("dashboard")).content.decode().split(f'data-testid="zone-{zone.pk}"')[1]
+    assert "<td>Queued</td>" in row.split("</tr>")[0]  # the zone's last scan
 
 
 def test_sync_now_while_a_scan_is_queued_adds_none(admin_client):
