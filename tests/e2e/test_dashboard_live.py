@@ -126,3 +126,16 @@ def test_live_progress_polling_and_retry(logged_in_page, live_server, local_swif
     _headers, body = swift_connection.get_object(f"T-{FAILING_ID}", failing_image.name)
     assert body == failing_data
     assert page.evaluate("window.__cspViolations") == []
+
+    # Both templates are in Swift now: the compare view says so, and its
+    # toggle swaps the table in place, keeping itself in the URL.
+    page.goto(f"{live_server.url}/compare/{zone.pk}/")
+    for template_id in (SLOW_ID, FAILING_ID):
+        assert page.locator(f"[data-testid=compare-template-{template_id}]").get_attribute("data-ok") == "true"
+    page.get_by_label("Only differences").check()
+    page.get_by_text("No differences.").wait_for()
+    assert "differences=on" in page.url
+    page.goto(f"{live_server.url}/templates/")
+    assert page.get_by_test_id(f"cell-{SLOW_ID}-swift").get_attribute("data-state") == "stored"
+    assert page.get_by_test_id(f"cell-{SLOW_ID}-{zone.pk}").get_attribute("data-state") == "ready"
+    assert page.evaluate("window.__cspViolations") == []

@@ -48,6 +48,11 @@ def test_summary_cards_and_table(admin_client, rows):
     assert "Not configured" in body  # Swift store state
     # Active rows first, then the most recently updated.
     assert set(_ids(response)[:2]) == {running.pk, rows["queued"].pk}
+    # From and To: an upload goes zone → Swift, a copy down Swift → zone.
+    upload_row = body.split(f'data-testid="transfer-{running.pk}"')[1].split("</tr>")[0]
+    assert upload_row.index("<td>zone-a</td>") < upload_row.index("<td>Swift</td>")
+    download_row = body.split(f'data-testid="transfer-{rows["queued"].pk}"')[1].split("</tr>")[0]
+    assert download_row.index("<td>Swift</td>") < download_row.index("<td>zone-b</td>")
     assert "Sync now" in body and reverse("storage:compare", args=[rows["zones"][0].pk]) in body
 
 
