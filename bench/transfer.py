@@ -77,7 +77,9 @@ def engine_child(args) -> None:
     import django
 
     django.setup()
+    import storage.tasks  # noqa: F401 - a worker process has Celery and the tasks loaded too
     from cloudadmin import config
+    from cloudadmin.celery import app  # noqa: F401
     from storage import engine, scanner, swift
     from storage.models import SecondaryStorage, SwiftStore, Template, Transfer, ZoneScan  # noqa: F401
     from zones.models import Zone
@@ -115,6 +117,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--segment-size", type=parse_size, default=parse_size("256MiB"))
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--read-ahead-mb", type=int, default=None,
+                        help="TRANSFER_READ_AHEAD_MB for the engine (default: the setting's)")
     parser.add_argument("--engine-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--auth-url", help=argparse.SUPPRESS)
     parser.add_argument("--share-root", help=argparse.SUPPRESS)
@@ -140,6 +144,8 @@ def main() -> None:
 
 
 def run_rounds(args, work: Path, database_url: str) -> None:
+    from django.conf import settings
+
     from storage import localswift
 
     share_root = work / "share"
@@ -156,6 +162,8 @@ def run_rounds(args, work: Path, database_url: str) -> None:
 
         env = {**os.environ, "DATABASE_URL": database_url, "NFS_MOUNTS": f"{SHARE}={share_root}",
                "PYTHONPATH": str(ROOT)}
+        if args.read_ahead_mb is not None:
+            env["TRANSFER_READ_AHEAD_MB"] = str(args.read_ahead_mb)
 
         def engine_run():
             out = subprocess.run([sys.executable, __file__, "--engine-child", "--auth-url", local.auth_url,
@@ -193,8 +201,9 @@ def run_rounds(args, work: Path, database_url: str) -> None:
         clean()
 
     mib = args.size / 1024 / 1024
+    read_ahead = args.read_ahead_mb if args.read_ahead_mb is not None else settings.TRANSFER_READ_AHEAD_MB
     print(f"\n{mib:.0f} MiB, segment {args.segment_size // 1024 // 1024} MiB, concurrency {args.concurrency}, "
-          f"{args.rounds} rounds (medians)")
+          f"engine read-ahead {read_ahead} MiB, {args.rounds} rounds (medians)")
     medians = {name: statistics.median(values) for name, values in times.items()}
     for name, median in medians.items():
         print(f"  {name:9s} {median:7.2f} s  {mib / median:8.1f} MiB/s")

@@ -224,6 +224,9 @@ TRANSFER_STALE_SECONDS = envint("TRANSFER_STALE_SECONDS", 120)
 TRANSFER_MAX_ATTEMPTS = envint("TRANSFER_MAX_ATTEMPTS", 6)
 TRANSFER_BACKOFF_SECONDS = envfloat("TRANSFER_BACKOFF_SECONDS", 2.0)
 TRANSFER_BACKOFF_MAX_SECONDS = envfloat("TRANSFER_BACKOFF_MAX_SECONDS", 300.0)
+# Bytes of a template read but not yet sent, per transfer: the bound on a
+# worker's memory for data. Segments overlap (upload in parallel) within it.
+TRANSFER_READ_AHEAD_MB = envint("TRANSFER_READ_AHEAD_MB", 32)
 # TESTS ONLY: cap each transfer's speed (bytes/s, 0 = no cap) so that fault
 # tests can interrupt one mid-copy. Never set it in production.
 TRANSFER_TEST_THROTTLE = envint("TRANSFER_TEST_THROTTLE", 0)

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -54,7 +55,6 @@ from .transfers import enqueue, stale_filter
 logger = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
-READ_AHEAD = 32 * 1024 * 1024  # bytes read but not yet sent, at most
 SMALL_OBJECT = 8 * 1024 * 1024  # read whole, so its ETag goes with the PUT
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 SWIFT_TIMEOUT = 60
@@ -185,14 +185,15 @@ class _Abort(Exception):
 class Pipeline:
     """One reader (the calling thread) and a pool of uploader threads, each
     streaming one part from a queue of chunks. Read-ahead is bounded by a
-    semaphore of READ_AHEAD bytes."""
+    semaphore of settings.TRANSFER_READ_AHEAD_MB: memory stays flat, and the
+    next segments start uploading while the read is within that distance."""
 
     END = object()
 
     def __init__(self, new_connection, concurrency: int, progress: Progress):
         self.new_connection = new_connection
         self.progress = progress
-        self.slots = threading.Semaphore(max(2, READ_AHEAD // CHUNK))
+        self.slots = threading.Semaphore(max(2, settings.TRANSFER_READ_AHEAD_MB * MIB // CHUNK))
         self.abort = threading.Event()
         self.error: BaseException | None = None
         self.local = threading.local()
@@ -222,7 +223,8 @@ class Pipeline:
             if item is self.END:
                 return
             self.slots.release()
-            digest.update(item)  # here, on another core than the reader's whole-file MD5
+            if digest is not None:
+                digest.update(item)  # here, on another core than the reader's whole-file MD5
             self.progress.add(len(item))
             yield item
 
@@ -235,17 +237,21 @@ class Pipeline:
             self.abort.set()
             raise
 
-    def stream(self, container: str, name: str, length: int, headers: dict | None = None):
+    def stream(self, container: str, name: str, length: int, headers: dict | None = None, *,
+               hash_here: bool = True):
         """Start uploading one part; returns (feed, finish): feed(chunk) for
-        every chunk in order, then finish(). The part's result is (name,
-        ETag), the ETag checked against the MD5 of the bytes sent."""
+        every chunk in order, then finish(md5). The part's result is (name,
+        ETag), the ETag checked against the MD5 of the bytes sent: hashed by
+        the uploading thread (hash_here), or given to finish() by a reader
+        that computes it anyway."""
         chunks: queue.Queue = queue.Queue()
+        expected: dict = {}
 
         def job(conn):
-            digest = hashlib.md5()
+            digest = hashlib.md5() if hash_here else None
             etag = swift.put_object(conn, container, name, self._body(chunks, digest), content_length=length,
                                     headers=headers)
-            if etag != digest.hexdigest():
+            if etag != (digest.hexdigest() if digest is not None else expected.get("md5")):
                 swift.delete_object(conn, container, name)
                 raise swift.SwiftError(f"Uploading {container}/{name}: Swift stored other bytes than "
                                        f"were sent (ETag mismatch)", transient=True)
@@ -259,7 +265,8 @@ class Pipeline:
                 self.progress.write()  # the heartbeat goes on while uploads catch up
             chunks.put(chunk)
 
-        def finish() -> None:
+        def finish(md5_hex: str | None = None) -> None:
+            expected["md5"] = md5_hex
             chunks.put(self.END)
 
         return feed, finish
@@ -365,22 +372,27 @@ def _check_unchanged(handle, source: Source) -> None:
 def upload(transfer: Transfer, progress: Progress, creds: swift.Credentials, caps: dict) -> str:
     """Copy the template up; returns the whole-file MD5."""
     source = open_source(transfer)
-    if transfer.source_size is not None and (transfer.source_size, transfer.source_mtime) != (source.size, source.mtime):
+    if (transfer.source_size, transfer.source_mtime) != (source.size, source.mtime):
         Transfer.objects.filter(pk=transfer.pk).update(source_size=source.size, source_mtime=source.mtime)
     container = transfer.template.swift_container
     segments_container = f"{container}_segments"
     conn = swift.connect(creds, timeout=SWIFT_TIMEOUT)
-    storage_url = swift.authenticate(conn)
     try:
+        storage_url = swift.authenticate(conn)
         done_md5 = already_in_swift(conn, container, source)
         if done_md5 is not None:
             progress.add(source.size - progress.done)
             progress.write(force=True, bytes_total=source.size, last_error="")
             return done_md5
-        swift.ensure_container(conn, container)
         segment_size = plan_segment_size(
             source.size, config.value("swift.segment.size"), caps,
             path_length=len(segments_container) + len(source.props.filename) + 60)
+        swift.ensure_container(conn, container)
+        # The image is about to be replaced: until the new copy is verified,
+        # Swift must not claim a complete template.
+        if swift.delete_object(conn, container, properties.FILENAME):
+            Template.objects.filter(pk=transfer.template_id).update(
+                swift_state=Template.SwiftState.ABSENT, updated=timezone.now())
         progress.done = 0
         progress.write(force=True, bytes_total=source.size, segment_size=segment_size or None,
                        segments_total=math.ceil(source.size / segment_size) if segment_size else 1,
@@ -435,8 +447,9 @@ def _upload_object(transfer, source, conn, new_connection, progress, container) 
         whole = hashlib.md5()
         pipeline = Pipeline(new_connection, 1, progress)
         try:
+            # One object: its MD5 is the whole-file MD5 the reader computes.
             feed, finish = pipeline.stream(container, source.props.filename, source.size,
-                                           headers=_meta(transfer, source, ""))
+                                           headers=_meta(transfer, source, ""), hash_here=False)
             while chunk := handle.read(CHUNK):
                 whole.update(chunk)
                 throttle(len(chunk))
@@ -444,13 +457,10 @@ def _upload_object(transfer, source, conn, new_connection, progress, container) 
                 progress.write()
             _check_unchanged(handle, source)
             md5_hex = whole.hexdigest()
-            finish()
-            [(_name, etag)] = pipeline.wait()
+            finish(md5_hex)
+            pipeline.wait()
         finally:
             pipeline.close()
-    if etag != md5_hex:
-        swift.delete_object(conn, container, source.props.filename)
-        raise swift.SwiftError("the object in Swift differs from the file read (ETag mismatch)", transient=True)
     progress.write(force=True, state=Transfer.State.VERIFYING)
     try:
         _verify_checksum(source, md5_hex)
@@ -587,9 +597,11 @@ def copy_down(transfer: Transfer, progress: Progress, creds: swift.Credentials) 
         folder = root / rel
         if not root.is_dir():
             raise TransferFailed(f"the secondary storage {store.url} is not mounted at {root}")
-        folder.mkdir(parents=True, exist_ok=True)
-        if not os.path.realpath(folder).startswith(os.path.realpath(root) + os.sep):
-            raise TransferFailed("the template folder links outside the secondary storage")
+        real_root = os.path.realpath(root)
+        for _ in range(2):  # before creating folders (a link could lead out), and after
+            if not os.path.realpath(folder).startswith(real_root + os.sep):
+                raise TransferFailed("the template folder links outside the secondary storage")
+            folder.mkdir(parents=True, exist_ok=True)
         headers, body = swift.get_object(conn, container, props.filename, chunk_size=CHUNK)
         size = int(headers.get("content-length", -1))
         if size != props.size:
@@ -618,6 +630,8 @@ def copy_down(transfer: Transfer, progress: Progress, creds: swift.Credentials) 
                 raise swift.SwiftError("the downloaded bytes differ from Swift's ETag", transient=True)
             if expected and expected != md5_hex:
                 raise TransferFailed(f"checksum mismatch: expected {expected}, the downloaded image's MD5 is {md5_hex}")
+            # An older copy's properties go first: they must never describe the new image.
+            (folder / properties.FILENAME).unlink(missing_ok=True)
             os.replace(temp, folder / props.filename)
         finally:
             temp.unlink(missing_ok=True)
@@ -673,6 +687,8 @@ def run_transfer(transfer_id: int, *, worker: str = "") -> str | None:
     label = f"T-{transfer.template_id}"
     store = SwiftStore.objects.first()
     try:
+        if transfer.attempts > settings.TRANSFER_MAX_ATTEMPTS:  # e.g. its worker keeps dying
+            raise TransferFailed(f"gave up after {transfer.attempts - 1} attempts")
         if store is None:
             raise TransferFailed("Swift is not configured")
         creds = swift.Credentials.from_store(store)
@@ -701,28 +717,32 @@ def run_transfer(transfer_id: int, *, worker: str = "") -> str | None:
             return Transfer.State.QUEUED
         if transient:
             message = f"{message} (gave up after {attempts} attempts)"
-        if _finish(transfer, token, state=Transfer.State.FAILED, last_error=message, finished=timezone.now(),
-                   bytes_done=max(0, progress.done), rate=0):
-            events.record_failure("transfer.fail", username="worker", target=label, detail=message[:2000])
+        with transaction.atomic():
+            if _finish(transfer, token, state=Transfer.State.FAILED, last_error=message, finished=timezone.now(),
+                       bytes_done=max(0, progress.done), rate=0):
+                events.record_failure("transfer.fail", username="worker", target=label, detail=message[:2000])
         logger.warning("transfer %s failed: %s", transfer.pk, message)
         return Transfer.State.FAILED
     except Exception as exc:  # noqa: BLE001 - the row must never stay "running"
         logger.exception("transfer %s: unexpected error", transfer.pk)
         message = f"unexpected error ({type(exc).__name__})"
-        if _finish(transfer, token, state=Transfer.State.FAILED, last_error=message, finished=timezone.now()):
-            events.record_failure("transfer.fail", username="worker", target=label, detail=message)
+        with transaction.atomic():
+            if _finish(transfer, token, state=Transfer.State.FAILED, last_error=message, finished=timezone.now()):
+                events.record_failure("transfer.fail", username="worker", target=label, detail=message)
         return Transfer.State.FAILED
     now = timezone.now()
-    if not _finish(transfer, token, state=Transfer.State.DONE, md5=md5_hex, last_error="", finished=now,
-                   bytes_done=F("bytes_total"), rate=0):
-        return None
-    if transfer.direction == Transfer.Direction.UP:
-        total = Transfer.objects.filter(pk=transfer.pk).values_list("bytes_total", flat=True).first()
-        Template.objects.filter(pk=transfer.template_id).update(
-            swift_state=Template.SwiftState.STORED, swift_md5=md5_hex, swift_size=total, swift_stored_at=now,
-            updated=now)
-    direction = "to Swift" if transfer.direction == Transfer.Direction.UP else f"to zone {transfer.zone.name}"
-    events.record("transfer.done", username="worker", target=label, detail=f"copied {direction}, MD5 {md5_hex}")
+    with transaction.atomic():  # the row and the template change together
+        if not _finish(transfer, token, state=Transfer.State.DONE, md5=md5_hex, last_error="", finished=now,
+                       bytes_done=F("bytes_total"), rate=0):
+            return None
+        if transfer.direction == Transfer.Direction.UP:
+            total = Transfer.objects.filter(pk=transfer.pk).values_list("bytes_total", flat=True).first()
+            Template.objects.filter(pk=transfer.template_id).update(
+                swift_state=Template.SwiftState.STORED, swift_md5=md5_hex, swift_size=total,
+                swift_stored_at=now, updated=now)
+        direction = "to Swift" if transfer.direction == Transfer.Direction.UP else f"to zone {transfer.zone.name}"
+        events.record("transfer.done", username="worker", target=label,
+                      detail=f"copied {direction}, MD5 {md5_hex}")
     return Transfer.State.DONE
 
 

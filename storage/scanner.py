@@ -59,18 +59,28 @@ def _number(name: str) -> int | None:
     return int(name) if name.isascii() and name.isdigit() and len(name) < 19 else None
 
 
-def check_folder(folder: str, rel: str, real_root: str, template_id: int, account_id: int) -> Entry:
-    """The Entry of one template folder (never raises for its content)."""
+def _stat_inside(path: str, real_root: str) -> os.stat_result:
+    """stat() of a file in a template folder; a symlink is followed only
+    when it stays inside the store (ValueError otherwise)."""
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        if not _inside(path, real_root):
+            raise ValueError("links outside the secondary storage")
+        st = os.stat(path)
+    return st
+
+
+def check_folder(folder: str, rel: str, real_root: str, template_id: int, account_id: int, *,
+                 folder_inside: bool = False) -> Entry:
+    """The Entry of one template folder (never raises for its content).
+    folder_inside: the caller knows the folder is no link out of the store."""
     entry = Entry(path=rel, template_id=template_id, account_id=account_id)
-    if not _inside(folder, real_root):
+    if not folder_inside and not _inside(folder, real_root):
         entry.reason = "the folder is a link to a place outside the secondary storage"
         return entry
     props_path = os.path.join(folder, properties.FILENAME)
     try:
-        st = os.stat(props_path)
-        if not _inside(props_path, real_root):
-            entry.reason = "template.properties links outside the secondary storage"
-            return entry
+        st = _stat_inside(props_path, real_root)
         if not stat.S_ISREG(st.st_mode):
             entry.reason = "template.properties is not a regular file"
             return entry
@@ -78,9 +88,12 @@ def check_folder(folder: str, rel: str, real_root: str, template_id: int, accoun
             entry.reason = "template.properties is too large"
             return entry
         with open(props_path, "rb") as handle:
-            data = handle.read()
+            data = handle.read(properties.MAX_BYTES + 1)
     except FileNotFoundError:
         entry.reason = "no template.properties (an unfinished download?)"
+        return entry
+    except ValueError as exc:
+        entry.reason = f"template.properties {exc}"
         return entry
     except OSError as exc:
         entry.reason = f"template.properties cannot be read: {exc.strerror or type(exc).__name__}"
@@ -91,17 +104,17 @@ def check_folder(folder: str, rel: str, real_root: str, template_id: int, accoun
         entry.reason = f"template.properties: {exc}"
         return entry
     entry.props = props
-    image = os.path.join(folder, props.filename)
+    image = os.path.join(folder, props.filename)  # a plain name: properties.check made sure
     try:
-        st = os.stat(image)
+        st = _stat_inside(image, real_root)
     except FileNotFoundError:
         entry.reason = f"the image {props.filename} is missing"
         return entry
+    except ValueError as exc:
+        entry.reason = f"the image {props.filename} {exc}"
+        return entry
     except OSError as exc:
         entry.reason = f"the image {props.filename} cannot be read: {exc.strerror or type(exc).__name__}"
-        return entry
-    if not _inside(image, real_root) or os.path.realpath(os.path.dirname(image)) != os.path.realpath(folder):
-        entry.reason = f"the image {props.filename} links outside its template folder"
         return entry
     if not stat.S_ISREG(st.st_mode):
         entry.reason = f"the image {props.filename} is not a regular file"
@@ -124,6 +137,10 @@ def scan_folder(root: Path | str) -> FolderScan:
         raise FileNotFoundError(f"{root} is not a folder (is the share mounted?)")
     if not os.path.isdir(tmpl):
         return result  # a fresh store without templates
+    if not _inside(tmpl, real_root):
+        result.problems.append({"path": "/".join(TEMPLATE_ROOT),
+                                "reason": "a link to a place outside the secondary storage"})
+        return result
     seen_ids: dict[int, str] = {}
     with os.scandir(tmpl) as accounts:
         account_dirs = sorted(accounts, key=lambda e: e.name)
@@ -136,7 +153,8 @@ def scan_folder(root: Path | str) -> FolderScan:
         if account_id is None:
             result.problems.append({"path": rel_account, "reason": "account folder name is not a number"})
             continue
-        if not _inside(account.path, real_root):
+        # Below a folder known to be inside, only a symlink can lead out.
+        if account.is_symlink() and not _inside(account.path, real_root):
             result.problems.append({"path": rel_account,
                                     "reason": "a link to a place outside the secondary storage"})
             continue
@@ -155,7 +173,9 @@ def scan_folder(root: Path | str) -> FolderScan:
             if template_id is None:
                 result.problems.append({"path": rel, "reason": "template folder name is not a number"})
                 continue
-            entry = check_folder(folder.path, rel, real_root, template_id, account_id)
+            account_inside = not account.is_symlink()
+            entry = check_folder(folder.path, rel, real_root, template_id, account_id,
+                                 folder_inside=account_inside and not folder.is_symlink())
             if template_id in seen_ids:
                 entry.reason = f"template id {template_id} also in {seen_ids[template_id]}"
                 entry.props = None
@@ -223,13 +243,14 @@ def record_entries(zone, entries: list[tuple[SecondaryStorage, Entry]], *, compl
     now = timezone.now()
     ids = [e.template_id for _, e in entries]
     templates = Template.objects.in_bulk(ids)
-    new_templates, changed_templates = [], []
+    new_templates, changed_templates, new_ids = [], [], set()
     for _, entry in entries:
         template = templates.get(entry.template_id)
         if template is None:
             template = Template(id=entry.template_id, account_id=entry.account_id)
             templates[entry.template_id] = template
             new_templates.append(template)
+            new_ids.add(entry.template_id)
         if entry.complete:
             props = entry.props
             fields = dict(account_id=entry.account_id, name=props.name, description=props.description,
@@ -238,7 +259,7 @@ def record_entries(zone, entries: list[tuple[SecondaryStorage, Entry]], *, compl
             if any(getattr(template, k) != v for k, v in fields.items()):
                 for key, value in fields.items():
                     setattr(template, key, value)
-                if template not in new_templates:
+                if entry.template_id not in new_ids:
                     changed_templates.append(template)
     Template.objects.bulk_create(new_templates, batch_size=1000)
     Template.objects.bulk_update(changed_templates, ["account_id", "name", "description", "filename", "format",
@@ -253,11 +274,12 @@ def record_entries(zone, entries: list[tuple[SecondaryStorage, Entry]], *, compl
         seen.add(entry.template_id)
         state = TemplateLocation.State.READY if entry.complete else TemplateLocation.State.INVALID
         values = dict(secondary_storage_id=store.pk, state=state, reason=entry.reason[:500], path=entry.path,
-                      image_size=entry.image_size, image_mtime=entry.image_mtime, last_seen=now)
+                      image_size=entry.image_size, image_mtime=entry.image_mtime)
         location = locations.get(entry.template_id)
         if location is None:
-            new_locations.append(TemplateLocation(template_id=entry.template_id, zone=zone, **values))
-        else:
+            new_locations.append(TemplateLocation(template_id=entry.template_id, zone=zone, last_seen=now,
+                                                  **values))
+        elif any(getattr(location, key) != value for key, value in values.items()):
             for key, value in values.items():
                 setattr(location, key, value)
             location.updated = now
@@ -272,7 +294,9 @@ def record_entries(zone, entries: list[tuple[SecondaryStorage, Entry]], *, compl
     TemplateLocation.objects.bulk_create(new_locations, batch_size=1000)
     TemplateLocation.objects.bulk_update(
         changed_locations, ["secondary_storage_id", "state", "reason", "path", "image_size", "image_mtime",
-                            "last_seen", "updated"], batch_size=1000)
+                            "updated"], batch_size=500)
+    # One statement for "still there", whatever the count.
+    TemplateLocation.objects.filter(zone=zone, template_id__in=seen).update(last_seen=now)
 
 
 def needs_upload(template: Template, location: TemplateLocation) -> bool:

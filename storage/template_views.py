@@ -13,7 +13,7 @@ from zones.models import Zone
 from . import availability, swift, transfers
 from .forms import TemplateFilterForm
 from .models import SwiftStore, Template, TemplateLocation, Transfer
-from .transfer_views import POLL_SECONDS, action_result
+from .transfer_views import POLL_SECONDS, action_result, refuse
 
 
 def matrix_rows(templates):
@@ -87,16 +87,17 @@ class TemplateCopyView(View):
         template = get_object_or_404(Template, pk=pk)
         zone_id = request.POST.get("zone", "")
         zone = Zone.objects.filter(pk=int(zone_id)).first() if zone_id.isdigit() and len(zone_id) < 10 else None
+        target = template.swift_container
         if zone is None:
-            return action_result(request, _("Choose a zone to copy the template to."), refused=True)
+            return refuse(request, "transfer.queue", target, _("Choose a zone to copy the template to."))
         if not zone.is_enabled:
-            return action_result(request, _("Zone %(zone)s is disabled.") % {"zone": zone.name}, refused=True)
+            return refuse(request, "transfer.queue", target, _("Zone %(zone)s is disabled.") % {"zone": zone.name})
         if template.locations.filter(zone=zone, state=TemplateLocation.State.READY).exists():
-            return action_result(request, _("Zone %(zone)s already has template %(id)s.")
-                                 % {"zone": zone.name, "id": template.pk}, refused=True)
+            return refuse(request, "transfer.queue", target, _("Zone %(zone)s already has template %(id)s.")
+                          % {"zone": zone.name, "id": template.pk})
         try:
             transfer = transfers.enqueue_copy_down(template, zone, user=request.user)
         except transfers.TransferRefused as refused:
-            return action_result(request, str(refused), refused=True)
+            return refuse(request, "transfer.queue", target, str(refused))
         return action_result(request, _("Template %(id)s is queued for copy to zone %(zone)s (transfer %(t)s).")
                              % {"id": template.pk, "zone": zone.name, "t": transfer.pk})

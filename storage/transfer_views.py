@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from cloudadmin import events
 from cloudadmin.ui import ObjectListView, htmx_partial
 from zones.models import Zone
 
@@ -67,11 +68,17 @@ def _back(request):
     return reverse("dashboard")
 
 
-def action_result(request, message, *, refused=False):
+def refuse(request, action, target, message, *, level="danger"):
+    """A refused action: recorded as a failed event, answered 409."""
+    events.record_failure(action, user=request.user, target=target, detail=message)
+    return action_result(request, message, refused=True, level=level)
+
+
+def action_result(request, message, *, refused=False, level=None):
     """The answer to an action: for htmx a message fragment (refusals are a
     409 that htmx still swaps) and an event telling the tables to refresh;
     without htmx, back to the page (or the refusal page, 409)."""
-    level = "danger" if refused else "success"
+    level = level or ("danger" if refused else "success")
     if htmx_partial(request):
         response = render(request, "storage/_action_message.html", {"message": message, "level": level},
                           status=409 if refused else 200)
@@ -79,8 +86,8 @@ def action_result(request, message, *, refused=False):
             response["HX-Trigger"] = CHANGED_EVENT
         return response
     if refused:
-        return render(request, "storage/action_refused.html", {"message": message, "back": _back(request)},
-                      status=409)
+        return render(request, "storage/action_refused.html",
+                      {"message": message, "level": level, "back": _back(request)}, status=409)
     messages.success(request, message)
     return redirect(_back(request))
 
@@ -91,7 +98,7 @@ class TransferRetryView(View):
         try:
             new = transfers.retry(transfer, user=request.user)
         except transfers.TransferRefused as refused:
-            return action_result(request, str(refused), refused=True)
+            return refuse(request, "transfer.retry", f"T-{transfer.template_id}", str(refused))
         return action_result(request, _("Transfer %(old)s of template %(id)s is retried as transfer %(new)s.")
                              % {"old": transfer.pk, "id": transfer.template_id, "new": new.pk})
 
@@ -102,7 +109,7 @@ class TransferCancelView(View):
         try:
             transfers.cancel(transfer, user=request.user)
         except transfers.TransferRefused as refused:
-            return action_result(request, str(refused), refused=True)
+            return refuse(request, "transfer.cancel", f"T-{transfer.template_id}", str(refused))
         return action_result(request, _("Transfer %(id)s is cancelled.") % {"id": transfer.pk})
 
 
@@ -112,10 +119,10 @@ class ZoneSyncView(View):
     def post(self, request, zone_id):
         zone = get_object_or_404(Zone, pk=zone_id)
         if not zone.is_enabled:
-            return action_result(request, _("Zone %(zone)s is disabled: enable it before syncing it.")
-                                 % {"zone": zone.name}, refused=True)
-        scan = sync.sync_now(zone, user=request.user)
+            return refuse(request, "zone.sync", zone.name,
+                          _("Zone %(zone)s is disabled: enable it before syncing it.") % {"zone": zone.name})
+        scan = sync.sync_now(zone, user=request.user)  # records the event, also when one is queued already
         if scan is None:
             return action_result(request, _("A scan of zone %(zone)s is already queued or running.")
-                                 % {"zone": zone.name})
+                                 % {"zone": zone.name}, refused=True, level="info")
         return action_result(request, _("A scan of zone %(zone)s is queued.") % {"zone": zone.name})

@@ -13,5 +13,5 @@ urlpatterns = [
     path("transfers/<int:pk>/retry/", transfer_views.TransferRetryView.as_view(), name="transfer_retry"),
     path("transfers/<int:pk>/cancel/", transfer_views.TransferCancelView.as_view(), name="transfer_cancel"),
     path("compare/<int:zone_id>/", compare_views.CompareView.as_view(), name="compare"),
-    path("sync/<int:zone_id>/", transfer_views.ZoneSyncView.as_view(), name="zone_sync"),
+    path("zones/<int:zone_id>/sync/", transfer_views.ZoneSyncView.as_view(), name="zone_sync"),
 ]

@@ -88,6 +88,22 @@ def test_stale_running_transfers_go_back_to_the_queue(settings):
                                     heartbeat=timezone.now() - timedelta(seconds=settings.TRANSFER_STALE_SECONDS + 5))
     from storage import engine, transfers
     assert transfers.requeue_stale() == 1
+    assert transfers.requeue_stale() == 0  # queued once, not at every beat
+    assert Transfer.objects.get(pk=stale.pk).state == Transfer.State.QUEUED
     claimed = engine.claim(stale.pk, "other")
     assert claimed is not None and claimed[0].attempts == 1
-    assert engine.claim(stale.pk, "duplicate") is None  # fresh heartbeat now: a duplicate does nothing
+    assert engine.claim(stale.pk, "duplicate") is None  # a duplicate delivery does nothing
+
+
+def test_a_running_transfer_with_a_dead_worker_is_taken_over_by_a_redelivered_task(settings):
+    from storage import engine
+
+    zone, root = make_zone(seed=False)
+    add_template(root, 32, b"x")
+    _scan(zone)
+    row = Transfer.objects.create(template_id=32, direction=Transfer.Direction.UP, zone=zone,
+                                  state=Transfer.State.RUNNING, heartbeat=timezone.now())
+    assert engine.claim(row.pk, "redelivered") is None  # its worker is alive
+    Transfer.objects.filter(pk=row.pk).update(
+        heartbeat=timezone.now() - timedelta(seconds=settings.TRANSFER_STALE_SECONDS + 1))
+    assert engine.claim(row.pk, "redelivered") is not None

@@ -61,11 +61,33 @@ def test_enabling_the_seed_zone_copies_its_templates_to_swift(local_swift, celer
     assert template.zones.get() == zone
     assert Event.objects.filter(action="transfer.done", target="T-5").exists()
 
-    # A second sync finds everything in Swift: nothing is sent again.
+    # A second sync finds everything in Swift: nothing is queued again.
     from storage import sync
     scan = sync.sync_now(zone)
     wait_for(lambda: ZoneScan.objects.filter(pk=scan.pk, state=ZoneScan.State.DONE).exists(), message="scan")
     assert Transfer.objects.filter(template_id=5).count() == 1
+
+    # Even a new upload of it (the database forgot) finds the identical
+    # complete copy in Swift and sends nothing.
+    stamps = {name: _timestamp(local_swift, "T-5", name) for name in (SEED_OBJECTS[5], "template.properties")}
+    Template.objects.filter(pk=5).update(swift_state=Template.SwiftState.ABSENT)
+    scan = sync.sync_now(zone)
+
+    def second_transfer():
+        rows = list(Transfer.objects.filter(template_id=5).order_by("id"))
+        return rows[1] if len(rows) == 2 and rows[1].state in Transfer.TERMINAL_STATES else None
+
+    again = wait_for(second_transfer, message="second transfer of T-5")
+    assert again.state == Transfer.State.DONE, again.last_error
+    assert Template.objects.get(pk=5).swift_state == Template.SwiftState.STORED
+    assert {name: _timestamp(local_swift, "T-5", name) for name in stamps} == stamps
+
+
+def _timestamp(local_swift, container, name):
+    for line in swift_cli(local_swift, "stat", container, name).splitlines():
+        if line.strip().startswith("X-Timestamp:"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError(f"no X-Timestamp for {container}/{name}")
 
 
 def test_a_file_above_max_file_size_becomes_a_static_large_object(celery_worker, tmp_path):

@@ -76,3 +76,30 @@ def test_generated_properties_files_never_crash_the_scan(tmp_path, data):
     (folder / "a.vhd").write_bytes(b"abc")
     [entry] = scanner.scan_folder(tmp_path).entries
     assert entry.complete or entry.reason
+
+
+def test_links_are_followed_only_inside_the_store(tmp_path):
+    root = tmp_path / "store"
+    folder = _template(root, 1, 40, "filename=a.vhd\nid=40\nsize=3\n", image="a.vhd")
+    other = _template(root, 1, 41, "x=1\n")
+    (other / "template.properties").unlink()
+    outside = tmp_path / "outside.properties"
+    outside.write_text("filename=a.vhd\nid=41\nsize=3\n")
+    os.symlink(outside, other / "template.properties")  # properties leaving the store
+    (other / "a.vhd").write_bytes(b"abc")
+    inside = _template(root, 1, 42, "filename=b.vhd\nid=42\nsize=3\n")
+    os.symlink(folder / "a.vhd", inside / "b.vhd")  # an image link staying inside: fine
+    entries = _entries(root)
+    assert entries["template/tmpl/1/40"].complete
+    assert "outside" in entries["template/tmpl/1/41"].reason
+    assert entries["template/tmpl/1/42"].complete
+
+
+def test_template_root_linked_outside_is_a_problem_not_a_crash(tmp_path):
+    outside = tmp_path / "outside"
+    _template(outside, 1, 50, "filename=a.vhd\nid=50\nsize=3\n", image="a.vhd")
+    root = tmp_path / "store"
+    (root / "template").mkdir(parents=True)
+    os.symlink(outside / "template" / "tmpl", root / "template" / "tmpl")
+    found = scanner.scan_folder(root)
+    assert found.entries == [] and "outside" in found.problems[0]["reason"]

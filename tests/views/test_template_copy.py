@@ -58,7 +58,8 @@ def test_copy_refusals(admin_client, zones, case):
                "bad-zone": "Choose a zone"}[case]
     assert message in response.content.decode()
     assert Transfer.objects.count() == before
-    assert not Event.objects.filter(action="transfer.queue").exists()
+    refusal = Event.objects.get(action="transfer.queue")  # the refused attempt, recorded
+    assert (refusal.outcome, refusal.target, refusal.username) == ("failure", "T-63", "admin")
 
 
 def test_get_is_not_allowed_and_unknown_template_is_404(admin_client, zones):

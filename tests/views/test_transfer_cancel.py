@@ -45,7 +45,9 @@ def test_cancel_refused_on_a_finished_transfer(admin_client, zone, state):
         assert "This transfer has already ended." in response.content.decode()
     transfer.refresh_from_db()
     assert transfer.state == state and transfer.last_error == "earlier"
-    assert not Event.objects.filter(action="transfer.cancel").exists()
+    refusals = Event.objects.filter(action="transfer.cancel")
+    assert refusals.count() == 2 and {e.outcome for e in refusals} == {"failure"}
+    assert refusals.first().detail == "This transfer has already ended."
 
 
 def test_get_is_not_allowed(admin_client, zone):

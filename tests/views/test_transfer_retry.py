@@ -33,6 +33,9 @@ def test_retry_of_a_failed_transfer_queues_a_new_one(admin_client, zone, django_
     assert event.username == "admin" and event.target == "T-31"
     failed.refresh_from_db()
     assert failed.state == Transfer.State.FAILED  # the old row stays as history
+    # The new one is active now: retrying the old row again is refused.
+    assert admin_client.post(_url(failed), HTTP_HX_REQUEST="true").status_code == 409
+    assert Transfer.objects.filter(template_id=31).count() == 2
 
 
 def test_retry_of_a_cancelled_transfer_without_htmx_redirects_back(admin_client, zone):
@@ -56,7 +59,9 @@ def test_retry_refused_unless_failed_or_cancelled(admin_client, zone, state):
         assert response.status_code == 409
         assert "Only a failed or cancelled transfer can be retried." in response.content.decode()
     assert Transfer.objects.filter(template_id=34).count() == 1
-    assert not Event.objects.filter(action="transfer.retry").exists()
+    # Refusals are recorded as failed attempts, nothing else.
+    assert set(Event.objects.filter(action="transfer.retry").values_list("outcome", flat=True)) == {"failure"}
+    assert Event.objects.filter(action="transfer.retry").count() == 2
     assert "HX-Trigger" not in response
 
 

@@ -30,8 +30,9 @@ def test_sync_now_queues_a_scan(admin_client, django_capture_on_commit_callbacks
 def test_sync_now_while_a_scan_is_queued_adds_none(admin_client):
     zone = make_zone("zone-s")
     admin_client.post(_url(zone))
-    response = admin_client.post(_url(zone), follow=True)
-    assert "already queued or running" in response.content.decode()
+    for headers in ({"HTTP_HX_REQUEST": "true"}, {}):
+        response = admin_client.post(_url(zone), **headers)
+        assert response.status_code == 409 and "already queued or running" in response.content.decode()
     assert ZoneScan.objects.filter(zone=zone).count() == 1
 
 
@@ -39,7 +40,9 @@ def test_sync_now_refused_on_a_disabled_zone(admin_client):
     zone = make_zone("zone-off", enabled=False)
     response = admin_client.post(_url(zone), HTTP_HX_REQUEST="true")
     assert response.status_code == 409 and "is disabled" in response.content.decode()
-    assert not ZoneScan.objects.exists() and not Event.objects.filter(action="zone.sync").exists()
+    assert not ZoneScan.objects.exists()
+    refusal = Event.objects.get(action="zone.sync")
+    assert (refusal.outcome, refusal.target, refusal.username) == ("failure", "zone-off", "admin")
 
 
 def test_get_is_not_allowed_and_unknown_zone_is_404(admin_client):
