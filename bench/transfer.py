@@ -10,7 +10,9 @@ a temporary secondary storage, then alternates, for --rounds rounds:
   cli-slo    swift upload -S <segment size> --segment-threads <concurrency>
   cli-plain  swift upload (one object; skipped above Swift's max_file_size)
 
-Each run starts from an empty container. Prints the median seconds and
+Each run starts from an empty container. The client's CPU seconds are
+printed too: on a small machine Swift's servers and the client share the
+cores, and the engine hashes every byte twice (segment and whole file). Prints the median seconds and
 throughput of each, the throughput ratio engine / cli-slo, and the engine
 process's peak RSS. Not a test: run it by hand.
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import resource
 import os
 import re
 import shutil
@@ -81,7 +84,7 @@ def engine_child(args) -> None:
     from cloudadmin import config
     from cloudadmin.celery import app  # noqa: F401
     from storage import engine, scanner, swift
-    from storage.models import SecondaryStorage, SwiftStore, Template, Transfer, ZoneScan  # noqa: F401
+    from storage.models import SecondaryStorage, SwiftStore, Template, Transfer
     from zones.models import Zone
 
     config.change("swift.segment.size", str(args.segment_size))
@@ -102,12 +105,15 @@ def engine_child(args) -> None:
     Transfer.objects.filter(template_id=TEMPLATE_ID).delete()
     Template.objects.filter(pk=TEMPLATE_ID).update(swift_state=Template.SwiftState.ABSENT)
     transfer = Transfer.objects.create(template_id=TEMPLATE_ID, direction=Transfer.Direction.UP, zone=zone)
+    before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     state = engine.run_transfer(transfer.pk, worker="bench")
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
     transfer.refresh_from_db()
     print(json.dumps({"seconds": seconds, "state": state, "error": transfer.last_error, "md5": transfer.md5,
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "cpu": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+                      "peak_rss_mb": after.ru_maxrss / 1024}))
 
 
 # --- the parent ------------------------------------------------------------------------
@@ -173,13 +179,16 @@ def run_rounds(args, work: Path, database_url: str) -> None:
             result = json.loads(out.stdout.strip().splitlines()[-1])
             if result["state"] != "done":
                 raise SystemExit(f"engine run failed: {result['error']}")
-            return result["seconds"], result["peak_rss_mb"]
+            return result["seconds"], result["cpu"], result["peak_rss_mb"]
 
         def cli_run(*options):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run([*swift_cli, *auth, "upload", *options, "--object-name", IMAGE, container, image],
                            check=True, capture_output=True)
-            return time.perf_counter() - start, None
+            seconds = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return seconds, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, None
 
         runs = {"engine": engine_run,
                 "cli-slo": lambda: cli_run("-S", str(args.segment_size), "--segment-threads", str(args.concurrency)),
@@ -187,16 +196,19 @@ def run_rounds(args, work: Path, database_url: str) -> None:
         if args.size > local.max_file_size:
             del runs["cli-plain"]
         times = {name: [] for name in runs}
+        cpu = {name: [] for name in runs}
         peak_rss = []
         order = list(runs)
         for round_no in range(args.rounds):
             for name in order:
                 clean()
-                seconds, rss = runs[name]()
+                seconds, cpu_seconds, rss = runs[name]()
                 times[name].append(seconds)
+                cpu[name].append(cpu_seconds)
                 if rss is not None:
                     peak_rss.append(rss)
-                print(f"round {round_no + 1} {name:9s} {seconds:7.2f} s", flush=True)
+                print(f"round {round_no + 1} {name:9s} {seconds:7.2f} s  client CPU {cpu_seconds:6.2f} s",
+                      flush=True)
             order = order[1:] + order[:1]  # alternate who goes first
         clean()
 
@@ -206,7 +218,8 @@ def run_rounds(args, work: Path, database_url: str) -> None:
           f"engine read-ahead {read_ahead} MiB, {args.rounds} rounds (medians)")
     medians = {name: statistics.median(values) for name, values in times.items()}
     for name, median in medians.items():
-        print(f"  {name:9s} {median:7.2f} s  {mib / median:8.1f} MiB/s")
+        print(f"  {name:9s} {median:7.2f} s  {mib / median:8.1f} MiB/s  "
+              f"client CPU {statistics.median(cpu[name]):6.2f} s")
     print(f"throughput ratio engine/cli-slo: {medians['cli-slo'] / medians['engine']:.2f}")
     if "cli-plain" in medians:
         print(f"throughput ratio engine/cli-plain: {medians['cli-plain'] / medians['engine']:.2f}")

@@ -113,6 +113,13 @@ def test_a_file_above_max_file_size_becomes_a_static_large_object(celery_worker,
         assert [entry["bytes"] for entry in json.loads(body)] == [1024 * 1024] * 3 + [123]
         swift_cli(small, "download", "T-41", image.name, "-o", str(tmp_path / "copy"))
         assert hashlib.md5((tmp_path / "copy").read_bytes()).hexdigest() == hashlib.md5(data).hexdigest()
+
+        # ...and it comes down whole into another zone.
+        other_zone, other_root = make_zone(seed=False)
+        transfers.enqueue_copy_down(Template.objects.get(pk=41), other_zone)
+        down = wait_transfer(41, direction=Transfer.Direction.DOWN)
+        assert down.state == Transfer.State.DONE, down.last_error
+        assert (other_root / "template/tmpl/2/41" / image.name).read_bytes() == data
     finally:
         small.stop()
 
