@@ -109,3 +109,20 @@ def test_swift_unreachable_and_no_secondary_storage(admin_client, local_swift):
 
 def test_unknown_zone_is_404(admin_client):
     assert admin_client.get(reverse("storage:compare", args=[987654])).status_code == 404
+
+
+def test_a_page_of_templates_at_a_time_keeping_the_toggle(admin_client, local_swift):
+    _reset_swift(local_swift)
+    make_swift_store(local_swift)
+    zone, root = make_zone(seed=False)
+    for template_id in range(1, 106):
+        folder = root / "template" / "tmpl" / "2" / str(template_id)
+        folder.mkdir(parents=True)
+        (folder / "template.properties").write_text(f"id={template_id}\n")
+    url = reverse("storage:compare", args=[zone.pk])
+    first = admin_client.get(url, {"differences": "on"})
+    assert [row.template_id for row in first.context["rows"]] == list(range(1, 101))
+    assert all(f.verdict == "missing" for row in first.context["rows"] for f in row.files)
+    assert "differences=on&amp;page=2" in first.content.decode()
+    second = admin_client.get(url, {"differences": "on", "page": 2})
+    assert [row.template_id for row in second.context["rows"]] == list(range(101, 106))
