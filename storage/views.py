@@ -1,11 +1,8 @@
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from django.views import View
 from django.views.generic import TemplateView
-
-from cloudadmin import events
 
 from . import swift, swift_setup
 from .forms import EnableSwiftForm
@@ -68,52 +65,3 @@ class EnableSwiftView(View):
             return render(request, self.dialog, {"form": form, "error": str(error)}, status=400)
         return render(request, self.dialog, {"configured": True})
 
-
-class ZoneSyncView(View):
-    """POST: "Sync now" for one zone: queue a scan of its secondary storage
-    (then the uploads). Answers an htmx fragment."""
-
-    fragment = "storage/_action_result.html"
-
-    def post(self, request, zone_id):
-        from zones.models import Zone
-
-        from . import sync
-
-        zone = get_object_or_404(Zone, pk=zone_id)
-        if not zone.is_enabled:
-            events.record_failure("zone.sync", user=request.user, target=zone.name, detail="zone is disabled")
-            return render(request, self.fragment,
-                          {"error": _("Enable the zone before syncing it.")}, status=409)
-        scan = sync.sync_now(zone, user=request.user)
-        if scan is None:
-            return render(request, self.fragment,
-                          {"info": _("A scan of this zone is already queued or running.")}, status=409)
-        return render(request, self.fragment, {"success": _("Scan of %(zone)s queued.") % {"zone": zone.name}})
-
-
-class TransferActionView(View):
-    """POST: retry or cancel one transfer (storage.transfers). Answers an
-    htmx fragment; 409 with the reason when the transfer's state forbids it."""
-
-    fragment = "storage/_action_result.html"
-    action = None  # "retry" or "cancel"
-
-    def post(self, request, pk):
-        from . import transfers
-        from .models import Transfer
-
-        transfer = get_object_or_404(Transfer, pk=pk)
-        try:
-            if self.action == "retry":
-                new = transfers.retry(transfer, user=request.user)
-                message = _("Transfer queued again (#%(id)s).") % {"id": new.pk}
-            else:
-                transfers.cancel(transfer, user=request.user)
-                message = _("Transfer cancelled.")
-        except transfers.TransferRefused as refused:
-            events.record_failure(f"transfer.{self.action}", user=request.user,  # the audit log is in English
-                                  target=f"T-{transfer.template_id}",
-                                  detail=f"refused: transfer {transfer.pk} is {transfer.state}")
-            return render(request, self.fragment, {"error": str(refused)}, status=409)
-        return render(request, self.fragment, {"success": message})
