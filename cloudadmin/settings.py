@@ -218,6 +218,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True  # state lives in Postgres rows
+# Results only for the few tasks whose caller waits for an answer (the
+# compare view reading NFS through a worker); they expire quickly.
+CELERY_RESULT_BACKEND = envstr("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+CELERY_RESULT_EXPIRES = 600
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 TRANSFER_QUEUE = envstr("TRANSFER_QUEUE", "transfers")
 CELERY_TASK_ROUTES = {"storage.tasks.transfer_*": {"queue": TRANSFER_QUEUE}}
@@ -248,6 +252,9 @@ TRANSFER_READ_AHEAD_MB = envint("TRANSFER_READ_AHEAD_MB", 32)
 # tests can interrupt one mid-copy. Never set it in production.
 TRANSFER_TEST_THROTTLE = envint("TRANSFER_TEST_THROTTLE", 0)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Seconds the compare view waits for a worker to list a share this host has
+# not mounted.
+COMPARE_WORKER_TIMEOUT = envfloat("COMPARE_WORKER_TIMEOUT", 15.0)
 
 # --- Register template (downloads from a URL) ---------------------------------
 # A download larger than this many bytes is refused (by its Content-Length,

@@ -323,3 +323,45 @@ def get_object(conn: swiftclient.Connection, container: str, name: str, *, chunk
             yield chunk
 
     return headers, chunks()
+
+
+# --- reading what Swift holds (template pages, compare view) -------------------
+def list_containers(conn: swiftclient.Connection, prefix: str | None = None) -> list[dict]:
+    """Every container of the account (name, count, bytes)."""
+    _headers, containers = call("Listing containers", conn.get_account, prefix=prefix, full_listing=True)
+    return containers
+
+
+def slo_segments(conn: swiftclient.Connection, container: str, name: str) -> list[dict]:
+    """The segment list of a Static Large Object manifest (each with name,
+    bytes, hash)."""
+    _headers, body = call(f"Reading the manifest of {container}/{name}", conn.get_object, container, name,
+                          query_string="multipart-manifest=get")
+    try:
+        segments = json.loads(body)
+    except (ValueError, TypeError):
+        raise SwiftError(f"Reading the manifest of {container}/{name}: not a Static Large Object manifest") from None
+    return segments if isinstance(segments, list) else []
+
+
+def describe_objects(conn: swiftclient.Connection, container: str) -> list[dict]:
+    """The objects of `container` as a page shows them: name, bytes, etag
+    and, for a Static Large Object, the whole-file MD5 the engine stored as
+    metadata and its segment count (a HEAD and a manifest read each; plain
+    objects need nothing beyond the listing). [] when the container does not
+    exist."""
+    described = []
+    for obj in list_objects(conn, container):
+        # Swift marks a manifest in listings with slo_etag (newer) or a
+        # swift_bytes content-type parameter (older).
+        is_slo = "slo_etag" in obj or "swift_bytes=" in obj.get("content_type", "")
+        entry = {"name": obj["name"], "bytes": obj.get("bytes", 0), "etag": obj.get("hash", "").strip('"'),
+                 "slo": is_slo, "segments": None, "md5": "", "last_modified": obj.get("last_modified", "")}
+        if is_slo:
+            headers = head_object(conn, container, obj["name"]) or {}
+            entry["md5"] = headers.get("x-object-meta-md5", "")
+            entry["bytes"] = int(headers.get("content-length", entry["bytes"]))
+            entry["etag"] = headers.get("etag", entry["etag"]).strip('"')
+            entry["segments"] = len(slo_segments(conn, container, obj["name"]))
+        described.append(entry)
+    return described

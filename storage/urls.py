@@ -1,20 +1,25 @@
 from django.urls import path
 
-from . import views
+from . import compare_views, register_views, template_views, transfer_views, views
 
 app_name = "storage"
 urlpatterns = [
     path("swift/", views.SwiftStoreView.as_view(), name="swift"),
     path("swift/test/", views.SwiftTestConnectionView.as_view(), name="swift_test"),
     path("swift/enable/", views.EnableSwiftView.as_view(), name="enable_swift"),
-    path("templates/register/", views.TemplateRegisterView.as_view(), name="template_register"),
-    path("templates/register/<int:template_id>/", views.TemplateRegistrationView.as_view(),
+    path("templates/", template_views.TemplateListView.as_view(), name="templates"),
+    path("templates/register/", register_views.TemplateRegisterView.as_view(), name="template_register"),
+    path("templates/register/<int:template_id>/", register_views.TemplateRegistrationView.as_view(),
          name="template_registration"),
     path("templates/register/<int:template_id>/retry/",
-         views.TemplateRegistrationActionView.as_view(action="retry"), name="template_registration_retry"),
+         register_views.TemplateRegistrationActionView.as_view(action="retry"), name="template_registration_retry"),
     path("templates/register/<int:template_id>/cancel/",
-         views.TemplateRegistrationActionView.as_view(action="cancel"), name="template_registration_cancel"),
-    path("zones/<int:zone_id>/sync/", views.ZoneSyncView.as_view(), name="zone_sync"),
-    path("transfers/<int:pk>/retry/", views.TransferActionView.as_view(action="retry"), name="transfer_retry"),
-    path("transfers/<int:pk>/cancel/", views.TransferActionView.as_view(action="cancel"), name="transfer_cancel"),
+         register_views.TemplateRegistrationActionView.as_view(action="cancel"),
+         name="template_registration_cancel"),
+    path("templates/<int:pk>/", template_views.TemplateDetailView.as_view(), name="template"),
+    path("templates/<int:pk>/copy/", template_views.TemplateCopyView.as_view(), name="template_copy"),
+    path("transfers/<int:pk>/retry/", transfer_views.TransferRetryView.as_view(), name="transfer_retry"),
+    path("transfers/<int:pk>/cancel/", transfer_views.TransferCancelView.as_view(), name="transfer_cancel"),
+    path("compare/<int:zone_id>/", compare_views.CompareView.as_view(), name="compare"),
+    path("zones/<int:zone_id>/sync/", transfer_views.ZoneSyncView.as_view(), name="zone_sync"),
 ]
