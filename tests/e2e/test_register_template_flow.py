@@ -1,5 +1,6 @@
-"""Register template in chromium: fill the form, submit, and watch the
-progress page until the template is in Swift and in every enabled zone."""
+"""Register template in chromium: from the Templates page, fill the form,
+submit, and watch the progress page until the template is in Swift and in
+every enabled zone; then its detail page."""
 import pytest
 from playwright.sync_api import expect
 
@@ -21,7 +22,8 @@ def test_register_a_template_and_watch_it_reach_every_zone(logged_in_page, live_
     enable_zone(other)
     page = logged_in_page
 
-    page.goto(f"{live_server.url}/templates/register/")
+    page.get_by_role("link", name="Templates").click()
+    page.get_by_role("link", name="Register template").click()
     expect(page.get_by_role("heading", name="Register template")).to_be_visible()
     page.get_by_label("Name").fill("debian-13")
     page.get_by_label("Description").fill("Debian 13 cloud image")
@@ -45,6 +47,8 @@ def test_register_a_template_and_watch_it_reach_every_zone(logged_in_page, live_
     expect(page.get_by_test_id("swift-state")).to_have_attribute("data-state", "Stored")
     for zone in (home, other):
         expect(page.get_by_test_id(f"zone-{zone.name}")).to_have_attribute("data-ready", "true")
+    page.get_by_role("link", name="Template details").click()
+    expect(page).to_have_url(f"{live_server.url}/templates/{registration.template_id}/")
     for root in (home_root, other_root):
         folder = root / "template" / "tmpl" / "2" / str(registration.template_id)
         assert (folder / registration.filename).read_bytes() == IMAGE

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('storage', '0002_templates_transfers'),
+        ('storage', '0003_dashboard_indexes'),
         ('zones', '0001_initial'),
     ]
 
