@@ -22,7 +22,7 @@ def test_register_a_template_and_watch_it_reach_every_zone(logged_in_page, live_
     enable_zone(other)
     page = logged_in_page
 
-    page.get_by_role("link", name="Templates").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Templates").click()
     page.get_by_role("link", name="Register template").click()
     expect(page.get_by_role("heading", name="Register template")).to_be_visible()
     page.get_by_label("Name").fill("debian-13")
