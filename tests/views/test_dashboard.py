@@ -150,3 +150,23 @@ def test_constant_number_of_queries(admin_client, django_assert_max_num_queries,
         response = admin_client.get(URL, {"state": "done", "q": "bulk", "zone": zones[0].pk},
                                     HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and response.context["object_list"]
+
+
+def test_a_register_template_download_shows_like_a_transfer(admin_client):
+    zone = make_zone("zone-c")
+    template = make_template(21, "registered")
+    download = make_transfer(template, zone, Transfer.State.RUNNING, done=100, total=400,
+                             direction=Transfer.Direction.DOWNLOAD)
+    body = admin_client.get(URL).content.decode()
+    row = body.split(f'data-testid="transfer-{download.pk}"')[1].split("</tr>")[0]
+    assert row.index("<td>From URL</td>") < row.index("<td>zone-c</td>") and "<td>Swift</td>" not in row
+    assert 'max="400" value="100"' in row
+    assert reverse("storage:transfer_cancel", args=[download.pk]) in row
+    response = admin_client.post(reverse("storage:transfer_cancel", args=[download.pk]), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    download.refresh_from_db()
+    assert download.state == Transfer.State.CANCELLED
+    admin_client.post(reverse("storage:transfer_retry", args=[download.pk]), HTTP_HX_REQUEST="true")
+    retried = Transfer.objects.filter(template=template).order_by("-id").first()
+    assert retried.pk != download.pk
+    assert (retried.direction, retried.state) == (Transfer.Direction.DOWNLOAD, Transfer.State.QUEUED)
