@@ -211,7 +211,7 @@ class Pipeline:
         if self.abort.is_set():
             raise self.error or _Abort()
 
-    def _body(self, chunks: queue.Queue):
+    def _body(self, chunks: queue.Queue, digest):
         while True:
             try:
                 item = chunks.get(timeout=0.5)
@@ -222,6 +222,7 @@ class Pipeline:
             if item is self.END:
                 return
             self.slots.release()
+            digest.update(item)  # here, on another core than the reader's whole-file MD5
             self.progress.add(len(item))
             yield item
 
@@ -236,14 +237,15 @@ class Pipeline:
 
     def stream(self, container: str, name: str, length: int, headers: dict | None = None):
         """Start uploading one part; returns (feed, finish): feed(chunk) for
-        every chunk in order, then finish(md5_hex)."""
+        every chunk in order, then finish(). The part's result is (name,
+        ETag), the ETag checked against the MD5 of the bytes sent."""
         chunks: queue.Queue = queue.Queue()
-        expected: dict = {}
 
         def job(conn):
-            etag = swift.put_object(conn, container, name, self._body(chunks), content_length=length,
+            digest = hashlib.md5()
+            etag = swift.put_object(conn, container, name, self._body(chunks, digest), content_length=length,
                                     headers=headers)
-            if etag != expected.get("md5"):
+            if etag != digest.hexdigest():
                 swift.delete_object(conn, container, name)
                 raise swift.SwiftError(f"Uploading {container}/{name}: Swift stored other bytes than "
                                        f"were sent (ETag mismatch)", transient=True)
@@ -257,8 +259,7 @@ class Pipeline:
                 self.progress.write()  # the heartbeat goes on while uploads catch up
             chunks.put(chunk)
 
-        def finish(md5_hex: str) -> None:
-            expected["md5"] = md5_hex
+        def finish() -> None:
             chunks.put(self.END)
 
         return feed, finish
@@ -443,10 +444,13 @@ def _upload_object(transfer, source, conn, new_connection, progress, container) 
                 progress.write()
             _check_unchanged(handle, source)
             md5_hex = whole.hexdigest()
-            finish(md5_hex)
-            pipeline.wait()
+            finish()
+            [(_name, etag)] = pipeline.wait()
         finally:
             pipeline.close()
+    if etag != md5_hex:
+        swift.delete_object(conn, container, source.props.filename)
+        raise swift.SwiftError("the object in Swift differs from the file read (ETag mismatch)", transient=True)
     progress.write(force=True, state=Transfer.State.VERIFYING)
     try:
         _verify_checksum(source, md5_hex)
@@ -498,18 +502,19 @@ def _upload_slo(transfer, source, conn, new_connection, progress, container, seg
                         raise SourceChanged("the image became shorter on NFS during the copy")
                     left -= len(chunk)
                     whole.update(chunk)
-                    segment.update(chunk)
                     throttle(len(chunk))
                     if feed is not None:
                         feed(chunk)
                     else:
+                        segment.update(chunk)
                         progress.add(len(chunk))
                     progress.write()
+                if finish is not None:
+                    finish()
+                    continue
                 digest = segment.hexdigest()
                 etags[index] = digest
-                if finish is not None:
-                    finish(digest)
-                elif old.get("hash") == digest:
+                if old.get("hash") == digest:
                     reused += 1
                 else:
                     # A damaged leftover: send this segment again. Its MD5 is
@@ -521,10 +526,8 @@ def _upload_slo(transfer, source, conn, new_connection, progress, container, seg
         results = pipeline.wait()
     finally:
         pipeline.close()
-    for name, etag in results:
-        index = int(name.rsplit("/", 1)[1])
-        if etag != etags[index]:
-            raise swift.SwiftError(f"segment {index}: ETag mismatch", transient=True)
+    for name, etag in results:  # each checked against the MD5 of what was sent
+        etags[int(name.rsplit("/", 1)[1])] = etag
     md5_hex = whole.hexdigest()
     progress.write(force=True, state=Transfer.State.VERIFYING, segments_done=count, segments_reused=reused)
     _verify_checksum(source, md5_hex)

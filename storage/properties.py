@@ -14,6 +14,7 @@ FILENAME = "template.properties"
 FORMATS = ("vhd", "vhdx", "qcow2", "raw", "ova", "vmdk", "iso", "tar", "bz2", "zip", "gz")
 MAX_BYTES = 1024 * 1024  # a real one is a few hundred bytes
 MD5_RE = re.compile(r"^(?:\{md5\})?([0-9a-f]{32})$", re.IGNORECASE)
+BLANKS = " \t\f"
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
 
 
@@ -91,17 +92,18 @@ def parse(data: bytes | str) -> dict[str, str]:
     if "\x00" in data:
         raise PropertiesError("contains NUL characters")
     values: dict[str, str] = {}
-    for line_no, raw in enumerate(data.splitlines(), start=1):
-        line = raw.strip()
+    # Only \n, \r and \r\n end a line, as in java.util.Properties.
+    for line_no, raw in enumerate(re.split(r"\r\n|\r|\n", data), start=1):
+        line = raw.strip(BLANKS)
         if not line or line[0] in "#!":
             continue
-        if raw.rstrip().endswith("\\") and not raw.rstrip().endswith("\\\\"):
+        if line.endswith("\\") and not line.endswith("\\\\"):
             raise PropertiesError(f"line {line_no}: continuation lines are not supported")
         match = re.match(r"((?:\\.|[^=:\\])*)[=:](.*)$", line)
         if match is None:
             raise PropertiesError(f"line {line_no}: no '=' between key and value")
-        key = _unescape(match.group(1).strip(), line_no)
-        value = _unescape(match.group(2).strip(), line_no)
+        key = _unescape(match.group(1).strip(BLANKS), line_no)
+        value = _unescape(match.group(2).strip(BLANKS), line_no)
         if not key:
             raise PropertiesError(f"line {line_no}: empty key")
         if key in values:

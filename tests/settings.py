@@ -1,6 +1,8 @@
 """Settings for the test suite: production settings on PostgreSQL, minus TLS
 redirects (the test client and the live server speak plain HTTP)."""
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdef")
@@ -12,6 +14,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 # Celery worker processes the tests start see the same one.
 if "NFS_MOUNT_ROOT" not in os.environ:
     os.environ["NFS_MOUNT_ROOT"] = tempfile.mkdtemp(prefix="cloudadmin-nfs-")
+    atexit.register(shutil.rmtree, os.environ["NFS_MOUNT_ROOT"], True)
 
 from cloudadmin.settings import *  # noqa: E402,F401,F403
 
