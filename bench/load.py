@@ -40,13 +40,14 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# What each simulated admin requests, in turn: the dashboard and the htmx
-# table fragments (HX-Request: true). The one list to change when pages move.
+# What each simulated admin requests, in turn: (path, as htmx). As htmx
+# (HX-Request: true) a list page answers its table fragment, as the
+# dashboard's polling does. The one list to change when pages move.
 PAGES = [
     ("/", False),
+    ("/", True),
     ("/events/", True),
     ("/zones/", True),
-    ("/settings/", True),
 ]
 PASSWORD = "bench-" + secrets.token_urlsafe(12)
 MIB = 1024 * 1024
@@ -112,6 +113,11 @@ class Run:
         return self.count / self.seconds if self.seconds else 0.0
 
 
+def label(page: tuple[str, bool]) -> str:
+    path, htmx = page
+    return f"{path} (htmx)" if htmx else path
+
+
 def percentile(values: list[float], pct: int) -> float:
     if len(values) < 2:
         return values[0] if values else float("nan")
@@ -134,7 +140,7 @@ def login(base: str, username: str):
 
 def drive(name: str, base: str, sessions: list, until) -> Run:
     """Every session requests PAGES in turn until until() is true."""
-    run = Run(name, latencies={path: [] for path, _ in PAGES})
+    run = Run(name, latencies={label(page): [] for page in PAGES})
     stop = threading.Event()
     lock = threading.Lock()
 
@@ -148,14 +154,14 @@ def drive(name: str, base: str, sessions: list, until) -> Run:
             try:
                 answer = session.get(base + path, headers=headers, allow_redirects=False, timeout=60)
                 elapsed = time.perf_counter() - start
-                error = None if answer.status_code == 200 else f"{path}: HTTP {answer.status_code}"
+                error = None if answer.status_code == 200 else f"{label((path, htmx))}: HTTP {answer.status_code}"
             except Exception as exc:  # noqa: BLE001 - counted, not fatal
-                elapsed, error = time.perf_counter() - start, f"{path}: {type(exc).__name__}"
+                elapsed, error = time.perf_counter() - start, f"{label((path, htmx))}: {type(exc).__name__}"
             with lock:
                 if error:
                     run.errors.append(error)
                 else:
-                    run.latencies[path].append(elapsed)
+                    run.latencies[label((path, htmx))].append(elapsed)
 
     threads = [threading.Thread(target=user, args=(s, i % len(PAGES)), daemon=True) for i, s in enumerate(sessions)]
     start = time.perf_counter()
@@ -176,9 +182,10 @@ def print_runs(runs: list[Run]) -> None:
         values = run.all
         print(f"{run.name:<16}{run.seconds:>8.1f}{run.count:>10}{run.rate:>9.1f}"
               f"{1000 * percentile(values, 50):>9.1f}{1000 * percentile(values, 95):>9.1f}{len(run.errors):>8}")
-    for path, _ in PAGES:
-        cells = "  ".join(f"{run.name} p95 {1000 * percentile(run.latencies[path], 95):.1f} ms" for run in runs)
-        print(f"  {path:<14}{cells}")
+    for page in PAGES:
+        cells = "  ".join(f"{run.name} p95 {1000 * percentile(run.latencies[label(page)], 95):.1f} ms"
+                          for run in runs)
+        print(f"  {label(page):<20}{cells}")
     for run in runs:
         for error in sorted(set(run.errors))[:5]:
             print(f"  {run.name} error: {error} (x{run.errors.count(error)})")
@@ -323,7 +330,7 @@ def main() -> int:
         with ThreadPoolExecutor(len(users)) as pool:
             sessions = list(pool.map(lambda u: login(base, u), users))
         total = args.transfers * args.size_mib
-        print(f"bench/load.py: {args.users} admins on {len(PAGES)} URLs ({', '.join(p for p, _ in PAGES)}), "
+        print(f"bench/load.py: {args.users} admins on {', '.join(map(label, PAGES))}, "
               f"gunicorn {args.web_workers}x{args.web_threads}; {args.transfers} uploads of {args.size_mib} MiB "
               f"(segments {args.segment_mib} MiB), worker concurrency {args.worker_concurrency}")
 
