@@ -87,7 +87,7 @@ def test_stale_running_transfers_go_back_to_the_queue(settings):
                                     state=Transfer.State.RUNNING,
                                     heartbeat=timezone.now() - timedelta(seconds=settings.TRANSFER_STALE_SECONDS + 5))
     from storage import engine, transfers
-    assert transfers.requeue_stale() == 1
+    assert [t.pk for t in transfers.requeue_stale()] == [stale.pk]  # the rows requeued, as they were
     claimed = engine.claim(stale.pk, "other")
     assert claimed is not None and claimed[0].attempts == 1
     assert engine.claim(stale.pk, "duplicate") is None  # fresh heartbeat now: a duplicate does nothing
