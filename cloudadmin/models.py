@@ -23,6 +23,8 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["-created", "-id"]
+        # A template's history page reads its events by target, newest first.
+        indexes = [models.Index(fields=["target", "-created"], name="event_target_created")]
 
     def __str__(self):
         return f"{self.created:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.outcome}"

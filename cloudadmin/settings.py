@@ -340,6 +340,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # swiftclient logs every request at INFO (four lines each, hundreds per
+        # segmented upload); the engine logs what matters itself.
+        "swiftclient": {"level": envstr("SWIFTCLIENT_LOG_LEVEL", "WARNING")},
         # Drop Django's own default handlers: everything goes through "console".
         "django": {"handlers": [], "propagate": True},
         "django.server": {"handlers": [], "propagate": True},

@@ -18,6 +18,7 @@ PAGES = ["dashboard", "events", "zones:list", "storage:swift", "global_settings"
 
 def test_key_never_leaves_the_server_in_clear(admin_client, local_swift, caplog):
     caplog.set_level(logging.DEBUG)  # swiftclient logs requests at DEBUG
+    caplog.set_level(logging.DEBUG, logger="swiftclient")  # quiet by default (settings.LOGGING)
     put_enable_swift_in_effect()
     bodies = []
     enable = reverse("storage:enable_swift")
