@@ -1,0 +1,77 @@
+import logging
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.views.decorators.csrf import csrf_exempt
+
+from . import auth, registry
+from .models import AsyncJob
+from .responses import (INTERNAL_ERROR, MALFORMED_PARAMETER_ERROR, PARAM_ERROR, UNSUPPORTED_ACTION_ERROR,
+                        ApiError, render, render_error, response_name)
+
+logger = logging.getLogger(__name__)
+
+
+def _parameters(request) -> dict[str, str]:
+    """Query string and form body together, as a servlet sees them. A name
+    given twice (in any letter case) is refused: only one value can be both
+    the signed and the executed one."""
+    params: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    sources = [request.GET] + ([request.POST] if request.method == "POST" else [])
+    for source in sources:
+        for name, values in source.lists():
+            lowered = name.lower()
+            if lowered in seen or len(values) > 1:
+                raise ApiError(MALFORMED_PARAMETER_ERROR,
+                               f"Parameter {name} is given more than once; each parameter may appear once.")
+            seen[lowered] = name
+            params[name] = values[0]
+    return params
+
+
+# Signed requests carry no session cookie: the HMAC signature over every
+# parameter with the caller's secret is the proof of origin, so a forged
+# cross-site request cannot be made without the secret and CSRF protection
+# has nothing to add. The view never looks at the session.
+@csrf_exempt
+@login_not_required
+def client_api(request):
+    """/client/api: CloudStack's API endpoint (GET and POST)."""
+    fmt = "xml"
+    command_name = None
+    name = "errorresponse"
+    try:
+        fmt = "json" if request.GET.get("response", request.POST.get("response", "")).lower() == "json" else "xml"
+    except (SuspiciousOperation, RequestDataTooBig):
+        pass
+    try:
+        try:
+            params = _parameters(request)
+        except (TooManyFieldsSent, RequestDataTooBig, SuspiciousOperation) as exc:
+            raise ApiError(MALFORMED_PARAMETER_ERROR, f"Malformed request: {exc}") from None
+        command_name = params.get("command")
+        command = registry.find(command_name) if command_name else None
+        name = response_name(command_name, command is not None)
+        if request.method not in ("GET", "POST"):
+            raise ApiError(UNSUPPORTED_ACTION_ERROR, "Only GET and POST are supported.")
+        user = auth.authenticate(request, params, command=command_name or "")
+        if not command_name:
+            raise ApiError(PARAM_ERROR, "Unable to execute API command due to missing parameter command")
+        if command is None:
+            raise ApiError(UNSUPPORTED_ACTION_ERROR,
+                           "The given command does not exist or it is not available for user")
+        cleaned = command.clean(params)
+        result = command.handler(user, **cleaned)
+        if isinstance(result, AsyncJob):
+            payload = {"jobid": str(result.id)}
+            if result.instance_id:
+                payload["id"] = result.instance_id
+            return render(name, payload, fmt)
+        return render(name, result, fmt)
+    except ApiError as error:
+        return render_error(name, error, fmt)
+    except Exception:  # noqa: BLE001 - an API client gets CloudStack's error form, never a 500 page
+        logger.exception("API command %s failed", command_name)
+        return render_error(name, ApiError(INTERNAL_ERROR, "Internal error executing command, please "
+                                           "contact your system administrator"), fmt)
