@@ -1,0 +1,109 @@
+"""The unmodified `cs` client (its Python API, and its CLI as a subprocess)
+against a live server, the local Swift and a real Celery worker."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from cs import CloudStack, CloudStackApiException
+
+from cloudadmin import startup
+from cloudadmin.models import Event
+from storage import localswift
+from storage.models import SwiftStore
+from tests.api_helpers import key_pair
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def api(live_server, admin_user):
+    key, secret = key_pair(admin_user)
+    endpoint = f"{live_server.url}/client/api"
+    client = CloudStack(endpoint=endpoint, key=key, secret=secret, timeout=60, poll_interval=0.2,
+                        job_timeout=120)
+    client.credentials = {"CLOUDSTACK_ENDPOINT": endpoint, "CLOUDSTACK_KEY": key, "CLOUDSTACK_SECRET": secret}
+    return client
+
+
+def cs_cli(api, *args):
+    """Run the `cs` command line; (exit code, parsed stdout, stderr)."""
+    env = {**os.environ, **api.credentials, "CLOUDSTACK_TIMEOUT": "60"}
+    env.pop("CLOUDSTACK_CONFIG", None)
+    result = subprocess.run([sys.executable, "-m", "cs", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=180)
+    out = json.loads(result.stdout) if result.stdout.strip() else None
+    return result.returncode, out, result.stderr
+
+
+def swift_params(local_swift, **overrides):
+    return {"url": local_swift.auth_url, "account": "test", "username": "tester",
+            "key": localswift.AUTH_KEY, **overrides}
+
+
+def test_enable_swift_restart_and_add_swift_with_cs(api, local_swift, celery_worker):
+    # 1. updateConfiguration: saved, not in effect before the restart.
+    answer = api.updateConfiguration(name="enable.swift", value="true")
+    assert answer["configuration"]["value"] == "false"
+    assert answer["configuration"]["cloudadminpendingvalue"] == "true"
+    with pytest.raises(CloudStackApiException) as refused:
+        api.addSwift(**swift_params(local_swift))
+    assert refused.value.error["errorcode"] == 431
+    assert "enable.swift is not in effect" in refused.value.error["errortext"]
+
+    # 2. The management server restarts.
+    startup.on_web_process_start()
+    code, listed, _ = cs_cli(api, "listConfigurations", "name=enable.swift")
+    assert code == 0 and listed["configuration"][0]["value"] == "true"
+
+    # 3. addSwift against the real local Swift; the key never comes back.
+    answer = api.addSwift(**swift_params(local_swift))
+    store = answer["imagestore"]
+    assert store["url"] == local_swift.auth_url and store["providername"] == "Swift"
+    assert localswift.AUTH_KEY not in json.dumps(answer)
+    assert SwiftStore.objects.get().key == localswift.AUTH_KEY
+
+    # A second time is refused, through the CLI too (its exit code says so).
+    code, error, stderr = cs_cli(api, "addSwift", *(f"{k}={v}" for k, v in swift_params(local_swift).items()))
+    assert code != 0 and "HTTP 431" in stderr
+    assert error["addswiftresponse"]["errortext"] == "Swift is already configured; it cannot be reconfigured."
+    assert SwiftStore.objects.count() == 1
+
+    code, listed, _ = cs_cli(api, "listSwifts")
+    assert code == 0 and listed["count"] == 1 and listed["imagestore"][0]["id"] == store["id"]
+    assert localswift.AUTH_KEY not in json.dumps(listed)
+
+    # Our own async command: a jobid at once, the worker does the work.
+    started = api.cloudadminTestSwift()
+    assert set(started) >= {"jobid"}
+    result = api._jobresult(started["jobid"])
+    assert result["imagestore"]["cloudadminswiftversion"]
+    assert Event.objects.filter(action="swift.test", outcome="success").exists()
+    # The CLI waits on jobs by itself.
+    code, result, _ = cs_cli(api, "cloudadminTestSwift")
+    assert code == 0 and result["imagestore"]["cloudadminlastcontact"]
+    code, job, _ = cs_cli(api, "queryAsyncJobResult", f"jobid={started['jobid']}")
+    assert code == 0 and job["jobstatus"] == 1 and job["jobresultcode"] == 0
+
+
+def test_a_failing_async_job_reports_failure(api, local_swift, celery_worker):
+    SwiftStore.objects.create(url=local_swift.auth_url, account="test", username="tester",
+                              key="not-the-key", auth_version="1.0", capabilities={})
+    started = api.cloudadminTestSwift()
+    with pytest.raises(CloudStackApiException) as failed:
+        api._jobresult(started["jobid"])
+    assert failed.value.error["errorcode"] in (431, 534)
+    assert failed.value.error["errortext"]
+    code, job, _ = cs_cli(api, "queryAsyncJobResult", f"jobid={started['jobid']}")
+    assert job["jobstatus"] == 2 and job["jobresultcode"] == failed.value.error["errorcode"]
+
+
+def test_wrong_secret_through_cs(live_server, admin_user):
+    key, _ = key_pair(admin_user)
+    client = CloudStack(endpoint=f"{live_server.url}/client/api", key=key, secret="wrong")
+    with pytest.raises(CloudStackApiException) as refused:
+        client.listZones()
+    assert refused.value.error["errorcode"] == 401
+    assert Event.objects.filter(action="api.auth", outcome="failure").count() == 1
