@@ -16,13 +16,17 @@ def cs_date(moment) -> str | None:
     return None if moment is None else moment.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
-def start(user, command: str, params: dict, *, instance_type: str = "", instance_id="") -> AsyncJob:
-    """Create the job row and enqueue it once the row is committed."""
+def start(user, command: str, params: dict, *, instance_type: str = "", instance_id="",
+          enqueue: bool = True) -> AsyncJob:
+    """Create the job row and enqueue it once the row is committed. With
+    enqueue=False the work was queued elsewhere (a row of its own, such as a
+    zone scan) and the command's `refresh` ends the job from that row."""
     from .tasks import run_job
 
     job = AsyncJob.objects.create(user=user, command=command, params=params,
                                   instance_type=instance_type, instance_id=str(instance_id or ""))
-    transaction.on_commit(lambda: run_job.delay(str(job.id)))
+    if enqueue:
+        transaction.on_commit(lambda: run_job.delay(str(job.id)))
     return job
 
 

@@ -34,6 +34,8 @@ class Command:
     # worker then executes (storage of the result is done by api.jobs).
     is_async: bool = False
     run: Callable[..., Any] | None = None
+    # For async work queued as a row of its own: ends the job from that row.
+    refresh: Callable[..., Any] | None = None
     is_list: bool = False
     description: str = ""
 
@@ -101,12 +103,12 @@ LIST_PARAMS = (Param("page", INTEGER, minimum=1, maximum=10**9),
                Param("keyword", max_length=255))
 
 
-def command(name, *params, is_async=False, is_list=False, run=None):
+def command(name, *params, is_async=False, is_list=False, run=None, refresh=None):
     """Register `handler(ctx, **params)` as API command `name`."""
     def decorate(handler):
         all_params = tuple(params) + (LIST_PARAMS if is_list else ())
         COMMANDS[name.lower()] = Command(name=name, handler=handler, params=all_params,
-                                         is_async=is_async, run=run, is_list=is_list,
+                                         is_async=is_async, run=run, refresh=refresh, is_list=is_list,
                                          description=(handler.__doc__ or "").strip().split("\n")[0])
         return handler
     return decorate
