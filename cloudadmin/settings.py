@@ -204,9 +204,26 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True  # state lives in Postgres rows
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-TRANSFER_QUEUE = "transfers"
+TRANSFER_QUEUE = envstr("TRANSFER_QUEUE", "transfers")
 CELERY_TASK_ROUTES = {"storage.tasks.transfer_*": {"queue": TRANSFER_QUEUE}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Beat wakes the sync every few seconds; it scans a zone only when its last
+# scan is older than the swift.sync.interval Global Setting.
+CELERY_BEAT_SCHEDULE = {
+    "storage-sync-due-zones": {"task": "storage.tasks.sync_due_zones", "schedule": 10.0},
+}
+
+# --- transfer engine ---------------------------------------------------------
+# A running transfer whose heartbeat is older than this lost its worker and
+# may be taken over by another task.
+TRANSFER_STALE_SECONDS = envint("TRANSFER_STALE_SECONDS", 120)
+# Attempts of one transfer on transient errors (backoff with jitter between).
+TRANSFER_MAX_ATTEMPTS = envint("TRANSFER_MAX_ATTEMPTS", 6)
+TRANSFER_BACKOFF_SECONDS = envfloat("TRANSFER_BACKOFF_SECONDS", 2.0)
+TRANSFER_BACKOFF_MAX_SECONDS = envfloat("TRANSFER_BACKOFF_MAX_SECONDS", 300.0)
+# TESTS ONLY: cap each transfer's speed (bytes/s, 0 = no cap) so that fault
+# tests can interrupt one mid-copy. Never set it in production.
+TRANSFER_TEST_THROTTLE = envint("TRANSFER_TEST_THROTTLE", 0)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- /healthz --------------------------------------------------------------

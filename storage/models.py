@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from cloudadmin.crypto import EncryptedTextField
 
@@ -57,3 +58,237 @@ class SecondaryStorage(models.Model):
     @property
     def url(self):
         return f"nfs://{self.server}{self.path}"
+
+
+class Template(models.Model):
+    """A CloudStack template, by its CloudStack id, as found on the zones' NFS
+    secondary storage under template/tmpl/<account_id>/<template_id>/.
+
+    Metadata comes from the last *complete* copy the scanner saw (its
+    template.properties); a template seen only as an invalid entry has a row
+    with blank metadata so that its locations can say why. Where it is:
+    `locations` (one TemplateLocation per zone, the availability matrix) and
+    the `swift_*` fields for the cloud-wide copy in Swift, which lives in the
+    container `swift_container` ("T-<id>") under the same file
+    names as on NFS. Copies are `transfers`.
+    """
+
+    class SwiftState(models.TextChoices):
+        ABSENT = "Absent", _("Not in Swift")
+        STORED = "Stored", _("In Swift")
+
+    # CloudStack's template id is the primary key, so every `template_id`
+    # foreign key value is the CloudStack id too.
+    id = models.PositiveBigIntegerField(primary_key=True, verbose_name=_("template id"))
+    account_id = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("account"))
+    name = models.CharField(max_length=255, blank=True, verbose_name=_("name"))  # uniquename
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    filename = models.CharField(max_length=255, blank=True, verbose_name=_("image file"))
+    format = models.CharField(max_length=16, blank=True, verbose_name=_("format"))  # vhd, qcow2, ova...
+    size = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("size"))  # image bytes
+    virtual_size = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("virtual size"))
+    checksum = models.CharField(max_length=64, blank=True, verbose_name=_("checksum"))  # MD5 hex, may be blank
+    # Every key=value of template.properties in file order, unknown keys included.
+    properties = models.JSONField(default=dict, blank=True)
+    zones = models.ManyToManyField("zones.Zone", through="TemplateLocation", related_name="templates")
+    swift_state = models.CharField(max_length=16, choices=SwiftState.choices,
+                                   default=SwiftState.ABSENT, db_index=True, verbose_name=_("Swift"))
+    swift_md5 = models.CharField(max_length=32, blank=True)  # whole-file MD5 verified on upload
+    swift_size = models.PositiveBigIntegerField(null=True, blank=True)
+    swift_stored_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("template")
+        verbose_name_plural = _("templates")
+
+    def __str__(self):
+        return f"{self.id} {self.name}".strip()
+
+    @property
+    def swift_container(self) -> str:
+        return f"T-{self.id}"
+
+
+class TemplateLocation(models.Model):
+    """One template on one zone's NFS secondary storage, as the last scan of
+    that zone saw it: a cell of the template × zone availability matrix.
+
+    Ready = complete (properties parse, the image exists with the stated
+    size); Invalid = present but unusable, `reason` says why; Missing = seen
+    by an earlier scan, gone now. `image_size`/`image_mtime` identify the
+    source copy so a transfer can tell when it changed.
+    """
+
+    class State(models.TextChoices):
+        READY = "Ready", _("Ready")
+        INVALID = "Invalid", _("Invalid")
+        MISSING = "Missing", _("Missing")
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="locations")
+    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="template_locations")
+    secondary_storage = models.ForeignKey(SecondaryStorage, null=True, blank=True,
+                                          on_delete=models.SET_NULL, related_name="template_locations")
+    state = models.CharField(max_length=16, choices=State.choices, verbose_name=_("state"))
+    reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason"))
+    # Folder relative to the share root, e.g. "template/tmpl/1/5".
+    path = models.CharField(max_length=1024, blank=True)
+    image_size = models.PositiveBigIntegerField(null=True, blank=True)
+    image_mtime = models.FloatField(null=True, blank=True)  # st_mtime of the image
+    last_seen = models.DateTimeField(null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["template_id", "zone__name"]
+        verbose_name = _("template location")
+        verbose_name_plural = _("template locations")
+        constraints = [
+            models.UniqueConstraint(fields=["template", "zone"], name="templatelocation_one_per_zone"),
+        ]
+        indexes = [models.Index(fields=["zone", "state"], name="templatelocation_zone_state")]
+
+    def __str__(self):
+        return f"{self.template_id}@{self.zone_id} {self.state}"
+
+
+class ZoneScan(models.Model):
+    """One scan of a zone's NFS secondary storage (a row per run, newest
+    first). At most one is queued or running per zone; the periodic sync
+    starts a new one when the newest is older than `swift.sync.interval`.
+    `problems` lists entries that are not template folders at all (e.g. a
+    non-numeric folder name) as [{"path": ..., "reason": ...}]."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Trigger(models.TextChoices):
+        PERIODIC = "periodic", _("Periodic")
+        ZONE_ENABLED = "zone-enabled", _("Zone enabled")
+        MANUAL = "manual", _("Sync now")
+
+    ACTIVE_STATES = (State.QUEUED, State.RUNNING)
+
+    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="scans")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    requested_by = models.CharField(max_length=150, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    templates_found = models.PositiveIntegerField(default=0)
+    templates_ready = models.PositiveIntegerField(default=0)
+    templates_invalid = models.PositiveIntegerField(default=0)
+    transfers_queued = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("zone scan")
+        verbose_name_plural = _("zone scans")
+        constraints = [
+            models.UniqueConstraint(fields=["zone"], condition=models.Q(state__in=["queued", "running"]),
+                                    name="zonescan_one_active_per_zone"),
+        ]
+        indexes = [models.Index(fields=["zone", "-created"], name="zonescan_zone_created")]
+
+    def __str__(self):
+        return f"scan {self.pk} of zone {self.zone_id} {self.state}"
+
+
+class Transfer(models.Model):
+    """One copy of one template, and the source of truth for it.
+
+    direction UP: from `zone`'s NFS secondary storage to Swift (container
+    T-<template id>). direction DOWN: from Swift to `zone`'s NFS secondary
+    storage. State: queued → running → verifying → done, or failed /
+    cancelled (TERMINAL_STATES; ACTIVE_STATES are the others). A worker owns
+    a running row through `claim`; `heartbeat` is refreshed with progress
+    (at most a few times per second), so a row whose heartbeat is older than
+    settings.TRANSFER_STALE_SECONDS lost its worker and may be taken over.
+    At most one active upload per template, one active download per
+    template and zone (database constraints). Use storage.transfers to
+    create, retry or cancel rows; never set the state by hand.
+    """
+
+    class Direction(models.TextChoices):
+        UP = "up", _("To Swift")
+        DOWN = "down", _("To zone")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        VERIFYING = "verifying", _("Verifying")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    ACTIVE_STATES = (State.QUEUED, State.RUNNING, State.VERIFYING)
+    TERMINAL_STATES = (State.DONE, State.FAILED, State.CANCELLED)
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="transfers",
+                                 verbose_name=_("template"))
+    direction = models.CharField(max_length=8, choices=Direction.choices, verbose_name=_("direction"))
+    # UP: the source zone; DOWN: the destination zone.
+    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="transfers",
+                             verbose_name=_("zone"))
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED,
+                             verbose_name=_("state"))
+    bytes_total = models.PositiveBigIntegerField(default=0, verbose_name=_("size"))
+    bytes_done = models.PositiveBigIntegerField(default=0, verbose_name=_("done"))
+    rate = models.FloatField(default=0, verbose_name=_("rate"))  # bytes/s, recent
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    claim = models.UUIDField(null=True, blank=True, editable=False)  # the owning task run
+    worker = models.CharField(max_length=255, blank=True)
+    requested_by = models.CharField(max_length=150, blank=True)
+    # The source copy this transfer is about (size and mtime of the image).
+    source_size = models.PositiveBigIntegerField(null=True, blank=True)
+    source_mtime = models.FloatField(null=True, blank=True)
+    md5 = models.CharField(max_length=32, blank=True)  # whole-file MD5 computed while copying
+    segment_size = models.PositiveBigIntegerField(null=True, blank=True)  # 0/None: one object
+    segments_total = models.PositiveIntegerField(default=0)
+    segments_done = models.PositiveIntegerField(default=0)
+    segments_reused = models.PositiveIntegerField(default=0)  # found intact in Swift, not re-sent
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template"],
+                condition=models.Q(direction="up", state__in=["queued", "running", "verifying"]),
+                name="transfer_one_active_upload"),
+            models.UniqueConstraint(
+                fields=["template", "zone"],
+                condition=models.Q(direction="down", state__in=["queued", "running", "verifying"]),
+                name="transfer_one_active_download"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "-updated"], name="transfer_state_updated"),
+            models.Index(fields=["zone", "state"], name="transfer_zone_state"),
+            models.Index(fields=["template", "direction", "-created"], name="transfer_template_dir"),
+            models.Index(fields=["-updated"], name="transfer_updated"),
+        ]
+
+    def __str__(self):
+        return f"transfer {self.pk} {self.direction} T-{self.template_id} {self.state}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE_STATES
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.bytes_done / self.bytes_total) if self.bytes_total else 0

@@ -1,0 +1,83 @@
+"""When zones are scanned and their templates copied to Swift.
+
+- `start_zone_sync(zone, user=...)`: a zone was enabled (storage.hooks).
+- `sync_now(zone, user=...)`: the operator's "Sync now".
+- `sync_due_zones()`: Celery beat, every few seconds; scans each enabled
+  zone whose newest scan is older than `swift.sync.interval` seconds.
+
+Each queues a ZoneScan row (at most one queued or running per zone, a
+database constraint) and enqueues `storage.tasks.scan_zone` on commit. The
+scan (storage.scanner) records Templates and TemplateLocations, then
+`queue_uploads` creates the upload Transfers for templates not yet in Swift.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cloudadmin import events
+
+from .models import ZoneScan
+
+logger = logging.getLogger(__name__)
+
+
+def _username(user) -> str:
+    return user.get_username() if user is not None and getattr(user, "is_authenticated", False) else ""
+
+
+def queue_scan(zone, *, trigger: str, user=None) -> ZoneScan | None:
+    """A queued ZoneScan of `zone`, enqueued on commit; None when one is
+    already queued or running (that one will see the same files)."""
+    from . import tasks
+
+    try:
+        with transaction.atomic():
+            scan = ZoneScan.objects.create(zone=zone, trigger=trigger, requested_by=_username(user))
+    except IntegrityError:
+        return None
+    transaction.on_commit(lambda: tasks.scan_zone.delay(scan.pk))
+    return scan
+
+
+def start_zone_sync(zone, *, user=None) -> ZoneScan | None:
+    """A zone was just enabled: scan it at once (called inside the enabling
+    transaction; nothing is enqueued unless it commits)."""
+    scan = queue_scan(zone, trigger=ZoneScan.Trigger.ZONE_ENABLED, user=user)
+    if scan is not None:
+        events.record("zone.sync", user=user, target=zone.name, detail="scan queued: zone enabled")
+    return scan
+
+
+def sync_now(zone, *, user=None) -> ZoneScan | None:
+    """The operator's "Sync now". None when a scan is already queued or running."""
+    scan = queue_scan(zone, trigger=ZoneScan.Trigger.MANUAL, user=user)
+    events.record("zone.sync", user=user, target=zone.name,
+                  detail="scan queued" if scan is not None else "a scan is already queued or running")
+    return scan
+
+
+def sync_due_zones(now=None) -> list[ZoneScan]:
+    """Queue a scan of every enabled zone whose newest scan started more than
+    `swift.sync.interval` seconds ago (or never). Also hands stale transfers
+    (their worker died) back to the queue. Called by Celery beat."""
+    from cloudadmin import config
+    from zones.models import Zone
+
+    from . import transfers
+
+    now = now or timezone.now()
+    due_before = now - timedelta(seconds=config.value("swift.sync.interval"))
+    queued = []
+    for zone in Zone.objects.filter(allocation_state=Zone.AllocationState.ENABLED):
+        newest = zone.scans.order_by("-created").values_list("created", flat=True).first()
+        if newest is None or newest <= due_before:
+            with transaction.atomic():
+                scan = queue_scan(zone, trigger=ZoneScan.Trigger.PERIODIC)
+            if scan is not None:
+                queued.append(scan)
+    transfers.requeue_stale()
+    return queued

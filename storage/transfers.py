@@ -1,0 +1,130 @@
+"""Service functions on Transfer rows, for the UI, the API and the scanner.
+
+Every state change goes through here (or through the engine's claim), so
+that enqueueing happens on commit and every change records an event.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cloudadmin import events
+
+from .models import Template, Transfer
+
+logger = logging.getLogger(__name__)
+ACTIVE = Transfer.ACTIVE_STATES
+
+
+class TransferRefused(Exception):
+    """The requested change is not possible now; the message says why."""
+
+
+def transfer_queue() -> str:
+    return settings.TRANSFER_QUEUE
+
+
+def enqueue(transfer_id: int, *, countdown: float = 0) -> None:
+    """Send the task for a queued row once the current transaction commits."""
+    from . import tasks
+
+    def send():
+        tasks.transfer_run.apply_async((transfer_id,), countdown=countdown or None, queue=transfer_queue())
+
+    transaction.on_commit(send)
+
+
+def _username(user) -> str:
+    return user.get_username() if user is not None and getattr(user, "is_authenticated", False) else ""
+
+
+def _create(template: Template, direction: str, zone, *, user=None, source_size=None, source_mtime=None):
+    try:
+        with transaction.atomic():
+            transfer = Transfer.objects.create(
+                template=template, direction=direction, zone=zone, requested_by=_username(user),
+                bytes_total=source_size or template.size or 0,
+                source_size=source_size, source_mtime=source_mtime)
+    except IntegrityError:
+        return None  # one is already active for this template (and zone)
+    enqueue(transfer.pk)
+    return transfer
+
+
+def enqueue_upload(template: Template, zone, *, user=None, source_size=None, source_mtime=None) -> Transfer | None:
+    """Queue a copy of `template` from `zone`'s NFS to Swift. None when an
+    upload of it is already queued or running."""
+    transfer = _create(template, Transfer.Direction.UP, zone, user=user,
+                       source_size=source_size, source_mtime=source_mtime)
+    if transfer is not None:
+        events.record("transfer.queue", user=user, target=f"T-{template.pk}",
+                      detail=f"upload from zone {zone.name}")
+    return transfer
+
+
+def enqueue_copy_down(template: Template, zone, *, user=None) -> Transfer:
+    """Queue a copy of `template` from Swift to `zone`'s NFS secondary
+    storage. Raises TransferRefused when it is not in Swift or a copy to that
+    zone is already active."""
+    if template.swift_state != Template.SwiftState.STORED:
+        raise TransferRefused(_("Template %(id)s is not in Swift yet.") % {"id": template.pk})
+    transfer = _create(template, Transfer.Direction.DOWN, zone, user=user, source_size=template.swift_size)
+    if transfer is None:
+        raise TransferRefused(_("A copy of template %(id)s to this zone is already queued or running.")
+                              % {"id": template.pk})
+    events.record("transfer.queue", user=user, target=f"T-{template.pk}", detail=f"copy down to zone {zone.name}")
+    return transfer
+
+
+def retry(transfer: Transfer, *, user=None) -> Transfer:
+    """A new transfer of the same template, direction and zone as a failed or
+    cancelled one (the old row stays as history). It reuses the segments
+    already in Swift. Raises TransferRefused otherwise."""
+    if transfer.state not in (Transfer.State.FAILED, Transfer.State.CANCELLED):
+        raise TransferRefused(_("Only a failed or cancelled transfer can be retried."))
+    new = _create(transfer.template, transfer.direction, transfer.zone, user=user)
+    if new is None:
+        raise TransferRefused(_("A copy of this template is already queued or running."))
+    events.record("transfer.retry", user=user, target=f"T-{transfer.template_id}",
+                  detail=f"transfer {transfer.pk} retried as {new.pk}")
+    return new
+
+
+def cancel(transfer: Transfer, *, user=None) -> Transfer:
+    """Cancel an active transfer. A queued one never starts; a running one
+    stops at its next progress check (between segments at the latest).
+    Raises TransferRefused when it already ended."""
+    now = timezone.now()
+    changed = Transfer.objects.filter(pk=transfer.pk, state__in=ACTIVE).update(
+        state=Transfer.State.CANCELLED, finished=now, updated=now,
+        last_error=_("Cancelled by %(user)s") % {"user": _username(user) or "system"})
+    if not changed:
+        raise TransferRefused(_("This transfer has already ended."))
+    events.record("transfer.cancel", user=user, target=f"T-{transfer.template_id}",
+                  detail=f"transfer {transfer.pk}")
+    transfer.refresh_from_db()
+    return transfer
+
+
+def stale_filter(now=None) -> Q:
+    """Running or verifying rows whose worker stopped sending heartbeats."""
+    now = now or timezone.now()
+    limit = now - timedelta(seconds=settings.TRANSFER_STALE_SECONDS)
+    return Q(state__in=(Transfer.State.RUNNING, Transfer.State.VERIFYING)) & (
+        Q(heartbeat__lt=limit) | Q(heartbeat__isnull=True, updated__lt=limit))
+
+
+def requeue_stale() -> int:
+    """Give transfers whose worker died back to the queue (the broker may not
+    redeliver before its visibility timeout). The claim lets at most one task
+    take each over."""
+    ids = list(Transfer.objects.filter(stale_filter()).values_list("pk", flat=True))
+    for pk in ids:
+        enqueue(pk)
+    return len(ids)
