@@ -1,2 +1,2 @@
 """Every API command, one module per area; importing this registers them."""
-from . import asyncjobs, configurations, swift  # noqa: F401
+from . import asyncjobs, configurations, swift, templates  # noqa: F401
