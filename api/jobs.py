@@ -2,9 +2,12 @@
 answers a `jobid` at once; a worker runs it; queryAsyncJobResult reads the row."""
 from __future__ import annotations
 
+from datetime import timedelta
 from datetime import timezone as dt_timezone
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import AsyncJob
@@ -31,9 +34,14 @@ def start(user, command: str, params: dict, *, instance_type: str = "", instance
 
 
 def claim(job_id) -> AsyncJob | None:
-    """Take the job for this worker; None when another delivery already did."""
-    claimed = AsyncJob.objects.filter(pk=job_id, status=AsyncJob.Status.PENDING,
-                                      started__isnull=True).update(started=timezone.now())
+    """Take the job for this worker; None when another delivery already did.
+    A claim older than the task time limit belongs to a worker that died
+    (its task was redelivered): the job is taken over."""
+    now = timezone.now()
+    abandoned = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    claimed = AsyncJob.objects.filter(
+        Q(started__isnull=True) | Q(started__lt=abandoned), pk=job_id, status=AsyncJob.Status.PENDING,
+    ).update(started=now)
     return AsyncJob.objects.select_related("user").get(pk=job_id) if claimed else None
 
 
