@@ -246,3 +246,32 @@ def create_storage_pool(user, zoneid, podid, clusterid, name, url):
                                              server=values["server"], path=values["path"])
         events.record("primary_storage.create", user=user, target=pool.url, detail=f"cluster {cluster.name} (API)")
     return {"storagepool": storage_pool_response(pool)}
+
+
+@command("createVlanIpRange", Param("podid", ID, required=True), Param("gateway", required=True),
+         Param("netmask", required=True), Param("startip", required=True), Param("endip", required=True),
+         Param("zoneid", ID), Param("forvirtualnetwork", BOOLEAN))
+def create_vlan_ip_range(user, podid, gateway, netmask, startip, endip, zoneid=None, forvirtualnetwork=False):
+    """A Basic zone's guest IP range of a pod (the wizard's Guest network step)."""
+    pod = _pod("createVlanIpRange", zoneid, podid)
+    if pod.zone.network_type != Zone.NetworkType.BASIC or forvirtualnetwork:
+        raise ApiError(PARAM_ERROR, "Only the guest range of a pod in a Basic zone can be created here "
+                                    "(forvirtualnetwork=false).", CS_INVALID_PARAMETER_VALUE)
+    if pod.guest_gateway:
+        raise ApiError(PARAM_ERROR, f"Pod {pod.name} already has a guest IP range.", CS_INVALID_PARAMETER_VALUE)
+    values = validated("createVlanIpRange", wizard_forms.GuestNetworkForm(
+        {"guest_gateway": gateway, "guest_netmask": netmask, "guest_start_ip": startip, "guest_end_ip": endip},
+        draft=draft(pod={"gateway": pod.gateway, "netmask": pod.netmask, "start_ip": pod.start_ip,
+                         "end_ip": pod.end_ip})),
+        names={"guest_gateway": "gateway", "guest_netmask": "netmask", "guest_start_ip": "startip",
+               "guest_end_ip": "endip"})
+    with transaction.atomic():
+        Pod.objects.filter(pk=pod.pk).update(
+            guest_gateway=values["guest_gateway"], guest_netmask=values["guest_netmask"],
+            guest_start_ip=values["guest_start_ip"], guest_end_ip=values["guest_end_ip"])
+        events.record("pod.guest_range", user=user, target=f"{pod.zone.name}/{pod.name}",
+                      detail=f"{values['guest_start_ip']}-{values['guest_end_ip']} (API)")
+    return {"vlan": {"id": f"pod-{pod.pk}", "podid": str(pod.pk), "podname": pod.name,
+                     "zoneid": str(pod.zone_id), "gateway": values["guest_gateway"],
+                     "netmask": values["guest_netmask"], "startip": values["guest_start_ip"],
+                     "endip": values["guest_end_ip"], "forvirtualnetwork": False}}
