@@ -3,13 +3,14 @@
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 RUN apt-get update \
- && apt-get install -y --no-install-recommends gcc libc6-dev nfs-common \
+ && apt-get install -y --no-install-recommends gcc libc6-dev nfs-common gettext \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN DEBUG=1 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+RUN DEBUG=1 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+ && DEBUG=1 SECRET_KEY=collectstatic-only python manage.py compilemessages --ignore=.venv
 RUN useradd --system --uid 1000 cloudadmin && mkdir -p /app/var && chown cloudadmin /app/var
 USER cloudadmin
 EXPOSE 8000

@@ -6,7 +6,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test venv venv-test check-deploy vendor clean
+.PHONY: run test venv venv-test check-deploy vendor clean messages compilemessages
+
+# Compiled translations: built from the committed .po files, never committed.
+CATALOGS := $(wildcard locale/*/LC_MESSAGES/django.po)
+COMPILED := $(CATALOGS:.po=.mo)
 
 $(VENV)/.runtime: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,12 +24,25 @@ $(VENV)/.test: requirements-test.txt $(VENV)/.runtime
 venv: $(VENV)/.runtime
 venv-test: $(VENV)/.test
 
-run: venv
+# What `manage.py compilemessages` runs, without needing the settings.
+$(COMPILED): %.mo: %.po
+	@bash scripts/system-deps.sh gettext
+	msgfmt --check-format --check-header -o $@ $<
+
+compilemessages: $(COMPILED)
+
+# The lead's sweep: bring locale/*/django.po up to date with the source, then
+# translate what `make test` reports (tests/unit/test_catalog.py).
+messages: venv
+	@bash scripts/system-deps.sh gettext
+	DEBUG=1 $(PY) manage.py messages
+
+run: venv compilemessages
 	@bash scripts/system-deps.sh memcached
 	$(PY) scripts/devstack.py
 
-test: venv-test
-	@bash scripts/system-deps.sh memcached chromium
+test: venv-test compilemessages
+	@bash scripts/system-deps.sh memcached chromium gettext
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 check-deploy: venv

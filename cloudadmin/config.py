@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _, gettext_lazy
 
 from .models import GlobalSetting
 
@@ -29,18 +31,29 @@ class Definition:
 
 DEFINITIONS = {d.name: d for d in [
     Definition("enable.swift", "Storage", Type.BOOLEAN, "false",
-               "Use OpenStack Swift as cloud-wide secondary storage for templates. "
-               "Swift must then be added before any zone.", requires_restart=True),
+               gettext_lazy("Use OpenStack Swift as cloud-wide secondary storage for templates. "
+                            "Swift must then be added before any zone."), requires_restart=True),
     Definition("swift.sync.interval", "Storage", Type.INTEGER, "300",
-               "Seconds between scans of each enabled zone's secondary storage for "
-               "templates to copy to Swift.", minimum=10, maximum=86400),
+               gettext_lazy("Seconds between scans of each enabled zone's secondary storage for "
+                            "templates to copy to Swift."), minimum=10, maximum=86400),
     Definition("swift.segment.size", "Storage", Type.INTEGER, str(256 * 1024 * 1024),
-               "Segment size in bytes for large uploads: a larger template is stored in "
-               "Swift as a Static Large Object of segments this size.",
+               gettext_lazy("Segment size in bytes for large uploads: a larger template is stored in "
+                            "Swift as a Static Large Object of segments this size."),
                minimum=1024 * 1024, maximum=5 * 1024**3),
     Definition("swift.transfer.concurrency", "Storage", Type.INTEGER, "4",
-               "Segments of one template uploaded to Swift in parallel.", minimum=1, maximum=32),
+               gettext_lazy("Segments of one template uploaded to Swift in parallel."), minimum=1, maximum=32),
 ]}
+
+# Categories as the Global Settings page names them (rows store the key).
+CATEGORY_LABELS = {
+    "Storage": gettext_lazy("Storage"),
+}
+
+
+def _stored_text(text) -> str:
+    """Descriptions are stored in English whatever language is active."""
+    with translation.override("en"):
+        return str(text)
 
 
 def parse(definition: Definition, raw: str):
@@ -49,19 +62,21 @@ def parse(definition: Definition, raw: str):
     if definition.type == Type.BOOLEAN:
         if text.lower() in ("true", "false"):
             return text.lower() == "true"
-        raise ValidationError(f"{definition.name} must be true or false.")
+        raise ValidationError(_("%(name)s must be true or false.") % {"name": definition.name})
     if definition.type == Type.INTEGER:
         try:
             number = int(text)
         except ValueError:
-            raise ValidationError(f"{definition.name} must be a whole number.") from None
+            raise ValidationError(_("%(name)s must be a whole number.") % {"name": definition.name}) from None
         if definition.minimum is not None and number < definition.minimum:
-            raise ValidationError(f"{definition.name} must be at least {definition.minimum}.")
+            raise ValidationError(_("%(name)s must be at least %(minimum)s.")
+                                  % {"name": definition.name, "minimum": definition.minimum})
         if definition.maximum is not None and number > definition.maximum:
-            raise ValidationError(f"{definition.name} must be at most {definition.maximum}.")
+            raise ValidationError(_("%(name)s must be at most %(maximum)s.")
+                                  % {"name": definition.name, "maximum": definition.maximum})
         return number
     if len(text) > 255:
-        raise ValidationError(f"{definition.name} must be at most 255 characters.")
+        raise ValidationError(_("%(name)s must be at most 255 characters.") % {"name": definition.name})
     return text
 
 
@@ -84,10 +99,11 @@ def ensure_seeded() -> None:
     for definition in DEFINITIONS.values():
         GlobalSetting.objects.update_or_create(
             name=definition.name,
-            defaults={"category": definition.category, "description": definition.description,
+            defaults={"category": definition.category, "description": _stored_text(definition.description),
                       "type": definition.type, "default": definition.default,
                       "requires_restart": definition.requires_restart},
-            create_defaults={"category": definition.category, "description": definition.description,
+            create_defaults={"category": definition.category,
+                             "description": _stored_text(definition.description),
                              "type": definition.type, "default": definition.default,
                              "requires_restart": definition.requires_restart,
                              "value": definition.default},
@@ -104,7 +120,7 @@ def seed_missing() -> None:
 
 def _row(definition: Definition) -> GlobalSetting:
     return GlobalSetting(name=definition.name, category=definition.category,
-                         description=definition.description, type=definition.type,
+                         description=_stored_text(definition.description), type=definition.type,
                          default=definition.default, value=definition.default,
                          requires_restart=definition.requires_restart)
 

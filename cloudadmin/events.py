@@ -1,14 +1,39 @@
 """Recording audit events. Call `record()`; never build Event rows by hand."""
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
 from .models import Event
+
+# What the Events page calls each action; the code stays in the row (and in
+# the filter), the label follows the user's language.
+ACTION_LABELS = {
+    "auth.login": _("Log in"),
+    "auth.logout": _("Log out"),
+    "auth.lockout": _("Login lockout"),
+    "setting.change": _("Change a global setting"),
+    "setting.apply": _("Apply a global setting"),
+    "swift.enable": _("Enable Swift"),
+    "swift.test": _("Test the Swift connection"),
+    "user.language": _("Change the language"),
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
 
 
 def record(action, *, user=None, username="", target="", outcome=Event.Outcome.SUCCESS, detail=""):
+    """Save one event. `detail` may be a lazy translation or an exception
+    with a translated message: the audit log is kept in LANGUAGE_CODE."""
     if user is not None and getattr(user, "is_authenticated", False):
         username = username or user.get_username()
     else:
         user = None
+    with translation.override(settings.LANGUAGE_CODE):
+        detail, target = str(detail), str(target)
     return Event.objects.create(
-        user=user, username=username[:150], action=action, target=str(target)[:255],
+        user=user, username=username[:150], action=action, target=target[:255],
         outcome=outcome, detail=detail,
     )
 

@@ -1,13 +1,16 @@
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
+from . import config
 from .models import Event
 
 
 class EventFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search")
-    action = forms.CharField(required=False)
-    outcome = forms.ChoiceField(required=False, choices=[("", "Any outcome"), *Event.Outcome.choices])
+    q = forms.CharField(required=False, label=_("Search"))
+    action = forms.CharField(required=False, label=_("Action"))
+    outcome = forms.ChoiceField(required=False, label=_("Outcome"),
+                                choices=[("", _("Any outcome")), *Event.Outcome.choices])
 
     def filter(self, queryset):
         data = self.cleaned_data
@@ -24,12 +27,15 @@ class EventFilterForm(forms.Form):
 
 
 class GlobalSettingFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search",
-                        widget=forms.TextInput(attrs={"placeholder": "Name or description",
+    q = forms.CharField(required=False, label=_("Search"),
+                        widget=forms.TextInput(attrs={"placeholder": _("Name or description"),
                                                       "class": "form-control", "type": "search"}))
 
     def filter(self, queryset):
         if self.cleaned_data["q"]:
             query = self.cleaned_data["q"]
-            queryset = queryset.filter(Q(name__icontains=query) | Q(description__icontains=query))
+            # Rows hold the English description; match the one shown too.
+            shown = [name for name, d in config.DEFINITIONS.items() if query.lower() in str(d.description).lower()]
+            queryset = queryset.filter(Q(name__icontains=query) | Q(description__icontains=query)
+                                       | Q(name__in=shown))
         return queryset

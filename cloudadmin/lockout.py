@@ -11,6 +11,7 @@ from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import render
+from django.utils.translation import ngettext
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -45,8 +46,11 @@ def cool_off_minutes(request=None) -> int:
 
 
 def lockout_message(request=None) -> str:
-    return (f"Too many failed logins. Logins for this user from your address are locked "
-            f"for {cool_off_minutes(request)} minutes; try again later.")
+    minutes = cool_off_minutes(request)
+    return ngettext("Too many failed logins. Logins for this user from your address are locked "
+                    "for %(minutes)d minute; try again later.",
+                    "Too many failed logins. Logins for this user from your address are locked "
+                    "for %(minutes)d minutes; try again later.", minutes) % {"minutes": minutes}
 
 
 def lockout_response(request, original_response=None, credentials=None):

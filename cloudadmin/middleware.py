@@ -1,5 +1,41 @@
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+# The session key holding the logged-in user's chosen language (set at login
+# from their UserPreference, and by the language switcher).
+SESSION_LANGUAGE_KEY = "cloudadmin_language"
+
+
+class UserLanguageMiddleware:
+    """The logged-in user's own language wins over Accept-Language and the
+    cookie that LocaleMiddleware read. Read from the session: no query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = request.session.get(SESSION_LANGUAGE_KEY) if hasattr(request, "session") else None
+        if not (language and translation.check_for_language(language) and request.user.is_authenticated):
+            return self.get_response(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        if (request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language
+                and settings.LANGUAGE_COOKIE_NAME not in response.cookies):
+            # The login page after logout speaks the user's language too.
+            set_language_cookie(response, language)
+        return response
+
+
+def set_language_cookie(response, language):
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE)
 
 
 class StaffRequiredMiddleware(LoginRequiredMiddleware):
@@ -14,5 +50,5 @@ class StaffRequiredMiddleware(LoginRequiredMiddleware):
         if response is not None:
             return response
         if getattr(view_func, "login_required", True) and not request.user.is_staff:
-            raise PermissionDenied("Administrators only.")
+            raise PermissionDenied(_("Administrators only."))
         return None

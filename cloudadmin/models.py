@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Event(models.Model):
     """One audit record: who did what, when, and how it ended."""
 
     class Outcome(models.TextChoices):
-        SUCCESS = "success", "Success"
-        FAILURE = "failure", "Failure"
+        SUCCESS = "success", _("Success")
+        FAILURE = "failure", _("Failure")
 
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -26,6 +27,11 @@ class Event(models.Model):
     def __str__(self):
         return f"{self.created:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.outcome}"
 
+    @property
+    def action_label(self):
+        from .events import action_label
+        return action_label(self.action)
+
 
 class GlobalSetting(models.Model):
     """One row per setting declared in cloudadmin.config.DEFINITIONS.
@@ -35,9 +41,9 @@ class GlobalSetting(models.Model):
     """
 
     class Type(models.TextChoices):
-        BOOLEAN = "boolean", "Boolean"
-        INTEGER = "integer", "Integer"
-        STRING = "string", "String"
+        BOOLEAN = "boolean", _("Boolean")
+        INTEGER = "integer", _("Integer")
+        STRING = "string", _("String")
 
     name = models.CharField(max_length=128, unique=True)
     category = models.CharField(max_length=64)
@@ -58,3 +64,29 @@ class GlobalSetting(models.Model):
     @property
     def has_pending_change(self):
         return self.pending_value is not None
+
+    # The row keeps the English text of its declaration (searchable, stable);
+    # the page shows the declaration's text in the user's language.
+    @property
+    def display_description(self):
+        from .config import DEFINITIONS
+        definition = DEFINITIONS.get(self.name)
+        return definition.description if definition else self.description
+
+    @property
+    def display_category(self):
+        from .config import CATEGORY_LABELS
+        return CATEGORY_LABELS.get(self.category, self.category)
+
+
+class UserPreference(models.Model):
+    """What one user chose for themselves: the UI language, applied at each
+    login (cloudadmin.signals) and on every request (UserLanguageMiddleware)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="preference")
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.user} {self.language}"

@@ -5,6 +5,8 @@ from django.dispatch import receiver
 
 from . import events
 from .lockout import cool_off_minutes
+from .middleware import SESSION_LANGUAGE_KEY
+from .models import UserPreference
 
 
 @receiver(user_logged_in)
@@ -39,3 +41,13 @@ def on_locked_out(sender, request, username, ip_address, **kwargs):
         detail=f"{settings.AXES_FAILURE_LIMIT} failed logins: locked out for "
                f"{cool_off_minutes(request)} minutes",
     )
+
+
+@receiver(user_logged_in)
+def apply_language_preference(sender, request, user, **kwargs):
+    """The user's chosen language follows them to every browser they log in from."""
+    if request is None or not hasattr(request, "session"):
+        return
+    language = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
+    if language:
+        request.session[SESSION_LANGUAGE_KEY] = language

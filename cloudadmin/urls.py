@@ -7,6 +7,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", health.healthz, name="healthz"),
+    path("language/", views.SetLanguageView.as_view(), name="set_language"),
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("events/", views.EventListView.as_view(), name="events"),
     path("settings/", views.GlobalSettingListView.as_view(), name="global_settings"),

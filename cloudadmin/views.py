@@ -1,16 +1,21 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.db import transaction
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _, gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
 from zones.models import Zone
 from storage.models import SwiftStore
 
-from . import config
+from . import config, events
 from .forms import EventFilterForm, GlobalSettingFilterForm
-from .models import Event, GlobalSetting
+from .middleware import SESSION_LANGUAGE_KEY, set_language_cookie
+from .models import Event, GlobalSetting, UserPreference
 from .ui import ObjectListView
 
 
@@ -29,7 +34,7 @@ class EventListView(ObjectListView):
     queryset = Event.objects.all()
     filter_form = EventFilterForm
     table = "cloudadmin/_event_table.html"
-    title = "Events"
+    title = gettext_lazy("Events")
     paginate_by = 50
 
 
@@ -37,7 +42,7 @@ class GlobalSettingListView(ObjectListView):
     queryset = GlobalSetting.objects.all()
     filter_form = GlobalSettingFilterForm
     table = "cloudadmin/_setting_table.html"
-    title = "Global Settings"
+    title = gettext_lazy("Global Settings")
     paginate_by = 50
 
     def get_queryset(self):
@@ -50,7 +55,7 @@ class GlobalSettingListView(ObjectListView):
 
 def _setting_or_404(name):
     if name not in config.DEFINITIONS:
-        raise Http404("No such setting.")
+        raise Http404(_("No such setting."))
     config.seed_missing()
     return GlobalSetting.objects.get(name=name)
 
@@ -79,3 +84,28 @@ class GlobalSettingRowView(View):
         except ValidationError as exc:
             return _render_row(request, row, editing=True, value=raw, error=exc.messages[0], status=400)
         return _render_row(request, row)
+
+
+class SetLanguageView(View):
+    """The header's language switcher (POST): remembered for the user, for
+    this session, and in the language cookie for the login page after logout."""
+
+    def post(self, request):
+        language = request.POST.get("language", "")
+        if language not in dict(settings.LANGUAGES):
+            return HttpResponseBadRequest(_("Unknown language."))
+        with transaction.atomic():
+            preference = UserPreference.objects.select_for_update().filter(user=request.user).first()
+            old = preference.language if preference else ""
+            if old != language:
+                UserPreference.objects.update_or_create(user=request.user, defaults={"language": language})
+                events.record("user.language", user=request.user, target=request.user.get_username(),
+                              detail=f"{old or '-'} → {language}")
+        request.session[SESSION_LANGUAGE_KEY] = language
+        following = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(following, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+            following = reverse("dashboard")
+        response = HttpResponseRedirect(following)
+        set_language_cookie(response, language)
+        return response

@@ -1,6 +1,8 @@
 from urllib.parse import urlparse
 
 from django import forms
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from . import swift
 from .models import SwiftStore
@@ -9,18 +11,18 @@ from .models import SwiftStore
 class EnableSwiftForm(forms.Form):
     # Not a URLField: its validator refuses single-label hosts such as the
     # `swift` service of docker compose.
-    url = forms.CharField(label="URL", max_length=500,
-                          help_text="The auth URL, e.g. http://swift:8080/auth/v1.0 or https://keystone:5000/v3")
-    account = forms.CharField(label="Account", max_length=128, required=False,
-                              help_text="tempauth account, or Keystone project. Optional where not needed.")
-    username = forms.CharField(label="Username", max_length=128,
-                               help_text="For tempauth also written account:user.")
+    url = forms.CharField(label=_("URL"), max_length=500,
+                          help_text=_("The auth URL, e.g. http://swift:8080/auth/v1.0 or https://keystone:5000/v3"))
+    account = forms.CharField(label=_("Account"), max_length=128, required=False,
+                              help_text=_("tempauth account, or Keystone project. Optional where not needed."))
+    username = forms.CharField(label=_("Username"), max_length=128,
+                               help_text=_("For tempauth also written account:user."))
     # Never rendered back: a refused form comes back with an empty Key.
-    key = forms.CharField(label="Key", max_length=1024, strip=False,
+    key = forms.CharField(label=_("Key"), max_length=1024, strip=False,
                           widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}))
     auth_version = forms.ChoiceField(
-        label="Auth version", required=False,
-        choices=[("", "Detect from the URL"), *SwiftStore.AuthVersion.choices],
+        label=_("Auth version"), required=False,
+        choices=[("", _("Detect from the URL")), *SwiftStore.AuthVersion.choices],
     )
 
     def clean_url(self):
@@ -31,9 +33,9 @@ class EnableSwiftForm(forms.Form):
         except ValueError:
             parsed = None
         if parsed is None or parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise forms.ValidationError("Enter the auth URL, starting with http:// or https://.")
+            raise forms.ValidationError(_("Enter the auth URL, starting with http:// or https://."))
         if parsed.username or parsed.password:
-            raise forms.ValidationError("Put no credentials in the URL: use Username and Key.")
+            raise forms.ValidationError(_("Put no credentials in the URL: use Username and Key."))
         return url
 
     def clean(self):
@@ -47,7 +49,7 @@ class EnableSwiftForm(forms.Form):
                 account, username = username.split(":", 1)
             if not account or not username:
                 raise forms.ValidationError(
-                    "tempauth needs an account: fill in Account, or write Username as account:user.")
+                    _("tempauth needs an account: fill in Account, or write Username as account:user."))
         data.update(auth_version=version, account=account, username=username)
         return data
 

@@ -37,9 +37,9 @@ class SecondaryStorage(models.Model):
     """A zone's NFS secondary storage (nfs://server/path), read through a mount."""
 
     class State(models.TextChoices):
-        UNKNOWN = "Unknown", "Unknown"
-        UP = "Up", "Up"
-        DOWN = "Down", "Down"
+        UNKNOWN = "Unknown", _("Unknown")
+        UP = "Up", _("Up")
+        DOWN = "Down", _("Down")
 
     zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="secondary_storages")
     server = models.CharField(max_length=253)

@@ -15,6 +15,9 @@ from urllib.parse import urlparse
 
 import requests
 import swiftclient
+from django.utils import translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from swiftclient.exceptions import ClientException
 
 try:  # Keystone v2/v3 auth goes through python-keystoneclient / keystoneauth1
@@ -44,16 +47,27 @@ class Credentials:
 
 
 class SwiftError(Exception):
-    """A Swift failure with a message safe to show and store."""
+    """A Swift failure with a message safe to show and store.
 
-    def __init__(self, message: str, *, status: int | None = None, transient: bool = False):
-        super().__init__(message)
-        self.message = message
+    `message` is the English text (logs, audit events); str() gives it in
+    the active language, for the page."""
+
+    def __init__(self, message, *, status: int | None = None, transient: bool = False):
+        with translation.override("en"):
+            english = str(message)
+        super().__init__(english)
+        self.message = english
+        self.text = message
         self.status = status
         self.transient = transient
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.text)
+
+
+def _failed(action, problem) -> str:
+    """'<action>: <problem>', both translatable and rendered when shown."""
+    return format_lazy(_("{action}: {problem}"), action=action, problem=problem)
 
 
 def detect_auth_version(url: str) -> str:
@@ -103,9 +117,9 @@ def translate(exc: BaseException, action: str) -> SwiftError:
         return exc
     if keystone_exceptions is not None:
         if isinstance(exc, (keystone_exceptions.ConnectTimeout, keystone_exceptions.RequestTimeout)):
-            return SwiftError(f"{action}: timed out", transient=True)
+            return SwiftError(_failed(action, _("timed out")), transient=True)
         if isinstance(exc, keystone_exceptions.ConnectionError):
-            return SwiftError(f"{action}: cannot reach the Swift host", transient=True)
+            return SwiftError(_failed(action, _("cannot reach the Swift host")), transient=True)
         if isinstance(exc, keystone_exceptions.HttpError):
             exc = ClientException(exc.message or "", http_status=exc.http_status)
     if isinstance(exc, ClientException) and exc.http_status is None:
@@ -115,34 +129,37 @@ def translate(exc: BaseException, action: str) -> SwiftError:
     if isinstance(exc, ClientException):
         status = exc.http_status
         if status == 401:
-            return SwiftError(f"{action}: wrong username or key (401)", status=401)
+            return SwiftError(_failed(action, _("wrong username or key (401)")), status=401)
         if status == 403:
-            return SwiftError(f"{action}: permission denied (403)", status=403)
+            return SwiftError(_failed(action, _("permission denied (403)")), status=403)
         if status == 404:
-            return SwiftError(f"{action}: not found (404)", status=404)
+            return SwiftError(_failed(action, _("not found (404)")), status=404)
         if status == 413:
-            return SwiftError(f"{action}: object too large for this Swift (413)", status=413)
+            return SwiftError(_failed(action, _("object too large for this Swift (413)")), status=413)
         if status == 422:
-            return SwiftError(f"{action}: Swift refused the data: checksum mismatch (422)", status=422)
+            return SwiftError(_failed(action, _("Swift refused the data: checksum mismatch (422)")), status=422)
         if status is not None and status >= 500:
-            return SwiftError(f"{action}: Swift server error ({status})", status=status, transient=True)
+            return SwiftError(_failed(action, format_lazy(_("Swift server error ({status})"), status=status)),
+                              status=status, transient=True)
         if status is not None:
-            return SwiftError(f"{action}: Swift answered {status} {exc.http_reason or ''}".rstrip(), status=status)
+            answer = f"{status} {exc.http_reason or ''}".rstrip()
+            return SwiftError(_failed(action, format_lazy(_("Swift answered {answer}"), answer=answer)),
+                              status=status)
         # swiftclient raises status-less ClientExceptions for its own checks
         # (e.g. an ETag mismatch it detected); exc.msg carries no secret.
-        return SwiftError(f"{action}: {exc.msg}")
+        return SwiftError(_failed(action, exc.msg))
     if isinstance(exc, (requests.exceptions.Timeout, socket.timeout, TimeoutError)):
-        return SwiftError(f"{action}: timed out", transient=True)
+        return SwiftError(_failed(action, _("timed out")), transient=True)
     if isinstance(exc, requests.exceptions.ConnectionError):
-        return SwiftError(f"{action}: cannot reach the Swift host", transient=True)
+        return SwiftError(_failed(action, _("cannot reach the Swift host")), transient=True)
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                         requests.exceptions.InvalidSchema)):
-        return SwiftError(f"{action}: not a valid URL")
+        return SwiftError(_failed(action, _("not a valid URL")))
     if isinstance(exc, ConnectionError):
-        return SwiftError(f"{action}: connection to Swift lost", transient=True)
+        return SwiftError(_failed(action, _("connection to Swift lost")), transient=True)
     if isinstance(exc, json.JSONDecodeError):  # requests' JSONDecodeError is one too
-        return SwiftError(f"{action}: not a Swift endpoint (the answer is not JSON)")
-    return SwiftError(f"{action}: unexpected error ({type(exc).__name__})")
+        return SwiftError(_failed(action, _("not a Swift endpoint (the answer is not JSON)")))
+    return SwiftError(_failed(action, format_lazy(_("unexpected error ({name})"), name=type(exc).__name__)))
 
 
 def call(action: str, func, *args, **kwargs):
@@ -159,23 +176,23 @@ def authenticate(conn: swiftclient.Connection) -> str:
     Anything but a token and a storage URL, or a refusal, from the auth URL
     means it is not a Swift (or Keystone) auth endpoint at all."""
     try:
-        url, token = call("Authentication", conn.get_auth)
+        url, token = call(_("Authentication"), conn.get_auth)
     except SwiftError as error:
         if error.status is not None and error.status < 500 and error.status not in (401, 403, 408):
-            raise SwiftError(f"Authentication: not a Swift endpoint (HTTP {error.status})",
-                             status=error.status) from None
+            raise SwiftError(_failed(_("Authentication"), format_lazy(
+                _("not a Swift endpoint (HTTP {status})"), status=error.status)), status=error.status) from None
         raise
     if not url or not token:
-        raise SwiftError("Authentication: not a Swift endpoint (no storage URL or token)")
+        raise SwiftError(_failed(_("Authentication"), _("not a Swift endpoint (no storage URL or token)")))
     conn.url, conn.token = url, token
     return url
 
 
 def capabilities(conn: swiftclient.Connection) -> dict:
     """Swift's /info, reduced to what the engine plans with."""
-    info = call("Reading /info", conn.get_capabilities)
+    info = call(_("Reading /info"), conn.get_capabilities)
     if not isinstance(info, dict) or "swift" not in info:
-        raise SwiftError("Reading /info: not a Swift endpoint")
+        raise SwiftError(_failed(_("Reading /info"), _("not a Swift endpoint")))
     slo = info.get("slo")
     return {
         "version": info["swift"].get("version", ""),
@@ -192,16 +209,16 @@ def check_write_access(conn: swiftclient.Connection) -> None:
     able to, since every template gets a container of its own."""
     container = f"cloudadmin-check-{uuid.uuid4().hex}"
     try:
-        call("Creating a container", conn.put_container, container)
+        call(_("Creating a container"), conn.put_container, container)
     except SwiftError as error:
         if error.status == 403:
-            raise SwiftError("Creating a container: account cannot create containers (403)",
+            raise SwiftError(_failed(_("Creating a container"), _("account cannot create containers (403)")),
                              status=403) from None
         raise
     try:
-        call("Deleting a container", conn.delete_container, container)
+        call(_("Deleting a container"), conn.delete_container, container)
     except SwiftError as error:
         if error.status == 403:
-            raise SwiftError("Deleting a container: account cannot delete containers (403)",
+            raise SwiftError(_failed(_("Deleting a container"), _("account cannot delete containers (403)")),
                              status=403) from None
         raise

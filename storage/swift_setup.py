@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cloudadmin import config, events
 from zones.models import Zone
@@ -19,10 +20,11 @@ from .models import SwiftStore
 # Seconds for each step of the checks: the operator waits on the dialog.
 CHECK_TIMEOUT = 15
 
-NOT_ENABLED = ("Swift cannot be enabled: the global setting enable.swift is not in effect. "
-               "Set it to true in Global Settings and restart the management server.")
-ALREADY_CONFIGURED = "Swift is already configured; it cannot be reconfigured."
-ZONE_EXISTS = "Swift cannot be enabled once a zone exists: Swift must be added before any zone."
+NOT_ENABLED = _("Swift cannot be enabled: the global setting enable.swift is not in effect. "
+                "Set it to true in Global Settings and restart the management server.")
+ALREADY_CONFIGURED = _("Swift is already configured; it cannot be reconfigured.")
+ZONE_EXISTS = _("Swift cannot be enabled once a zone exists: Swift must be added before any zone.")
+NOT_CONFIGURED = _("Swift is not configured.")
 
 
 class NotAllowed(Exception):
@@ -64,7 +66,7 @@ def safe_target(url: str) -> str:
 def refuse(error: Exception, *, user=None, target: str = "") -> None:
     """Record a refused Enable Swift attempt. The message is safe to store:
     SwiftError and NotAllowed messages never hold the key."""
-    events.record_failure("swift.enable", user=user, target=safe_target(target), detail=str(error))
+    events.record_failure("swift.enable", user=user, target=safe_target(target), detail=error)
 
 
 def probe(creds: swift.Credentials) -> dict:
@@ -115,13 +117,13 @@ def check_connection(*, user=None) -> SwiftStore:
     the time of contact. Raises NotAllowed (no Swift) or SwiftError."""
     store = SwiftStore.objects.first()
     if store is None:
-        raise NotAllowed("Swift is not configured.")
+        raise NotAllowed(NOT_CONFIGURED)
     conn = swift.connect(swift.Credentials.from_store(store), timeout=CHECK_TIMEOUT)
     try:
         swift.authenticate(conn)
         caps = swift.capabilities(conn)
     except swift.SwiftError as error:
-        events.record_failure("swift.test", user=user, target=store.url, detail=str(error))
+        events.record_failure("swift.test", user=user, target=store.url, detail=error)
         raise
     finally:
         conn.close()

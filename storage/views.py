@@ -1,4 +1,6 @@
 from django.shortcuts import render
+from django.utils import translation
+
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -49,8 +51,9 @@ class EnableSwiftView(View):
             return render(request, self.dialog, {"refused": reason}, status=409)
         form = EnableSwiftForm(request.POST)
         if not form.is_valid():
-            problems = "; ".join(f"{form.fields[f].label if f in form.fields else 'Form'}: {m}"
-                                 for f, messages in form.errors.items() for m in messages)
+            with translation.override("en"):  # the audit log is in English
+                problems = "; ".join(f"{form.fields[f].label if f in form.fields else 'Form'}: {m}"
+                                     for f, messages in form.errors.items() for m in messages)
             swift_setup.refuse(Exception(problems), user=request.user,
                                target=request.POST.get("url", ""))
             return render(request, self.dialog, {"form": form}, status=400)

@@ -15,6 +15,15 @@ from storage.localswift import AUTH_KEY, AUTH_USER
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_sessionstart(session):
+    """Compile the translation catalogs, as `make test` does, when a .po is
+    newer than its .mo (a plain `pytest` run after editing a catalog)."""
+    for po in (ROOT / "locale").glob("*/LC_MESSAGES/django.po"):
+        mo = po.with_suffix(".mo")
+        if (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime) and shutil.which("msgfmt"):
+            subprocess.run(["msgfmt", "--check-format", "-o", str(mo), str(po)], check=True)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         parts = Path(str(item.fspath)).parts

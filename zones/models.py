@@ -1,11 +1,12 @@
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 
 class Zone(models.Model):
     class NetworkType(models.TextChoices):
-        BASIC = "Basic", "Basic"
-        ADVANCED = "Advanced", "Advanced"
+        BASIC = "Basic", _("Basic")
+        ADVANCED = "Advanced", _("Advanced")
 
     class Hypervisor(models.TextChoices):
         XENSERVER = "XenServer", "XenServer"
@@ -13,8 +14,8 @@ class Zone(models.Model):
         VMWARE = "VMware", "VMware"
 
     class AllocationState(models.TextChoices):
-        ENABLED = "Enabled", "Enabled"
-        DISABLED = "Disabled", "Disabled"
+        ENABLED = "Enabled", _("Enabled")
+        DISABLED = "Disabled", _("Disabled")
 
     name = models.CharField(max_length=64)
     network_type = models.CharField(max_length=16, choices=NetworkType.choices)

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+
 from cloudadmin.ui import ObjectListView
 
 from .models import Zone
@@ -7,4 +9,4 @@ class ZoneListView(ObjectListView):
     queryset = Zone.objects.all()
     table = "zones/_zone_table.html"
     page_template = "zones/zone_list.html"
-    title = "Zones"
+    title = _("Zones")

@@ -60,7 +60,7 @@ def test_direct_post_refused_in_wrong_state(admin_client, admin_user, local_swif
     assert "Enable Swift" not in zones_page(admin_client)
     response = admin_client.post(ENABLE, form_data(local_swift))
     assert response.status_code == 409
-    assert message in response.content.decode()
+    assert str(message) in response.content.decode()
     assert admin_client.get(ENABLE).status_code == 409
     assert not SwiftStore.objects.exists()
     event = Event.objects.get(action="swift.enable")
@@ -98,7 +98,7 @@ def test_wrong_key_then_right_key_then_locked(admin_client, admin_user, local_sw
     # The lock: no button, and a second configuration is refused.
     assert "Enable Swift</button>" not in zones_page(admin_client)
     response = admin_client.post(ENABLE, form_data(local_swift, url="http://other/auth/v1.0"))
-    assert response.status_code == 409 and swift_setup.ALREADY_CONFIGURED in response.content.decode()
+    assert response.status_code == 409 and str(swift_setup.ALREADY_CONFIGURED) in response.content.decode()
     assert SwiftStore.objects.get().url == local_swift.auth_url
     assert Event.objects.filter(action="swift.enable", outcome="failure").count() == 2
 
@@ -122,7 +122,7 @@ def test_invalid_form_is_400_and_nothing_saved(admin_client, local_swift, overri
     put_enable_swift_in_effect()
     response = admin_client.post(ENABLE, form_data(local_swift, **overrides))
     assert response.status_code == 400
-    assert message in response.content.decode()
+    assert str(message) in response.content.decode()
     assert not SwiftStore.objects.exists()
     assert Event.objects.get(action="swift.enable").outcome == "failure"
 
@@ -142,7 +142,7 @@ def test_state_is_checked_again_before_saving(admin_client, local_swift, monkeyp
     monkeypatch.setattr(swift_setup, "probe", probe_then_other_admin_saves)
     response = admin_client.post(ENABLE, form_data(local_swift))
     assert response.status_code == 409
-    assert swift_setup.ALREADY_CONFIGURED in response.content.decode()
+    assert str(swift_setup.ALREADY_CONFIGURED) in response.content.decode()
     assert SwiftStore.objects.get().url == "http://first/auth/v1.0"
 
 

@@ -21,7 +21,7 @@ def test_lists_every_declared_setting_even_without_rows(admin_client):
     body = response.content.decode()
     assert response.status_code == 200
     for name, definition in config.DEFINITIONS.items():
-        assert name in body and escape(definition.description) in body
+        assert name in body and escape(str(definition.description)) in body
         assert f'data-testid="default">{definition.default}<' in body
     assert "Global Settings" in body
 
@@ -34,6 +34,14 @@ def test_search_by_name_or_description(admin_client):
     response = admin_client.get(reverse("global_settings"), {"q": "in parallel"})
     body = response.content.decode()
     assert "swift.transfer.concurrency" in body and "enable.swift" not in body
+
+
+def test_search_matches_the_description_shown_in_japanese(admin_client):
+    response = admin_client.get(reverse("global_settings"), {"q": "並列"}, HTTP_ACCEPT_LANGUAGE="ja")
+    body = response.content.decode()
+    assert "swift.transfer.concurrency" in body and "enable.swift" not in body
+    assert "1 つのテンプレートについて Swift へ並列にアップロードするセグメントの数。" in body
+    assert "ストレージ" in body  # the category, translated
 
 
 def test_edit_fragment_and_cancel(admin_client):

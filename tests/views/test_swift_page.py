@@ -41,7 +41,7 @@ def test_test_connection_rereads_capabilities_and_records_contact(admin_client, 
     assert store.last_contact is not None
     assert store.capabilities["slo"] is True and store.capabilities["version"] != "0.0-old"
     assert store.capabilities["max_file_size"] == local_swift.max_file_size
-    assert f"{local_swift.max_file_size} bytes" in body
+    assert f"{local_swift.max_file_size:,} bytes" in body
     event = Event.objects.get(action="swift.test")
     assert (event.outcome, event.user) == ("success", admin_user)
 

@@ -1,0 +1,99 @@
+"""The translation catalogs are complete and current:
+
+- every message is translated, none is fuzzy or obsolete, and msgfmt accepts
+  the catalog (placeholders kept);
+- the catalog is not stale: extracting the messages from the source again
+  (`manage.py messages`, in a copy of the tree) finds exactly the msgids
+  that the committed catalog holds, so a string marked and never swept in
+  (or removed from the source and left behind) fails here;
+- the wording that CloudStack's Japanese users know."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
+def catalog_path(language):
+    return ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
+
+
+def test_every_language_but_the_default_has_a_catalog():
+    assert LANGUAGES == ["ja"]
+    for language in LANGUAGES:
+        assert catalog_path(language).is_file()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_is_translated_and_none_is_fuzzy(language):
+    catalog = polib.pofile(str(catalog_path(language)))
+    assert len(catalog) > 100  # the whole UI, not a sample
+    untranslated = [e.msgid for e in catalog.untranslated_entries()]
+    fuzzy = [e.msgid for e in catalog.fuzzy_entries()]
+    obsolete = [e.msgid for e in catalog.obsolete_entries()]
+    assert not untranslated, f"untranslated in {language}: {untranslated}"
+    assert not fuzzy, f"fuzzy in {language} (check, then drop the fuzzy flag): {fuzzy}"
+    assert not obsolete, f"obsolete in {language} (run `make messages`): {obsolete}"
+    assert not catalog.metadata_is_fuzzy
+    assert catalog.metadata["Language"] == language
+    for entry in catalog:
+        if entry.msgid_plural:
+            assert all(entry.msgstr_plural.values()), f"plural forms missing for {entry.msgid!r}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_msgfmt_accepts_the_catalog(language, tmp_path):
+    """Placeholders (%(name)s, {status}) survive translation; msgfmt counts
+    every message as translated."""
+    result = subprocess.run(
+        ["msgfmt", "--check", "--statistics", "-o", str(tmp_path / "django.mo"), str(catalog_path(language))],
+        capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr, result.stderr
+
+
+def _copy_of_the_tree(destination: Path) -> Path:
+    ignore = shutil.ignore_patterns(".git", ".venv", "var", "staticfiles", "__pycache__", "*.mo",
+                                    ".pytest_cache", ".hypothesis", "node_modules")
+    shutil.copytree(ROOT, destination, ignore=ignore, symlinks=True)
+    return destination
+
+
+def test_the_catalog_is_current_with_the_source(tmp_path):
+    tree = _copy_of_the_tree(tmp_path / "tree")
+    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "DEBUG": "1", "DATA_DIR": str(tmp_path / "var"),
+           "SECRET_KEY": "catalog-check-only", "DJANGO_SETTINGS_MODULE": "cloudadmin.settings"}
+    result = subprocess.run([sys.executable, "manage.py", "messages"], cwd=tree, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for language in LANGUAGES:
+        committed = polib.pofile(str(catalog_path(language)))
+        extracted = polib.pofile(str(tree / "locale" / language / "LC_MESSAGES" / "django.po"))
+        committed_ids = {(e.msgctxt, e.msgid) for e in committed if not e.obsolete}
+        extracted_ids = {(e.msgctxt, e.msgid) for e in extracted if not e.obsolete}
+        new = sorted(msgid for _ctx, msgid in extracted_ids - committed_ids)
+        gone = sorted(msgid for _ctx, msgid in committed_ids - extracted_ids)
+        assert not new, f"marked in the source but not in the {language} catalog (run `make messages` and translate): {new}"
+        assert not gone, f"in the {language} catalog but no longer in the source (run `make messages`): {gone}"
+
+
+CLOUDSTACK_JA = {
+    "Enable Swift": "Swiftの有効化",
+    "Infrastructure": "インフラストラクチャ",
+    "Zones": "ゾーン",
+    "Global Settings": "グローバル設定",
+    "Swift configured. Note: once you leave this page, you will not be able to reconfigure Swift.":
+        "Swiftが構成されました。注、このページを閉じると、Swiftを再構成することはできません。",
+}
+
+
+def test_japanese_uses_the_cloudstack_wording():
+    catalog = {e.msgid: e.msgstr for e in polib.pofile(str(catalog_path("ja")))}
+    for english, japanese in CLOUDSTACK_JA.items():
+        assert catalog.get(english) == japanese, english
