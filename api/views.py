@@ -1,7 +1,9 @@
 import logging
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 
 from . import auth, registry
@@ -37,7 +39,13 @@ def _parameters(request) -> dict[str, str]:
 @csrf_exempt
 @login_not_required
 def client_api(request):
-    """/client/api: CloudStack's API endpoint (GET and POST)."""
+    """/client/api: CloudStack's API endpoint (GET and POST). Its texts are
+    English whatever the caller's language, like CloudStack's."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _answer(request)
+
+
+def _answer(request):
     fmt = "xml"
     command_name = None
     name = "errorresponse"

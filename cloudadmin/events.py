@@ -16,6 +16,10 @@ ACTION_LABELS = {
     "swift.enable": _("Enable Swift"),
     "swift.test": _("Test the Swift connection"),
     "user.language": _("Change the language"),
+    "api.auth": _("Refuse an API request"),
+    "api.key.generate": _("Generate API keys"),
+    "api.key.regenerate": _("Regenerate API keys"),
+    "api.key.revoke": _("Revoke API keys"),
 }
 
 
