@@ -1,4 +1,5 @@
 import logging
+import re
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -32,6 +33,20 @@ def _parameters(request) -> dict[str, str]:
     return params
 
 
+_JSON_WANTED = re.compile(rb"(?:^|&)response=json(?:&|$)", re.IGNORECASE)
+
+
+def _sniffed_format(request) -> str:
+    """The answer format of a request whose parameters could not be parsed
+    (too large, too many, a name given twice), read from the raw text."""
+    raw = [request.META.get("QUERY_STRING", "").encode("latin-1", "replace")]
+    try:
+        raw.append(request.body)
+    except Exception:  # noqa: BLE001 - the body is too large or already consumed
+        pass
+    return "json" if any(_JSON_WANTED.search(part) for part in raw) else "xml"
+
+
 # Signed requests carry no session cookie: the HMAC signature over every
 # parameter with the caller's secret is the proof of origin, so a forged
 # cross-site request cannot be made without the secret and CSRF protection
@@ -46,18 +61,21 @@ def client_api(request):
 
 
 def _answer(request):
-    fmt = "xml"
     command_name = None
     name = "errorresponse"
     try:
-        fmt = "json" if request.GET.get("response", request.POST.get("response", "")).lower() == "json" else "xml"
-    except (SuspiciousOperation, RequestDataTooBig):
-        pass
+        params = _parameters(request)
+    except (TooManyFieldsSent, RequestDataTooBig, SuspiciousOperation) as exc:
+        error = ApiError(MALFORMED_PARAMETER_ERROR, f"Malformed request: {exc}")
+        return render_error(name, error, _sniffed_format(request))
+    except ApiError as error:
+        return render_error(name, error, _sniffed_format(request))
+    except Exception:  # noqa: BLE001 - never a 500 page
+        logger.exception("API request parameters unreadable")
+        return render_error(name, ApiError(INTERNAL_ERROR, "Internal error reading the request."),
+                            _sniffed_format(request))
+    fmt = "json" if params.get("response", "").lower() == "json" else "xml"
     try:
-        try:
-            params = _parameters(request)
-        except (TooManyFieldsSent, RequestDataTooBig, SuspiciousOperation) as exc:
-            raise ApiError(MALFORMED_PARAMETER_ERROR, f"Malformed request: {exc}") from None
         command_name = params.get("command")
         command = registry.find(command_name) if command_name else None
         name = response_name(command_name, command is not None)

@@ -321,3 +321,24 @@ def test_every_command_answers_generated_input_in_cloudstacks_form(client, keys,
 
     check()
     assert not ApiKey.objects.filter(last_used__isnull=True).exists()
+
+
+def test_oversized_and_overlong_requests_get_cloudstacks_error_form(client, keys, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 50
+    data = signed("listSwifts", *keys)
+    many = {**data, **{f"p{i}": "x" for i in range(60)}}
+    form = "application/x-www-form-urlencoded"  # what cs posts
+    for response in (client.get("/client/api", many),
+                     client.post("/client/api", urlencode(many), content_type=form)):
+        assert response.status_code == 430, response.content[:200]
+        assert "Malformed request" in unwrap(response)["errortext"]
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = client.post("/client/api", urlencode({**data, "keyword": "x" * 5000}), content_type=form)
+    # A body too large to read cannot say it wants JSON: CloudStack's default form.
+    assert response.status_code == 430 and xml_root(response).findtext("errorcode") == "430"
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+def test_other_methods_are_refused_in_cloudstacks_form(client, keys, method):
+    response = getattr(client, method)("/client/api?" + urlencode(signed("listSwifts", *keys)))
+    assert response.status_code == 432 and unwrap(response)["errorcode"] == 432
