@@ -342,3 +342,17 @@ def test_oversized_and_overlong_requests_get_cloudstacks_error_form(client, keys
 def test_other_methods_are_refused_in_cloudstacks_form(client, keys, method):
     response = getattr(client, method)("/client/api?" + urlencode(signed("listSwifts", *keys)))
     assert response.status_code == 432 and unwrap(response)["errorcode"] == 432
+
+
+def test_list_apis_describes_every_command(client, keys):
+    status, body = call(client, "listApis", *keys)
+    assert status == 200 and body["count"] == len(registry.COMMANDS)
+    by_name = {api["name"]: api for api in body["api"]}
+    [jobid] = by_name["queryAsyncJobResult"]["params"]
+    assert (jobid["name"], jobid["type"], jobid["required"]) == ("jobid", "string", True)
+    assert {"name": "page", "description": "", "type": "integer", "length": 255, "required": False} in (
+        by_name["listConfigurations"]["params"])
+    assert by_name["cloudadminTestSwift"]["isasync"] is True and by_name["cloudadminTestSwift"]["cloudadminown"]
+    assert not by_name["listConfigurations"]["cloudadminown"]
+    status, body = call(client, "listApis", *keys, name="addswift")
+    assert [api["name"] for api in body["api"]] == ["addSwift"]
