@@ -197,6 +197,11 @@ STORAGES = {
 NFS_MOUNT_ROOT = Path(envstr("NFS_MOUNT_ROOT", "/mnt/secondary"))
 NFS_MOUNTS = envlist("NFS_MOUNTS")
 NFS_AUTOMOUNT = envbool("NFS_AUTOMOUNT", False)
+# Seconds between the worker's checks of every secondary storage (Up/Down).
+NFS_CHECK_INTERVAL = envint("NFS_CHECK_INTERVAL", 60)
+# Seconds the zone wizard waits for a worker to check a share before it lets
+# the operator go on unchecked.
+SHARE_CHECK_WAIT = envfloat("SHARE_CHECK_WAIT", 10.0)
 
 # How the management server is restarted in this setup; shown to the operator
 # when a setting needs a restart.
@@ -222,6 +227,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # scan is older than the swift.sync.interval Global Setting.
 CELERY_BEAT_SCHEDULE = {
     "storage-sync-due-zones": {"task": "storage.tasks.sync_due_zones", "schedule": 10.0},
+    # Every secondary storage's state (Up/Down, reason, last check).
+    "refresh-secondary-storage-states": {
+        "task": "storage.tasks.refresh_secondary_storage_states",
+        "schedule": NFS_CHECK_INTERVAL,
+    },
 }
 
 # --- transfer engine ---------------------------------------------------------

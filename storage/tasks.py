@@ -26,3 +26,48 @@ def transfer_run(self, transfer_id: int) -> None:
     from . import engine
 
     engine.run_transfer(transfer_id, worker=self.request.hostname or "")
+
+
+# --- NFS secondary storage checks (storage/share_checks.py) -----------------
+# soft_time_limit: a stat() on a dead hard NFS mount can hang for ever.
+
+
+@shared_task(soft_time_limit=60, time_limit=90)
+def check_wizard_share(draft_id: int, token: str) -> None:
+    """Check the share typed into a zone wizard draft; write the outcome back
+    to the draft if it still asks for this check (same token, still pending)."""
+    from django.utils import timezone
+
+    from zones.models import ZoneWizardDraft
+
+    from . import share_checks
+
+    draft = ZoneWizardDraft.objects.filter(pk=draft_id, share_check__token=token).first()
+    if draft is None:
+        return
+    result = share_checks.check_share(draft.share_check["server"], draft.share_check["path"])
+    outcome = {**draft.share_check, "status": "ok" if result.ok else "failed", "message": result.summary,
+               "templates": result.templates, "checked": timezone.now().isoformat()}
+    ZoneWizardDraft.objects.filter(pk=draft_id, share_check__token=token,
+                                   share_check__status="pending").update(share_check=outcome)
+
+
+@shared_task(soft_time_limit=60, time_limit=90)
+def check_secondary_storage(store_id: int) -> None:
+    """Refresh one store's state (after a zone is launched)."""
+    from . import share_checks
+    from .models import SecondaryStorage
+
+    store = SecondaryStorage.objects.filter(pk=store_id).first()
+    if store is not None:
+        share_checks.refresh_store_state(store)
+
+
+@shared_task(soft_time_limit=300, time_limit=360)
+def refresh_secondary_storage_states() -> None:
+    """Periodic (beat, NFS_CHECK_INTERVAL): refresh every store's Up/Down state."""
+    from . import share_checks
+    from .models import SecondaryStorage
+
+    for store in SecondaryStorage.objects.all():
+        share_checks.refresh_store_state(store)

@@ -33,6 +33,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
 
 
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """A request in Japanese leaves Japanese active in the test thread;
+    every test starts from the default language."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def local_swift(tmp_path_factory):
     """A real Swift on free loopback ports, for the whole session."""

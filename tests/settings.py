@@ -7,6 +7,10 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clouda
 # A Redis database of its own, so a test run never eats tasks of `make run`.
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+# NFS shares of the tests resolve under this folder, the same for the test
+# process and its Celery worker (both load this file); one per database name
+# so that test runs on other databases never meet.
+os.environ.setdefault("NFS_MOUNT_ROOT", "/tmp/cloudadmin-test-nfs/" + os.environ["DATABASE_URL"].rsplit("/", 1)[-1])
 
 from cloudadmin.settings import *  # noqa: E402,F401,F403
 

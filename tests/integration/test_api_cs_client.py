@@ -108,3 +108,79 @@ def test_wrong_secret_through_cs(live_server, admin_user):
         client.listZones()
     assert refused.value.error["errorcode"] == 401
     assert Event.objects.filter(action="api.auth", outcome="failure").count() == 1
+
+
+def test_the_seed_workflow_through_the_api(api, local_swift, celery_worker, swift_connection):
+    """The seed's whole workflow with an unmodified CloudStack client: enable
+    Swift, restart, add Swift, build the zone, add the demo NFS secondary
+    storage, enable the zone, and see templates 1 and 5 land in Swift."""
+    import shutil
+    import time
+    import uuid
+
+    from storage import demo, nfs
+
+    export = f"/export/api-{uuid.uuid4().hex[:8]}"
+    share = nfs.local_path("127.0.0.1", export)
+    demo.create_demo_secondary_storage(share)
+    try:
+        # 1-3. enable.swift, restart, addSwift (the CLI as a subprocess).
+        code, _, stderr = cs_cli(api, "updateConfiguration", "name=enable.swift", "value=true")
+        assert code == 0, stderr
+        startup.on_web_process_start()
+        code, answer, stderr = cs_cli(api, "addSwift", *(f"{k}={v}" for k, v in swift_params(local_swift).items()))
+        assert code == 0, stderr
+        assert localswift.AUTH_KEY not in json.dumps(answer)
+
+        # 4-5. zone, pod, cluster, host (the Python API).
+        zone = api.createZone(name="Zone1", networktype="Basic", dns1="8.8.8.8", internaldns1="192.168.1.1",
+                              domain="cs1cloud.internal")["zone"]
+        assert zone["allocationstate"] == "Disabled"
+        pod = api.createPod(zoneid=zone["id"], name="Pod1", gateway="192.168.1.1", netmask="255.255.255.0",
+                            startip="192.168.1.100", endip="192.168.1.150")["pod"]
+        cluster = api.addCluster(zoneid=zone["id"], podid=pod["id"], clustername="Cluster1",
+                                 hypervisor="XenServer", clustertype="CloudManaged")["cluster"][0]
+        host = api.addHost(zoneid=zone["id"], podid=pod["id"], clusterid=cluster["id"],
+                           url="http://192.168.1.11", username="root", password="host-secret",
+                           hypervisor="XenServer")["host"][0]
+        assert host["name"] == "192.168.1.11" and "host-secret" not in json.dumps(host)
+
+        # 6. The demo layout as the zone's secondary storage.
+        store = api.addSecondaryStorage(zoneid=zone["id"], url=f"nfs://127.0.0.1{export}")["secondarystorage"]
+        assert store["url"] == f"nfs://127.0.0.1{export}"
+        stores = api.listImageStores(zoneid=zone["id"])["imagestore"]
+        assert [s["url"] for s in stores] == [store["url"]]
+
+        # 7. Enable the zone: the same hook as the zone page.
+        code, answer, stderr = cs_cli(api, "updateZone", f"id={zone['id']}", "allocationstate=Enabled")
+        assert code == 0 and answer["zone"]["allocationstate"] == "Enabled", stderr
+        assert Event.objects.filter(action="zone.enable").exists()
+
+        # 8. Wait until templates 1 and 5 are in Swift.
+        deadline = time.monotonic() + 240
+        while True:
+            listed = api.listTemplates(templatefilter="all", zoneid=zone["id"]).get("template", [])
+            in_swift = {t["id"] for t in listed if t["cloudadminswiftstate"] == "Stored"}
+            if {"1", "5"} <= in_swift:
+                break
+            assert time.monotonic() < deadline, (listed, api.cloudadminListTransfers())
+            time.sleep(0.5)
+        by_id = {t["id"]: t for t in listed}
+        assert by_id["1"]["isready"] and by_id["1"]["zonename"] == "Zone1"
+        assert by_id["1"]["status"] == "Download Complete"
+        code, one, _ = cs_cli(api, "listTemplates", "templatefilter=all", "id=5")
+        assert code == 0 and one["count"] == 1 and one["template"][0]["cloudadminzonestate"] == "Ready"
+        # Swift holds the files under T-<id>, the unfinished download never.
+        _, objects = swift_connection.get_container("T-5")
+        names = {o["name"] for o in objects}
+        assert "template.properties" in names and "d5a259e7-9d77-3580-97db-74ce5fcf5b99.vhd" in names
+        assert not any(name.startswith("dnld") for name in names)
+        transfers = api.cloudadminListTransfers(zoneid=zone["id"])["cloudadmintransfer"]
+        assert {t["templateid"] for t in transfers if t["state"] == "done"} >= {"1", "5"}
+
+        # Our sync trigger: an async job that ends with its scan.
+        result = api._jobresult(api.cloudadminSyncZone(zoneid=zone["id"])["jobid"])
+        assert result["cloudadminzonescan"]["state"] == "done"
+        assert result["cloudadminzonescan"]["templatesready"] == 2
+    finally:
+        shutil.rmtree(share, ignore_errors=True)
