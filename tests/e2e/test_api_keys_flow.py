@@ -13,15 +13,15 @@ def test_generate_keys_and_use_them_with_cs(logged_in_page, live_server):
     page.get_by_text("You have no API key yet.").wait_for()
     page.get_by_role("button", name="Generate keys").click()
     page.get_by_text("Copy the secret key now: it is shown only this once.").wait_for()
-    api_key = page.get_by_test_id("api-key").inner_text()
-    secret = page.get_by_test_id("api-secret").inner_text()
-    endpoint = page.get_by_test_id("api-endpoint").inner_text()
+    api_key = page.get_by_test_id("api-key").input_value()
+    secret = page.get_by_test_id("api-secret").input_value()
+    endpoint = page.get_by_test_id("api-endpoint").input_value()
     assert endpoint == f"{live_server.url}/client/api"
 
     client = CloudStack(endpoint=endpoint, key=api_key, secret=secret)
     assert client.listConfigurations(name="enable.swift")["configuration"][0]["value"] == "false"
 
     page.goto(f"{live_server.url}/account/")
-    assert page.get_by_test_id("api-key").inner_text() == api_key
+    assert page.get_by_test_id("api-key").input_value() == api_key
     assert page.get_by_test_id("api-secret").count() == 0
     assert secret not in page.content()
