@@ -56,7 +56,7 @@ REASONS = {MALFORMED_PARAMETER_ERROR: "Malformed Parameter", PARAM_ERROR: "Param
 
 def render(name: str, payload: dict, fmt: str, status: int = 200) -> HttpResponse:
     if fmt == "json":
-        body = json.dumps({name: payload}, ensure_ascii=False, default=str)
+        body = json.dumps({name: _without_nulls(payload)}, ensure_ascii=False, default=str)
         content_type = "application/json; charset=UTF-8"
     else:
         body = (f'<?xml version="1.0" encoding="UTF-8"?>'
@@ -67,6 +67,15 @@ def render(name: str, payload: dict, fmt: str, status: int = 200) -> HttpRespons
 
 def render_error(name: str, error: ApiError, fmt: str) -> HttpResponse:
     return render(name, error.payload(), fmt, status=error.errorcode)
+
+
+def _without_nulls(value):
+    """CloudStack (Gson) leaves unset fields out rather than sending null."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 # Characters that XML 1.0 cannot carry at all (echoed parameters may hold them).

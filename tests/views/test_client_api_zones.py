@@ -157,3 +157,8 @@ def test_guest_range_of_a_basic_pod_uses_the_wizards_rules(client, keys):
     assert Pod.objects.get().guest_end_ip == "192.168.1.200"
     status, body = call(client, "createVlanIpRange", *keys, **{**overlapping, "startip": "192.168.1.151"})
     assert status == 431 and "already has a guest IP range" in body["errortext"]
+
+
+def test_unset_fields_are_left_out_like_cloudstack_does(client, keys):
+    zone = make_zone(client, keys)
+    assert "dns2" not in zone and "guestcidraddress" not in zone and zone["dns1"] == "8.8.8.8"
