@@ -219,6 +219,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True  # state lives in Postgres rows
+# Results only for the few tasks whose caller waits for an answer (the
+# compare view reading NFS through a worker); they expire quickly.
+CELERY_RESULT_BACKEND = envstr("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+CELERY_RESULT_EXPIRES = 600
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 TRANSFER_QUEUE = envstr("TRANSFER_QUEUE", "transfers")
 CELERY_TASK_ROUTES = {"storage.tasks.transfer_*": {"queue": TRANSFER_QUEUE}}
@@ -242,10 +246,16 @@ TRANSFER_STALE_SECONDS = envint("TRANSFER_STALE_SECONDS", 120)
 TRANSFER_MAX_ATTEMPTS = envint("TRANSFER_MAX_ATTEMPTS", 6)
 TRANSFER_BACKOFF_SECONDS = envfloat("TRANSFER_BACKOFF_SECONDS", 2.0)
 TRANSFER_BACKOFF_MAX_SECONDS = envfloat("TRANSFER_BACKOFF_MAX_SECONDS", 300.0)
+# Bytes of a template read but not yet sent, per transfer: the bound on a
+# worker's memory for data. Segments overlap (upload in parallel) within it.
+TRANSFER_READ_AHEAD_MB = envint("TRANSFER_READ_AHEAD_MB", 32)
 # TESTS ONLY: cap each transfer's speed (bytes/s, 0 = no cap) so that fault
 # tests can interrupt one mid-copy. Never set it in production.
 TRANSFER_TEST_THROTTLE = envint("TRANSFER_TEST_THROTTLE", 0)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Seconds the compare view waits for a worker to list a share this host has
+# not mounted.
+COMPARE_WORKER_TIMEOUT = envfloat("COMPARE_WORKER_TIMEOUT", 15.0)
 
 # --- /healthz --------------------------------------------------------------
 # Seconds to wait for a Celery worker to answer the ping, for Redis, and for

@@ -7,27 +7,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views import View
-from django.views.generic import TemplateView
-
-from zones.models import Zone
-from storage.models import SwiftStore
 
 from . import config, events
 from .forms import EventFilterForm, GlobalSettingFilterForm
 from .middleware import SESSION_LANGUAGE_KEY, set_language_cookie
 from .models import Event, GlobalSetting, UserPreference
 from .ui import ObjectListView
-
-
-class DashboardView(TemplateView):
-    template_name = "cloudadmin/dashboard.html"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            zone_count=Zone.objects.count(),
-            swift_store=SwiftStore.objects.first(),
-            **kwargs,
-        )
 
 
 class EventListView(ObjectListView):

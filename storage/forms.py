@@ -1,11 +1,14 @@
 from urllib.parse import urlparse
 
 from django import forms
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from zones.models import Zone
+
 from . import swift
-from .models import SwiftStore
+from .models import SwiftStore, Template, Transfer
 
 
 class EnableSwiftForm(forms.Form):
@@ -57,3 +60,55 @@ class EnableSwiftForm(forms.Form):
         data = self.cleaned_data
         return swift.Credentials(url=data["url"], username=data["username"], key=data["key"],
                                  account=data["account"], auth_version=data["auth_version"])
+
+
+def _template_text_filter(query: str, prefix: str = "") -> Q:
+    """A number is a template id; any text searches the template's name."""
+    name = Q(**{f"{prefix}name__icontains": query})
+    if query.isdigit() and len(query) < 19:
+        return Q(**{f"{prefix}id": int(query)}) | name
+    return name
+
+
+class TransferFilterForm(forms.Form):
+    ACTIVE = "active"
+    STATE_CHOICES = [("", _("Any state")), (ACTIVE, _("Queued or running")), *Transfer.State.choices]
+
+    q = forms.CharField(required=False, max_length=255, label=_("Template id or name"))
+    zone = forms.ModelChoiceField(queryset=Zone.objects.all(), required=False, empty_label=_("Any zone"),
+                                  label=_("Zone"))
+    state = forms.ChoiceField(required=False, choices=STATE_CHOICES, label=_("State"))
+
+    def filter(self, queryset):
+        data = self.cleaned_data
+        if data["q"]:
+            queryset = queryset.filter(_template_text_filter(data["q"].strip(), "template__"))
+        if data["zone"]:
+            queryset = queryset.filter(zone=data["zone"])
+        if data["state"] == self.ACTIVE:
+            queryset = queryset.filter(state__in=Transfer.ACTIVE_STATES)
+        elif data["state"]:
+            queryset = queryset.filter(state=data["state"])
+        return queryset
+
+
+class TemplateFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=255, label=_("Template id or name"))
+    zone = forms.ModelChoiceField(queryset=Zone.objects.all(), required=False, empty_label=_("Any zone"),
+                                  label=_("On zone"))
+    swift = forms.ChoiceField(required=False, choices=[("", _("In Swift or not")), *Template.SwiftState.choices],
+                              label=_("Swift"))
+
+    def filter(self, queryset):
+        data = self.cleaned_data
+        if data["q"]:
+            queryset = queryset.filter(_template_text_filter(data["q"].strip()))
+        if data["zone"]:
+            queryset = queryset.filter(locations__zone=data["zone"])
+        if data["swift"]:
+            queryset = queryset.filter(swift_state=data["swift"])
+        return queryset
+
+
+class CompareForm(forms.Form):
+    differences = forms.BooleanField(required=False, label=_("Only differences"))

@@ -201,6 +201,13 @@ class ZoneScan(models.Model):
         return f"scan {self.pk} of zone {self.zone_id} {self.state}"
 
 
+def active_first():
+    """0 for a queued, running or verifying transfer, else 1: the dashboard
+    lists active transfers first. An index holds this very expression."""
+    return models.Case(models.When(state__in=["queued", "running", "verifying"], then=models.Value(0)),
+                       default=models.Value(1), output_field=models.IntegerField())
+
+
 class Transfer(models.Model):
     """One copy of one template, and the source of truth for it.
 
@@ -280,6 +287,10 @@ class Transfer(models.Model):
             models.Index(fields=["zone", "state"], name="transfer_zone_state"),
             models.Index(fields=["template", "direction", "-created"], name="transfer_template_dir"),
             models.Index(fields=["-updated"], name="transfer_updated"),
+            # The dashboard: active first, then newest; counters of today.
+            models.Index(active_first(), models.F("updated").desc(), models.F("id").desc(),
+                         name="transfer_active_first"),
+            models.Index(fields=["state", "finished"], name="transfer_state_finished"),
         ]
 
     def __str__(self):

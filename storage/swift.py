@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from swiftclient.exceptions import ClientException
+from swiftclient.utils import LengthWrapper
 
 try:  # Keystone v2/v3 auth goes through python-keystoneclient / keystoneauth1
     from keystoneauth1 import exceptions as keystone_exceptions
@@ -222,3 +223,145 @@ def check_write_access(conn: swiftclient.Connection) -> None:
             raise SwiftError(_failed(_("Deleting a container"), _("account cannot delete containers (403)")),
                              status=403) from None
         raise
+
+
+# --- objects (the transfer engine) -------------------------------------------
+def ensure_container(conn: swiftclient.Connection, container: str) -> None:
+    """Create `container` if needed (PUT is idempotent in Swift)."""
+    call(f"Creating container {container}", conn.put_container, container)
+
+
+def head_object(conn: swiftclient.Connection, container: str, name: str) -> dict | None:
+    """The object's headers (lower-case names), or None when it does not exist."""
+    try:
+        return call(f"Reading {container}/{name}", conn.head_object, container, name)
+    except SwiftError as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+def list_objects(conn: swiftclient.Connection, container: str, prefix: str | None = None) -> list[dict]:
+    """Every object of `container` (name, hash, bytes...); [] when the
+    container does not exist."""
+    try:
+        _headers, objects = call(f"Listing {container}", conn.get_container, container,
+                                 prefix=prefix, full_listing=True)
+    except SwiftError as error:
+        if error.status == 404:
+            return []
+        raise
+    return objects
+
+
+class StreamBody(LengthWrapper):
+    """An upload body of `length` bytes from an iterator of chunks, sent with
+    a Content-Length (no chunked encoding) and without copying: each read
+    hands over the next chunk whole. Cannot be rewound."""
+
+    def __init__(self, chunks, length: int):  # noqa: D107 - LengthWrapper's setup is not wanted
+        self._chunks = iter(chunks)
+        self._length = length
+
+    def __len__(self) -> int:
+        return self._length
+
+    def read(self, size: int = -1) -> bytes:
+        return next(self._chunks, b"")
+
+
+def put_object(conn: swiftclient.Connection, container: str, name: str, contents, *,
+               content_length: int | None = None, etag: str | None = None,
+               headers: dict | None = None, query_string: str | None = None) -> str:
+    """Upload one object; returns the ETag Swift computed (quotes removed).
+
+    `contents` is bytes or an iterable of chunks (then content_length is
+    required). With `etag` Swift itself refuses a body whose MD5 differs (422)."""
+    if not isinstance(contents, (bytes, str)):
+        contents = StreamBody(contents, content_length)
+    response: dict = {}
+    result = call(f"Uploading {container}/{name}", conn.put_object, container, name, contents,
+                  content_length=content_length, etag=etag, headers=headers or {},
+                  query_string=query_string, response_dict=response)
+    return (result or "").strip('"')
+
+
+def post_object(conn: swiftclient.Connection, container: str, name: str, headers: dict) -> None:
+    """Replace an object's metadata."""
+    call(f"Updating {container}/{name}", conn.post_object, container, name, headers)
+
+
+def delete_object(conn: swiftclient.Connection, container: str, name: str, *,
+                  query_string: str | None = None) -> bool:
+    """Delete one object; False when it did not exist."""
+    try:
+        call(f"Deleting {container}/{name}", conn.delete_object, container, name, query_string=query_string)
+    except SwiftError as error:
+        if error.status == 404:
+            return False
+        raise
+    return True
+
+
+def get_object(conn: swiftclient.Connection, container: str, name: str, *, chunk_size: int | None = None):
+    """(headers, body): body is bytes, or an iterator of chunks with chunk_size.
+    Errors while iterating leave as SwiftError too."""
+    headers, body = call(f"Downloading {container}/{name}", conn.get_object, container, name,
+                         resp_chunk_size=chunk_size)
+    if chunk_size is None:
+        return headers, body
+
+    def chunks():
+        iterator = iter(body)
+        while True:
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                return
+            except Exception as exc:  # noqa: BLE001 - translated like every other failure
+                raise translate(exc, f"Downloading {container}/{name}") from None
+            yield chunk
+
+    return headers, chunks()
+
+
+# --- reading what Swift holds (template pages, compare view) -------------------
+def list_containers(conn: swiftclient.Connection, prefix: str | None = None) -> list[dict]:
+    """Every container of the account (name, count, bytes)."""
+    _headers, containers = call("Listing containers", conn.get_account, prefix=prefix, full_listing=True)
+    return containers
+
+
+def slo_segments(conn: swiftclient.Connection, container: str, name: str) -> list[dict]:
+    """The segment list of a Static Large Object manifest (each with name,
+    bytes, hash)."""
+    _headers, body = call(f"Reading the manifest of {container}/{name}", conn.get_object, container, name,
+                          query_string="multipart-manifest=get")
+    try:
+        segments = json.loads(body)
+    except (ValueError, TypeError):
+        raise SwiftError(f"Reading the manifest of {container}/{name}: not a Static Large Object manifest") from None
+    return segments if isinstance(segments, list) else []
+
+
+def describe_objects(conn: swiftclient.Connection, container: str) -> list[dict]:
+    """The objects of `container` as a page shows them: name, bytes, etag
+    and, for a Static Large Object, the whole-file MD5 the engine stored as
+    metadata and its segment count (a HEAD and a manifest read each; plain
+    objects need nothing beyond the listing). [] when the container does not
+    exist."""
+    described = []
+    for obj in list_objects(conn, container):
+        # Swift marks a manifest in listings with slo_etag (newer) or a
+        # swift_bytes content-type parameter (older).
+        is_slo = "slo_etag" in obj or "swift_bytes=" in obj.get("content_type", "")
+        entry = {"name": obj["name"], "bytes": obj.get("bytes", 0), "etag": obj.get("hash", "").strip('"'),
+                 "slo": is_slo, "segments": None, "md5": "", "last_modified": obj.get("last_modified", "")}
+        if is_slo:
+            headers = head_object(conn, container, obj["name"]) or {}
+            entry["md5"] = headers.get("x-object-meta-md5", "")
+            entry["bytes"] = int(headers.get("content-length", entry["bytes"]))
+            entry["etag"] = headers.get("etag", entry["etag"]).strip('"')
+            entry["segments"] = len(slo_segments(conn, container, obj["name"]))
+        described.append(entry)
+    return described

@@ -71,3 +71,21 @@ def refresh_secondary_storage_states() -> None:
 
     for store in SecondaryStorage.objects.all():
         share_checks.refresh_store_state(store)
+
+
+@shared_task(ignore_result=False)
+def list_share(secondary_storage_id: int) -> dict:
+    """The compare view's NFS side, read on a worker that has the share
+    mounted when the web host has not (storage.compare). Never raises: an
+    unreadable share comes back as {"error": ...}."""
+    from . import compare, nfs
+    from .models import SecondaryStorage
+
+    store = SecondaryStorage.objects.filter(pk=secondary_storage_id).first()
+    if store is None:
+        return {"error": "no such secondary storage", "templates": {}}
+    try:
+        templates = compare.read_share(nfs.local_path(store.server, store.path))
+    except OSError as exc:
+        return {"error": exc.strerror or str(exc), "templates": {}}
+    return {"error": "", "templates": {str(k): v for k, v in templates.items()}}

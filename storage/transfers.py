@@ -60,11 +60,12 @@ def _create(template: Template, direction: str, zone, *, user=None, source_size=
 def enqueue_upload(template: Template, zone, *, user=None, source_size=None, source_mtime=None) -> Transfer | None:
     """Queue a copy of `template` from `zone`'s NFS to Swift. None when an
     upload of it is already queued or running."""
-    transfer = _create(template, Transfer.Direction.UP, zone, user=user,
-                       source_size=source_size, source_mtime=source_mtime)
-    if transfer is not None:
-        events.record("transfer.queue", user=user, target=f"T-{template.pk}",
-                      detail=f"upload from zone {zone.name}")
+    with transaction.atomic():
+        transfer = _create(template, Transfer.Direction.UP, zone, user=user,
+                           source_size=source_size, source_mtime=source_mtime)
+        if transfer is not None:
+            events.record("transfer.queue", user=user, target=f"T-{template.pk}",
+                          detail=f"upload from zone {zone.name}")
     return transfer
 
 
@@ -74,11 +75,13 @@ def enqueue_copy_down(template: Template, zone, *, user=None) -> Transfer:
     zone is already active."""
     if template.swift_state != Template.SwiftState.STORED:
         raise TransferRefused(_("Template %(id)s is not in Swift yet.") % {"id": template.pk})
-    transfer = _create(template, Transfer.Direction.DOWN, zone, user=user, source_size=template.swift_size)
-    if transfer is None:
-        raise TransferRefused(_("A copy of template %(id)s to this zone is already queued or running.")
-                              % {"id": template.pk})
-    events.record("transfer.queue", user=user, target=f"T-{template.pk}", detail=f"copy down to zone {zone.name}")
+    with transaction.atomic():
+        transfer = _create(template, Transfer.Direction.DOWN, zone, user=user, source_size=template.swift_size)
+        if transfer is None:
+            raise TransferRefused(_("A copy of template %(id)s to this zone is already queued or running.")
+                                  % {"id": template.pk})
+        events.record("transfer.queue", user=user, target=f"T-{template.pk}",
+                      detail=f"copy down to zone {zone.name}")
     return transfer
 
 
@@ -88,11 +91,12 @@ def retry(transfer: Transfer, *, user=None) -> Transfer:
     already in Swift. Raises TransferRefused otherwise."""
     if transfer.state not in (Transfer.State.FAILED, Transfer.State.CANCELLED):
         raise TransferRefused(_("Only a failed or cancelled transfer can be retried."))
-    new = _create(transfer.template, transfer.direction, transfer.zone, user=user)
-    if new is None:
-        raise TransferRefused(_("A copy of this template is already queued or running."))
-    events.record("transfer.retry", user=user, target=f"T-{transfer.template_id}",
-                  detail=f"transfer {transfer.pk} retried as {new.pk}")
+    with transaction.atomic():
+        new = _create(transfer.template, transfer.direction, transfer.zone, user=user)
+        if new is None:
+            raise TransferRefused(_("A copy of this template is already queued or running."))
+        events.record("transfer.retry", user=user, target=f"T-{transfer.template_id}",
+                      detail=f"transfer {transfer.pk} retried as {new.pk}")
     return new
 
 
@@ -101,13 +105,14 @@ def cancel(transfer: Transfer, *, user=None) -> Transfer:
     stops at its next progress check (between segments at the latest).
     Raises TransferRefused when it already ended."""
     now = timezone.now()
-    changed = Transfer.objects.filter(pk=transfer.pk, state__in=ACTIVE).update(
-        state=Transfer.State.CANCELLED, finished=now, updated=now,
-        last_error=_("Cancelled by %(user)s") % {"user": _username(user) or "system"})
-    if not changed:
-        raise TransferRefused(_("This transfer has already ended."))
-    events.record("transfer.cancel", user=user, target=f"T-{transfer.template_id}",
-                  detail=f"transfer {transfer.pk}")
+    with transaction.atomic():
+        changed = Transfer.objects.filter(pk=transfer.pk, state__in=ACTIVE).update(
+            state=Transfer.State.CANCELLED, finished=now, updated=now,
+            last_error=_("Cancelled by %(user)s") % {"user": _username(user) or "system"})
+        if not changed:
+            raise TransferRefused(_("This transfer has already ended."))
+        events.record("transfer.cancel", user=user, target=f"T-{transfer.template_id}",
+                      detail=f"transfer {transfer.pk}")
     transfer.refresh_from_db()
     return transfer
 
@@ -122,9 +127,15 @@ def stale_filter(now=None) -> Q:
 
 def requeue_stale() -> int:
     """Give transfers whose worker died back to the queue (the broker may not
-    redeliver before its visibility timeout). The claim lets at most one task
-    take each over."""
-    ids = list(Transfer.objects.filter(stale_filter()).values_list("pk", flat=True))
-    for pk in ids:
-        enqueue(pk)
-    return len(ids)
+    redeliver before its visibility timeout): each is queued again once, and
+    its old worker, should it be alive after all, stops at its next progress
+    write. The claim lets one task take it."""
+    requeued = 0
+    for pk in Transfer.objects.filter(stale_filter()).values_list("pk", flat=True):
+        with transaction.atomic():
+            if Transfer.objects.filter(stale_filter(), pk=pk).update(
+                    state=Transfer.State.QUEUED, claim=None, updated=timezone.now(),
+                    last_error="its worker stopped answering; queued again"):
+                enqueue(pk)
+                requeued += 1
+    return requeued

@@ -64,3 +64,4 @@ class EnableSwiftView(View):
         except swift.SwiftError as error:
             return render(request, self.dialog, {"form": form, "error": str(error)}, status=400)
         return render(request, self.dialog, {"configured": True})
+

@@ -74,9 +74,24 @@ def _database_url(db_settings) -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db_settings['NAME']}"
 
 
+def worker_env(**extra) -> dict:
+    """The environment of a worker process on the test database and broker."""
+    from django.conf import settings
+
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": _database_url(settings.DATABASES["default"]),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "PYTHONPATH": str(ROOT),
+        **extra,
+    }
+
+
 class WorkerProcess:
-    def __init__(self, env, log_path):
+    def __init__(self, env, log_path, queues="celery,transfers"):
         self.env = env
+        self.queues = queues
         self.log_path = log_path
         self.proc = None
         self.hostname = None
@@ -88,7 +103,7 @@ class WorkerProcess:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "cloudadmin", "worker",
-             "--queues", "celery,transfers", "--concurrency", "2", "--loglevel", "INFO",
+             "--queues", self.queues, "--concurrency", "2", "--loglevel", "INFO",
              "--hostname", self.hostname, "--without-gossip", "--without-mingle"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -125,14 +140,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     import redis
 
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()  # no stale tasks
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": _database_url(settings.DATABASES["default"]),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "PYTHONPATH": str(ROOT),
-    }
-    worker = WorkerProcess(env, tmp_path_factory.mktemp("worker") / "worker.log").start()
+    worker = WorkerProcess(worker_env(), tmp_path_factory.mktemp("worker") / "worker.log").start()
     yield worker
     worker.stop()
 

@@ -1,16 +1,20 @@
 """Settings for the test suite: production settings on PostgreSQL, minus TLS
 redirects (the test client and the live server speak plain HTTP)."""
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cloudadmin")
 # A Redis database of its own, so a test run never eats tasks of `make run`.
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
-# NFS shares of the tests resolve under this folder, the same for the test
-# process and its Celery worker (both load this file); one per database name
-# so that test runs on other databases never meet.
-os.environ.setdefault("NFS_MOUNT_ROOT", "/tmp/cloudadmin-test-nfs/" + os.environ["DATABASE_URL"].rsplit("/", 1)[-1])
+# NFS shares resolve under a fresh folder; set in the environment so that the
+# Celery worker processes the tests start see the same one.
+if "NFS_MOUNT_ROOT" not in os.environ:
+    os.environ["NFS_MOUNT_ROOT"] = tempfile.mkdtemp(prefix="cloudadmin-nfs-")
+    atexit.register(shutil.rmtree, os.environ["NFS_MOUNT_ROOT"], True)
 
 from cloudadmin.settings import *  # noqa: E402,F401,F403
 

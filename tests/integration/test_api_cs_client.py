@@ -163,8 +163,31 @@ def test_the_seed_workflow_through_the_api(api, local_swift, celery_worker, swif
         assert code == 0 and answer["zone"]["allocationstate"] == "Enabled", stderr
         assert Event.objects.filter(action="zone.enable").exists()
 
-        # The zone page's hook queued the scan that copies the templates to Swift.
-        from storage.models import ZoneScan
-        assert ZoneScan.objects.filter(zone_id=zone["id"], trigger="zone-enabled").exists()
+        # 8. Wait until templates 1 and 5 are in Swift.
+        deadline = time.monotonic() + 240
+        while True:
+            listed = api.listTemplates(templatefilter="all", zoneid=zone["id"]).get("template", [])
+            in_swift = {t["id"] for t in listed if t["cloudadminswiftstate"] == "Stored"}
+            if {"1", "5"} <= in_swift:
+                break
+            assert time.monotonic() < deadline, (listed, api.cloudadminListTransfers())
+            time.sleep(0.5)
+        by_id = {t["id"]: t for t in listed}
+        assert by_id["1"]["isready"] and by_id["1"]["zonename"] == "Zone1"
+        assert by_id["1"]["status"] == "Download Complete"
+        code, one, _ = cs_cli(api, "listTemplates", "templatefilter=all", "id=5")
+        assert code == 0 and one["count"] == 1 and one["template"][0]["cloudadminzonestate"] == "Ready"
+        # Swift holds the files under T-<id>, the unfinished download never.
+        _, objects = swift_connection.get_container("T-5")
+        names = {o["name"] for o in objects}
+        assert "template.properties" in names and "d5a259e7-9d77-3580-97db-74ce5fcf5b99.vhd" in names
+        assert not any(name.startswith("dnld") for name in names)
+        transfers = api.cloudadminListTransfers(zoneid=zone["id"])["cloudadmintransfer"]
+        assert {t["templateid"] for t in transfers if t["state"] == "done"} >= {"1", "5"}
+
+        # Our sync trigger: an async job that ends with its scan.
+        result = api._jobresult(api.cloudadminSyncZone(zoneid=zone["id"])["jobid"])
+        assert result["cloudadminzonescan"]["state"] == "done"
+        assert result["cloudadminzonescan"]["templatesready"] == 2
     finally:
         shutil.rmtree(share, ignore_errors=True)

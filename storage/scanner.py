@@ -1,0 +1,343 @@
+"""Scanning a zone's NFS secondary storage for templates.
+
+`scan_folder(root)` walks template/tmpl/<account id>/<template id>/ and
+returns one `Entry` per template folder, complete or Invalid with the
+reason; it never raises for a bad entry and touches no database. A folder
+is complete only when its template.properties parses and the image it
+names is a regular file inside the store with the stated size. Unfinished
+downloads (dnld*tmp_) and any other file are simply not part of the
+template. `run_scan(scan_id)` records a ZoneScan's result in the database
+and queues the uploads.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import nfs, properties
+from .models import SecondaryStorage, SwiftStore, Template, TemplateLocation, Transfer, ZoneScan
+
+logger = logging.getLogger(__name__)
+TEMPLATE_ROOT = ("template", "tmpl")
+
+
+@dataclass
+class Entry:
+    """One template folder as the scanner saw it."""
+
+    path: str  # relative to the share root, e.g. template/tmpl/1/5
+    template_id: int | None
+    account_id: int | None
+    reason: str = ""  # "" when complete
+    props: properties.TemplateProperties | None = None
+    image_size: int | None = None
+    image_mtime: float | None = None
+
+    @property
+    def complete(self) -> bool:
+        return not self.reason
+
+
+@dataclass
+class FolderScan:
+    entries: list[Entry] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)  # not template folders at all
+
+
+def _inside(path: str, real_root: str) -> bool:
+    real = os.path.realpath(path)
+    return real == real_root or real.startswith(real_root + os.sep)
+
+
+def _number(name: str) -> int | None:
+    return int(name) if name.isascii() and name.isdigit() and len(name) < 19 else None
+
+
+def _stat_inside(path: str, real_root: str) -> os.stat_result:
+    """stat() of a file in a template folder; a symlink is followed only
+    when it stays inside the store (ValueError otherwise)."""
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        if not _inside(path, real_root):
+            raise ValueError("links outside the secondary storage")
+        st = os.stat(path)
+    return st
+
+
+def check_folder(folder: str, rel: str, real_root: str, template_id: int, account_id: int, *,
+                 folder_inside: bool = False) -> Entry:
+    """The Entry of one template folder (never raises for its content).
+    folder_inside: the caller knows the folder is no link out of the store."""
+    entry = Entry(path=rel, template_id=template_id, account_id=account_id)
+    if not folder_inside and not _inside(folder, real_root):
+        entry.reason = "the folder is a link to a place outside the secondary storage"
+        return entry
+    props_path = os.path.join(folder, properties.FILENAME)
+    try:
+        st = _stat_inside(props_path, real_root)
+        if not stat.S_ISREG(st.st_mode):
+            entry.reason = "template.properties is not a regular file"
+            return entry
+        if st.st_size > properties.MAX_BYTES:
+            entry.reason = "template.properties is too large"
+            return entry
+        with open(props_path, "rb") as handle:
+            data = handle.read(properties.MAX_BYTES + 1)
+    except FileNotFoundError:
+        entry.reason = "no template.properties (an unfinished download?)"
+        return entry
+    except ValueError as exc:
+        entry.reason = f"template.properties {exc}"
+        return entry
+    except OSError as exc:
+        entry.reason = f"template.properties cannot be read: {exc.strerror or type(exc).__name__}"
+        return entry
+    try:
+        props = properties.check(properties.parse(data), folder_id=template_id)
+    except properties.PropertiesError as exc:
+        entry.reason = f"template.properties: {exc}"
+        return entry
+    entry.props = props
+    image = os.path.join(folder, props.filename)  # a plain name: properties.check made sure
+    try:
+        st = _stat_inside(image, real_root)
+    except FileNotFoundError:
+        entry.reason = f"the image {props.filename} is missing"
+        return entry
+    except ValueError as exc:
+        entry.reason = f"the image {props.filename} {exc}"
+        return entry
+    except OSError as exc:
+        entry.reason = f"the image {props.filename} cannot be read: {exc.strerror or type(exc).__name__}"
+        return entry
+    if not stat.S_ISREG(st.st_mode):
+        entry.reason = f"the image {props.filename} is not a regular file"
+        return entry
+    entry.image_size, entry.image_mtime = st.st_size, st.st_mtime
+    if st.st_size != props.size:
+        entry.reason = (f"the image {props.filename} has {st.st_size} bytes, "
+                        f"template.properties says {props.size} (still downloading?)")
+    return entry
+
+
+def scan_folder(root: Path | str) -> FolderScan:
+    """Every template folder under root/template/tmpl. Raises OSError only
+    when the share itself cannot be read."""
+    root = str(root)
+    real_root = os.path.realpath(root)
+    result = FolderScan()
+    tmpl = os.path.join(root, *TEMPLATE_ROOT)
+    if not os.path.isdir(root):
+        raise FileNotFoundError(f"{root} is not a folder (is the share mounted?)")
+    if not os.path.isdir(tmpl):
+        return result  # a fresh store without templates
+    if not _inside(tmpl, real_root):
+        result.problems.append({"path": "/".join(TEMPLATE_ROOT),
+                                "reason": "a link to a place outside the secondary storage"})
+        return result
+    seen_ids: dict[int, str] = {}
+    with os.scandir(tmpl) as accounts:
+        account_dirs = sorted(accounts, key=lambda e: e.name)
+    for account in account_dirs:
+        rel_account = "/".join((*TEMPLATE_ROOT, account.name))
+        account_id = _number(account.name)
+        if not account.is_dir(follow_symlinks=True):
+            result.problems.append({"path": rel_account, "reason": "not a folder"})
+            continue
+        if account_id is None:
+            result.problems.append({"path": rel_account, "reason": "account folder name is not a number"})
+            continue
+        # Below a folder known to be inside, only a symlink can lead out.
+        if account.is_symlink() and not _inside(account.path, real_root):
+            result.problems.append({"path": rel_account,
+                                    "reason": "a link to a place outside the secondary storage"})
+            continue
+        try:
+            with os.scandir(account.path) as folders:
+                template_dirs = sorted(folders, key=lambda e: e.name)
+        except OSError as exc:
+            result.problems.append({"path": rel_account, "reason": f"cannot be read: {exc.strerror}"})
+            continue
+        for folder in template_dirs:
+            rel = f"{rel_account}/{folder.name}"
+            template_id = _number(folder.name)
+            if not folder.is_dir(follow_symlinks=True):
+                result.problems.append({"path": rel, "reason": "not a folder"})
+                continue
+            if template_id is None:
+                result.problems.append({"path": rel, "reason": "template folder name is not a number"})
+                continue
+            account_inside = not account.is_symlink()
+            entry = check_folder(folder.path, rel, real_root, template_id, account_id,
+                                 folder_inside=account_inside and not folder.is_symlink())
+            if template_id in seen_ids:
+                entry.reason = f"template id {template_id} also in {seen_ids[template_id]}"
+                entry.props = None
+            else:
+                seen_ids[template_id] = rel
+            result.entries.append(entry)
+    return result
+
+
+# --- recording a scan --------------------------------------------------------
+def _claim(scan_id: int) -> ZoneScan | None:
+    now = timezone.now()
+    if not ZoneScan.objects.filter(pk=scan_id, state=ZoneScan.State.QUEUED).update(
+            state=ZoneScan.State.RUNNING, started=now):
+        return None  # a duplicate delivery, or already done
+    return ZoneScan.objects.select_related("zone").get(pk=scan_id)
+
+
+def run_scan(scan_id: int) -> ZoneScan | None:
+    """Run one queued ZoneScan: record what every secondary storage of the
+    zone holds, then queue the uploads. Returns the scan, None if it was not
+    queued."""
+    from cloudadmin import events
+
+    scan = _claim(scan_id)
+    if scan is None:
+        return None
+    zone = scan.zone
+    entries: list[tuple[SecondaryStorage, Entry]] = []
+    problems, errors = [], []
+    for store in SecondaryStorage.objects.filter(zone=zone):
+        root = nfs.local_path(store.server, store.path)
+        try:
+            found = scan_folder(root)
+        except OSError as exc:
+            errors.append(f"{store.url}: {exc.strerror or exc}")
+            continue
+        entries += [(store, entry) for entry in found.entries]
+        problems += [{**p, "storage": store.url} for p in found.problems]
+    with transaction.atomic():
+        record_entries(zone, entries, complete_scan=not errors)
+        queued = queue_uploads(zone) if not errors or entries else 0
+        scan.templates_found = len(entries)
+        scan.templates_ready = sum(1 for _, e in entries if e.complete)
+        scan.templates_invalid = len(entries) - scan.templates_ready
+        scan.transfers_queued = queued
+        scan.problems = problems[:1000]
+        scan.error = "; ".join(errors)[:5000]
+        scan.state = ZoneScan.State.FAILED if errors and not entries else ZoneScan.State.DONE
+        scan.finished = timezone.now()
+        scan.save()
+        detail = (f"{scan.templates_ready} ready, {scan.templates_invalid} invalid, "
+                  f"{queued} uploads queued")
+        if errors:
+            events.record_failure("zone.scan", username="worker", target=zone.name,
+                                  detail=f"{detail}; {scan.error}"[:2000])
+        else:
+            events.record("zone.scan", username="worker", target=zone.name, detail=detail)
+    return scan
+
+
+def record_entries(zone, entries: list[tuple[SecondaryStorage, Entry]], *, complete_scan: bool) -> None:
+    """Create or update the Templates and this zone's TemplateLocations in
+    a few bulk queries (a scan of 10,000 folders must stay fast)."""
+    now = timezone.now()
+    ids = [e.template_id for _, e in entries]
+    templates = Template.objects.in_bulk(ids)
+    new_templates, changed_templates, new_ids = [], [], set()
+    for _, entry in entries:
+        template = templates.get(entry.template_id)
+        if template is None:
+            template = Template(id=entry.template_id, account_id=entry.account_id)
+            templates[entry.template_id] = template
+            new_templates.append(template)
+            new_ids.add(entry.template_id)
+        if entry.complete:
+            props = entry.props
+            fields = dict(account_id=entry.account_id, name=props.name, description=props.description,
+                          filename=props.filename, format=props.format, size=props.size,
+                          virtual_size=props.virtual_size, checksum=props.checksum, properties=props.values)
+            if any(getattr(template, k) != v for k, v in fields.items()):
+                for key, value in fields.items():
+                    setattr(template, key, value)
+                if entry.template_id not in new_ids:
+                    changed_templates.append(template)
+    Template.objects.bulk_create(new_templates, batch_size=1000)
+    Template.objects.bulk_update(changed_templates, ["account_id", "name", "description", "filename", "format",
+                                                      "size", "virtual_size", "checksum", "properties", "updated"],
+                                 batch_size=1000)
+    for template in changed_templates:
+        template.updated = now
+    locations = {loc.template_id: loc for loc in TemplateLocation.objects.filter(zone=zone)}
+    new_locations, changed_locations = [], []
+    seen = set()
+    for store, entry in entries:
+        seen.add(entry.template_id)
+        state = TemplateLocation.State.READY if entry.complete else TemplateLocation.State.INVALID
+        values = dict(secondary_storage_id=store.pk, state=state, reason=entry.reason[:500], path=entry.path,
+                      image_size=entry.image_size, image_mtime=entry.image_mtime)
+        location = locations.get(entry.template_id)
+        if location is None:
+            new_locations.append(TemplateLocation(template_id=entry.template_id, zone=zone, last_seen=now,
+                                                  **values))
+        elif any(getattr(location, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(location, key, value)
+            location.updated = now
+            changed_locations.append(location)
+    if complete_scan:
+        for template_id, location in locations.items():
+            if template_id not in seen and location.state != TemplateLocation.State.MISSING:
+                location.state = TemplateLocation.State.MISSING
+                location.reason = "no longer on the secondary storage"
+                location.updated = now
+                changed_locations.append(location)
+    TemplateLocation.objects.bulk_create(new_locations, batch_size=1000)
+    TemplateLocation.objects.bulk_update(
+        changed_locations, ["secondary_storage_id", "state", "reason", "path", "image_size", "image_mtime",
+                            "updated"], batch_size=500)
+    # One statement for "still there", whatever the count.
+    TemplateLocation.objects.filter(zone=zone, template_id__in=seen).update(last_seen=now)
+
+
+def needs_upload(template: Template, location: TemplateLocation) -> bool:
+    """Whether this zone's copy should be sent to Swift."""
+    if template.swift_state != Template.SwiftState.STORED:
+        return True
+    if template.swift_size != location.image_size:
+        return True
+    return bool(template.checksum) and template.swift_md5 != template.checksum
+
+
+def queue_uploads(zone) -> int:
+    """Queue an upload of every Ready template of `zone` that Swift lacks.
+    A template whose last upload of this very source copy failed or was
+    cancelled waits for the operator's Retry instead of failing again at
+    every scan. Returns how many were queued."""
+    from . import transfers
+
+    if not SwiftStore.objects.exists():
+        return 0
+    ready = list(TemplateLocation.objects.filter(zone=zone, state=TemplateLocation.State.READY)
+                 .select_related("template"))
+    candidates = [loc for loc in ready if needs_upload(loc.template, loc)]
+    if not candidates:
+        return 0
+    latest = {}
+    for row in (Transfer.objects.filter(direction=Transfer.Direction.UP,
+                                        template_id__in=[loc.template_id for loc in candidates])
+                .order_by("template_id", "-created")
+                .values("template_id", "state", "source_size", "source_mtime")):
+        latest.setdefault(row["template_id"], row)
+    queued = 0
+    for loc in candidates:
+        last = latest.get(loc.template_id)
+        if last is not None:
+            if last["state"] in Transfer.ACTIVE_STATES:
+                continue
+            if (last["state"] in (Transfer.State.FAILED, Transfer.State.CANCELLED)
+                    and last["source_size"] == loc.image_size and last["source_mtime"] == loc.image_mtime):
+                continue
+        if transfers.enqueue_upload(loc.template, zone, source_size=loc.image_size,
+                                    source_mtime=loc.image_mtime) is not None:
+            queued += 1
+    return queued

@@ -1,0 +1,103 @@
+"""The Templates pages: the list with its availability matrix, a template's
+detail (properties, transfers, Swift objects) and "Copy to zone"."""
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import DetailView
+
+from cloudadmin.models import Event
+from cloudadmin.ui import ObjectListView
+from zones.models import Zone
+
+from . import availability, swift, transfers
+from .forms import TemplateFilterForm
+from .models import SwiftStore, Template, TemplateLocation, Transfer
+from .transfer_views import POLL_SECONDS, action_result, refuse
+
+
+def matrix_rows(templates):
+    """Availability rows for a page of templates: three queries whatever
+    the number of rows (zones, their locations, their active transfers)."""
+    templates = list(templates)
+    ids = [template.pk for template in templates]
+    zones = list(Zone.objects.order_by("name"))
+    locations = TemplateLocation.objects.filter(template_id__in=ids).only(
+        "template_id", "zone_id", "state", "reason")
+    active = Transfer.objects.filter(template_id__in=ids, state__in=Transfer.ACTIVE_STATES).values_list(
+        "template_id", "direction", "zone_id")
+    return zones, availability.build_rows(templates, zones, locations, active)
+
+
+class TemplateListView(ObjectListView):
+    queryset = Template.objects.all()
+    filter_form = TemplateFilterForm
+    table = "storage/_template_table.html"
+    page_template = "storage/template_list.html"
+    title = gettext_lazy("Templates")
+    paginate_by = 25
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["zones"], context["rows"] = matrix_rows(context["object_list"])
+        # Refresh the matrix while a copy shown on this page is under way.
+        context["polling"] = any(cell.state == "copying" for row in context["rows"]
+                                 for cell in (*row.zones, row.swift))
+        context["poll_seconds"] = POLL_SECONDS
+        return context
+
+
+class TemplateDetailView(DetailView):
+    model = Template
+    template_name = "storage/template_detail.html"
+    context_object_name = "template"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        template = self.object
+        context["title"] = str(template)
+        context["zones"], rows = matrix_rows([template])
+        context["row"] = rows[0]
+        context["locations"] = template.locations.select_related("zone", "secondary_storage").order_by("zone__name")
+        context["transfers"] = template.transfers.select_related("zone").order_by("-created", "-id")
+        context["history"] = Event.objects.filter(target=template.swift_container).order_by("-created", "-id")[:200]
+        context["swift_objects"], context["swift_error"] = self.swift_objects(template)
+        return context
+
+    @staticmethod
+    def swift_objects(template):
+        store = SwiftStore.objects.first()
+        if store is None:
+            return [], _("Swift is not configured.")
+        try:
+            conn = swift.connect(swift.Credentials.from_store(store))
+            try:
+                swift.authenticate(conn)
+                return swift.describe_objects(conn, template.swift_container), ""
+            finally:
+                conn.close()
+        except swift.SwiftError as error:
+            return [], _("Swift cannot be read: %(error)s") % {"error": error}
+
+
+class TemplateCopyView(View):
+    """Copy to zone: queue a copy from Swift to an enabled zone lacking it."""
+
+    def post(self, request, pk):
+        template = get_object_or_404(Template, pk=pk)
+        zone_id = request.POST.get("zone", "")
+        zone = Zone.objects.filter(pk=int(zone_id)).first() if zone_id.isdigit() and len(zone_id) < 10 else None
+        target = template.swift_container
+        if zone is None:
+            return refuse(request, "transfer.queue", target, _("Choose a zone to copy the template to."))
+        if not zone.is_enabled:
+            return refuse(request, "transfer.queue", target, _("Zone %(zone)s is disabled.") % {"zone": zone.name})
+        if template.locations.filter(zone=zone, state=TemplateLocation.State.READY).exists():
+            return refuse(request, "transfer.queue", target, _("Zone %(zone)s already has template %(id)s.")
+                          % {"zone": zone.name, "id": template.pk})
+        try:
+            transfer = transfers.enqueue_copy_down(template, zone, user=request.user)
+        except transfers.TransferRefused as refused:
+            return refuse(request, "transfer.queue", target, str(refused))
+        return action_result(request, _("Template %(id)s is queued for copy to zone %(zone)s (transfer %(t)s).")
+                             % {"id": template.pk, "zone": zone.name, "t": transfer.pk})

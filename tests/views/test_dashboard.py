@@ -1,0 +1,152 @@
+"""The dashboard (home page): counters, chart, transfers table, filters,
+pagination, live-update markup, and a constant number of queries."""
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from storage import dashboard
+from storage.models import Transfer
+from tests.storage_rows import make_template, make_transfer, make_zone, seed_bulk
+
+pytestmark = pytest.mark.django_db
+URL = reverse("dashboard")
+
+
+@pytest.fixture
+def rows():
+    zone_a, zone_b = make_zone("zone-a"), make_zone("zone-b")
+    t1, t2, t3, t4 = (make_template(i, f"name-{i}") for i in (11, 12, 13, 14))
+    make_template(15, "centos")
+    running = make_transfer(t1, zone_a, Transfer.State.RUNNING, done=256, total=1024, rate=2048.0, attempts=1)
+    failed = make_transfer(t2, zone_a, Transfer.State.FAILED, done=10, error="Uploading T-12: Swift server error (503)"
+                           + " and a very long tail " * 10, attempts=6)
+    done = make_transfer(t3, zone_b, Transfer.State.DONE, done=1024, total=1024, attempts=1)
+    queued = make_transfer(t4, zone_b, Transfer.State.QUEUED, direction=Transfer.Direction.DOWN)
+    return {"zones": (zone_a, zone_b), "running": running, "failed": failed, "done": done, "queued": queued}
+
+
+def _ids(response):
+    return [t.pk for t in response.context["object_list"]]
+
+
+def test_summary_cards_and_table(admin_client, rows):
+    response = admin_client.get(URL)
+    assert response.status_code == 200
+    counters = response.context["counters"]
+    assert (counters["queued"], counters["running"], counters["failed"], counters["done_today"]) == (1, 1, 1, 1)
+    assert counters["rate"] == 2048.0
+    body = response.content.decode()
+    running = rows["running"]
+    assert f'data-testid="transfer-{running.pk}"' in body
+    assert f'max="1024" value="256"' in body and "(25%)" in body  # progress bar, bytes done/total
+    assert "2.0\xa0KB/s" in body  # rate
+    assert "0 s" in body  # ETA: 768 bytes at 2 KB/s
+    assert "Swift server error (503)" in body and "<details" in body  # last error, full text on expand
+    assert 'data-testid="throughput-chart"' in body and "<polyline" in body
+    assert "Not configured" in body  # Swift store state
+    # Active rows first, then the most recently updated.
+    assert set(_ids(response)[:2]) == {running.pk, rows["queued"].pk}
+    # From and To: an upload goes zone → Swift, a copy down Swift → zone.
+    upload_row = body.split(f'data-testid="transfer-{running.pk}"')[1].split("</tr>")[0]
+    assert upload_row.index("<td>zone-a</td>") < upload_row.index("<td>Swift</td>")
+    download_row = body.split(f'data-testid="transfer-{rows["queued"].pk}"')[1].split("</tr>")[0]
+    assert download_row.index("<td>Swift</td>") < download_row.index("<td>zone-b</td>")
+    assert "Sync now" in body and reverse("storage:compare", args=[rows["zones"][0].pk]) in body
+
+
+def test_actions_shown_per_state(admin_client, rows):
+    body = admin_client.get(URL).content.decode()
+    for key, action in (("failed", "retry"), ("running", "cancel"), ("queued", "cancel")):
+        assert reverse(f"storage:transfer_{action}", args=[rows[key].pk]) in body
+    assert reverse("storage:transfer_retry", args=[rows["done"].pk]) not in body
+    assert reverse("storage:transfer_cancel", args=[rows["done"].pk]) not in body
+
+
+def test_filter_by_state(admin_client, rows):
+    assert _ids(admin_client.get(URL, {"state": "failed"})) == [rows["failed"].pk]
+    assert set(_ids(admin_client.get(URL, {"state": "active"}))) == {rows["running"].pk, rows["queued"].pk}
+    assert admin_client.get(URL, {"state": "bogus"}).status_code == 200  # invalid filter: ignored, no 500
+
+
+def test_filter_by_zone(admin_client, rows):
+    zone_b = rows["zones"][1]
+    assert set(_ids(admin_client.get(URL, {"zone": zone_b.pk}))) == {rows["done"].pk, rows["queued"].pk}
+
+
+def test_filter_by_text_id_or_name(admin_client, rows):
+    assert _ids(admin_client.get(URL, {"q": "12"})) == [rows["failed"].pk]
+    assert _ids(admin_client.get(URL, {"q": "name-13"})) == [rows["done"].pk]
+    assert _ids(admin_client.get(URL, {"q": "nothing-like-it"})) == []
+
+
+def test_pagination_keeps_the_filter_in_the_url(admin_client):
+    zone = make_zone("zone-p")
+    for i in range(30):
+        make_transfer(make_template(1000 + i), zone, Transfer.State.DONE)
+    response = admin_client.get(URL, {"state": "done"})
+    assert len(_ids(response)) == 25
+    assert "state=done&amp;page=2" in response.content.decode()
+    assert len(_ids(admin_client.get(URL, {"state": "done", "page": 2}))) == 5
+
+
+def test_polling_only_while_something_is_queued_or_running(admin_client, rows):
+    body = admin_client.get(URL).content.decode()
+    assert "every 2s" in body and "data-poll" in body
+    Transfer.objects.filter(state__in=Transfer.ACTIVE_STATES).update(state=Transfer.State.DONE)
+    body = admin_client.get(URL).content.decode()
+    assert "every 2s" not in body and "data-poll" not in body
+    assert "transfers-changed from:body" in body  # an action still refreshes it
+
+
+def test_htmx_poll_gets_the_table_and_the_counters_out_of_band(admin_client, rows):
+    response = admin_client.get(URL, {"state": "active"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="transfer-table"')
+    assert 'id="transfer-counters" class="row g-3 mb-3" hx-swap-oob="true"' in body
+    assert "<nav class=\"navbar" not in body and "<header" not in body  # no full page
+    assert 'hx-get="/?state=active"' in body  # the refresh keeps the filter
+
+
+def test_full_page_counters_are_not_out_of_band(admin_client, rows):
+    body = admin_client.get(URL).content.decode()
+    assert "hx-swap-oob" not in body
+
+
+def test_failed_counter_ignores_failures_retried_since(admin_client, rows):
+    failed = rows["failed"]
+    make_transfer(failed.template, failed.zone, Transfer.State.DONE)
+    assert admin_client.get(URL).context["counters"]["failed"] == 0
+
+
+def test_throughput_chart_and_bytes_today():
+    zone = make_zone("zone-c")
+    now = timezone.now()
+    template = make_template(21, size=6_000_000)
+    # 6 MB moved evenly over the last 10 minutes: 10 kB/s in each of those minutes.
+    make_transfer(template, zone, Transfer.State.DONE, done=6_000_000, started=now - timedelta(minutes=10),
+                  finished=now)
+    chart = dashboard.throughput_chart(now)
+    assert len(chart.rates) == 60
+    assert chart.rates[:49] == [0.0] * 49
+    assert all(abs(rate - 10_000) < 1 for rate in chart.rates[50:])
+    assert chart.moving and chart.line.count(",") == 60
+    midnight = dashboard.local_midnight(now)
+    expected = 6_000_000 if now - timedelta(minutes=10) >= midnight else None
+    if expected is not None:
+        assert dashboard.bytes_today(now) == expected
+
+
+@pytest.mark.parametrize("template_count", [10, 2000])
+def test_constant_number_of_queries(admin_client, django_assert_max_num_queries, template_count):
+    zones = [make_zone(f"zone-{i}") for i in range(3)]
+    seed_bulk(template_count, zones)
+    # session, user, counters, bytes today, chart, count, page, Swift store, zones
+    with django_assert_max_num_queries(10):
+        response = admin_client.get(URL)
+    assert response.status_code == 200 and len(response.context["object_list"]) == min(25, Transfer.objects.count())
+    with django_assert_max_num_queries(10):
+        response = admin_client.get(URL, {"state": "done", "q": "bulk", "zone": zones[0].pk},
+                                    HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and response.context["object_list"]
