@@ -79,5 +79,5 @@ def sync_due_zones(now=None) -> list[ZoneScan]:
                 scan = queue_scan(zone, trigger=ZoneScan.Trigger.PERIODIC)
             if scan is not None:
                 queued.append(scan)
-    transfers.requeue_stale()
+    transfers.requeue_stale(username="beat")
     return queued

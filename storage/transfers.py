@@ -117,25 +117,52 @@ def cancel(transfer: Transfer, *, user=None) -> Transfer:
     return transfer
 
 
-def stale_filter(now=None) -> Q:
-    """Running or verifying rows whose worker stopped sending heartbeats."""
+def stale_filter(now=None, *, older_than: timedelta | None = None) -> Q:
+    """Running or verifying rows whose worker stopped sending heartbeats for
+    `older_than` (default settings.TRANSFER_STALE_SECONDS)."""
     now = now or timezone.now()
-    limit = now - timedelta(seconds=settings.TRANSFER_STALE_SECONDS)
+    if older_than is None:
+        older_than = timedelta(seconds=settings.TRANSFER_STALE_SECONDS)
+    limit = now - older_than
     return Q(state__in=(Transfer.State.RUNNING, Transfer.State.VERIFYING)) & (
         Q(heartbeat__lt=limit) | Q(heartbeat__isnull=True, updated__lt=limit))
 
 
-def requeue_stale() -> int:
-    """Give transfers whose worker died back to the queue (the broker may not
-    redeliver before its visibility timeout): each is queued again once, and
-    its old worker, should it be alive after all, stops at its next progress
-    write. The claim lets one task take it."""
-    requeued = 0
-    for pk in Transfer.objects.filter(stale_filter()).values_list("pk", flat=True):
+def stale_transfers(older_than: timedelta | None = None):
+    """The stuck transfers, oldest heartbeat first."""
+    return (Transfer.objects.filter(stale_filter(older_than=older_than))
+            .select_related("template", "zone").order_by("heartbeat", "id"))
+
+
+def requeue_stale(older_than: timedelta | None = None, *, user=None, username="system") -> list[Transfer]:
+    """Give transfers whose worker died back to the queue: the periodic task
+    (storage.sync) and `manage.py transfers_status --requeue` both call this.
+
+    Each row goes back to queued with its claim cleared, in one conditional
+    UPDATE that re-checks staleness (a worker that sent a heartbeat meanwhile
+    keeps its row), then its task is enqueued on commit. Clearing the claim
+    is what makes this safe: the old worker, were it only slow, finds the
+    row no longer its own at its next progress write and stops, and of the
+    tasks now in the queue (ours, a redelivery by the broker) only the first
+    claims the queued row. Returns the rows requeued, as they were."""
+    requeued = []
+    for transfer in stale_transfers(older_than):
+        now = timezone.now()
         with transaction.atomic():
-            if Transfer.objects.filter(stale_filter(), pk=pk).update(
-                    state=Transfer.State.QUEUED, claim=None, updated=timezone.now(),
-                    last_error="its worker stopped answering; queued again"):
-                enqueue(pk)
-                requeued += 1
+            taken = Transfer.objects.filter(
+                Q(pk=transfer.pk, claim=transfer.claim) if transfer.claim else Q(pk=transfer.pk, claim__isnull=True),
+                stale_filter(now, older_than=older_than),
+            ).update(state=Transfer.State.QUEUED, claim=None, rate=0, updated=now,
+                     last_error=_("The worker %(worker)s stopped sending heartbeats; handed back to the queue.")
+                     % {"worker": transfer.worker or "?"})
+            if not taken:
+                continue
+            since = transfer.heartbeat.isoformat(timespec="seconds") if transfer.heartbeat else "never"
+            events.record("transfer.requeue", user=user, username=username, target=f"T-{transfer.template_id}",
+                          detail=f"transfer {transfer.pk} ({transfer.state}, worker {transfer.worker or '?'}, "
+                                 f"last heartbeat {since}) handed back to the queue")
+            enqueue(transfer.pk)
+        logger.warning("transfer %s: no heartbeat since %s from %s; requeued", transfer.pk,
+                       transfer.heartbeat, transfer.worker or "?")
+        requeued.append(transfer)
     return requeued

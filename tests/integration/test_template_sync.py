@@ -87,8 +87,8 @@ def test_stale_running_transfers_go_back_to_the_queue(settings):
                                     state=Transfer.State.RUNNING,
                                     heartbeat=timezone.now() - timedelta(seconds=settings.TRANSFER_STALE_SECONDS + 5))
     from storage import engine, transfers
-    assert transfers.requeue_stale() == 1
-    assert transfers.requeue_stale() == 0  # queued once, not at every beat
+    assert [t.pk for t in transfers.requeue_stale()] == [stale.pk]  # the rows requeued, as they were
+    assert transfers.requeue_stale() == []  # queued once, not at every beat
     assert Transfer.objects.get(pk=stale.pk).state == Transfer.State.QUEUED
     claimed = engine.claim(stale.pk, "other")
     assert claimed is not None and claimed[0].attempts == 1

@@ -1,0 +1,400 @@
+"""Dashboard load while transfers run.
+
+N logged-in admins (threads, each a `requests` session that logged in
+through the real login form) cycle through PAGES against gunicorn with the
+worker idle, then while M uploads of S MiB each run through a real Celery
+worker into the local Swift, then idle again. Prints throughput (req/s),
+p50/p95 latency and errors of each run, the ratio of the busy run to the
+two idle ones pooled, then downloads every template from Swift and compares
+its MD5 with the source file.
+
+Everything is its own: a throwaway PostgreSQL database (created on the
+server of DATABASE_URL, dropped at the end), a local Swift on free ports,
+NFS folders in a temporary directory, gunicorn and a worker on the Redis of
+CELERY_BROKER_URL (give it a Redis database of its own).
+
+    .venv/bin/python bench/load.py --users 8 --transfers 8 --size-mib 128
+
+Exit status 0 when no request failed and every transfer completed with a
+verified checksum.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# What each simulated admin requests, in turn: (path, as htmx). As htmx
+# (HX-Request: true) a list page answers its table fragment, as the
+# dashboard's polling does. The one list to change when pages move.
+PAGES = [
+    ("/", False),
+    ("/", True),
+    ("/events/", True),
+    ("/zones/", True),
+]
+PASSWORD = "bench-" + secrets.token_urlsafe(12)
+MIB = 1024 * 1024
+
+
+# --- processes -------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Processes:
+    def __init__(self, env: dict, logs: Path):
+        self.env, self.logs, self.procs = env, logs, []
+
+    def start(self, name: str, args: list[str]) -> subprocess.Popen:
+        log = open(self.logs / f"{name}.log", "ab")
+        proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def wait_until(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise SystemExit(f"bench: timed out waiting for {what}")
+
+
+# --- the load ------------------------------------------------------------------------
+@dataclass
+class Run:
+    name: str
+    seconds: float = 0.0
+    latencies: dict = field(default_factory=dict)  # path -> [seconds]
+    errors: list = field(default_factory=list)
+
+    @property
+    def all(self) -> list[float]:
+        return [x for values in self.latencies.values() for x in values]
+
+    @property
+    def count(self) -> int:
+        return len(self.all) + len(self.errors)
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+
+def label(page: tuple[str, bool]) -> str:
+    path, htmx = page
+    return f"{path} (htmx)" if htmx else path
+
+
+def percentile(values: list[float], pct: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
+
+
+def login(base: str, username: str):
+    import requests
+
+    session = requests.Session()
+    session.get(f"{base}/login/", timeout=30).raise_for_status()
+    answer = session.post(f"{base}/login/", allow_redirects=False, timeout=60,
+                          data={"username": username, "password": PASSWORD,
+                                "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+                          headers={"Referer": f"{base}/login/"})
+    if answer.status_code != 302:
+        raise SystemExit(f"bench: login of {username} answered {answer.status_code}")
+    return session
+
+
+def drive(name: str, base: str, sessions: list, until) -> Run:
+    """Every session requests PAGES in turn until until() is true."""
+    run = Run(name, latencies={label(page): [] for page in PAGES})
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def user(session, offset):
+        pages = itertools.islice(itertools.cycle(PAGES), offset, None)
+        for path, htmx in pages:
+            if stop.is_set():
+                return
+            headers = {"HX-Request": "true"} if htmx else {}
+            start = time.perf_counter()
+            try:
+                answer = session.get(base + path, headers=headers, allow_redirects=False, timeout=60)
+                elapsed = time.perf_counter() - start
+                error = None if answer.status_code == 200 else f"{label((path, htmx))}: HTTP {answer.status_code}"
+            except Exception as exc:  # noqa: BLE001 - counted, not fatal
+                elapsed, error = time.perf_counter() - start, f"{label((path, htmx))}: {type(exc).__name__}"
+            with lock:
+                if error:
+                    run.errors.append(error)
+                else:
+                    run.latencies[label((path, htmx))].append(elapsed)
+
+    threads = [threading.Thread(target=user, args=(s, i % len(PAGES)), daemon=True) for i, s in enumerate(sessions)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    while not until():
+        time.sleep(0.1)
+    stop.set()
+    for thread in threads:
+        thread.join(90)
+    run.seconds = time.perf_counter() - start
+    return run
+
+
+def print_runs(runs: list[Run]) -> None:
+    print(f"{'run':<16}{'seconds':>8}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
+    for run in runs:
+        values = run.all
+        print(f"{run.name:<16}{run.seconds:>8.1f}{run.count:>10}{run.rate:>9.1f}"
+              f"{1000 * percentile(values, 50):>9.1f}{1000 * percentile(values, 95):>9.1f}{len(run.errors):>8}")
+    print("p95 ms by URL    " + "".join(f"{run.name:>16}" for run in runs))
+    for page in PAGES:
+        print(f"  {label(page):<14}" + "".join(f"{1000 * percentile(run.latencies[label(page)], 95):>16.1f}"
+                                              for run in runs))
+    for run in runs:
+        for error in sorted(set(run.errors))[:5]:
+            print(f"  {run.name} error: {error} (x{run.errors.count(error)})")
+
+
+# --- set-up --------------------------------------------------------------------------
+def database_urls() -> tuple[str, str, str]:
+    """(the server's maintenance database URL, the throwaway database's URL, its name)."""
+    base = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cloudadmin"))
+    if not base.scheme.startswith("postgres"):
+        raise SystemExit("bench: DATABASE_URL must point at a PostgreSQL server")
+    name = f"cloudadmin_bench_{uuid.uuid4().hex[:8]}"
+    return base._replace(path="/postgres").geturl(), base._replace(path=f"/{name}").geturl(), name
+
+
+def admin_sql(url: str, sql: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(sql)
+    finally:
+        conn.close()
+
+
+def make_templates(local_swift, count: int, size: int, segment_mib: int):
+    """The SwiftStore, one disabled zone whose NFS share holds `count`
+    templates of `size` random bytes; returns the zone and {id: (file, md5)}."""
+    from cloudadmin import config
+    from tests.transfer_helpers import add_template, make_swift_store, make_zone
+
+    make_swift_store(local_swift)
+    config.change("swift.segment.size", str(segment_mib * MIB))
+    zone, root = make_zone(seed=False)
+    sources = {}
+    for template_id in range(1001, 1001 + count):
+        data = os.urandom(size)
+        image = add_template(root, template_id, data)
+        sources[template_id] = (image.name, hashlib.md5(data).hexdigest())
+    return zone, sources
+
+
+def verify_in_swift(local_swift, sources: dict) -> tuple[int, list[str]]:
+    """Download every template from Swift; count the MD5s equal to the source's."""
+    import swiftclient
+
+    from storage.localswift import AUTH_KEY, AUTH_USER
+    from storage.models import Transfer
+
+    conn = swiftclient.Connection(authurl=local_swift.auth_url, user=AUTH_USER, key=AUTH_KEY, retries=2)
+    verified, problems = 0, []
+    try:
+        for template_id, (name, md5) in sources.items():
+            transfer = Transfer.objects.filter(template_id=template_id).order_by("-id").first()
+            if transfer is None or transfer.state != Transfer.State.DONE:
+                problems.append(f"T-{template_id}: {transfer.state if transfer else 'no transfer'} "
+                                f"{transfer.last_error if transfer else ''}".strip())
+                continue
+            _headers, body = conn.get_object(f"T-{template_id}", name, resp_chunk_size=MIB)
+            digest = hashlib.md5()
+            for chunk in body:
+                digest.update(chunk)
+            if digest.hexdigest() == md5 == transfer.md5:
+                verified += 1
+            else:
+                problems.append(f"T-{template_id}: MD5 in Swift {digest.hexdigest()}, source {md5}, "
+                                f"recorded {transfer.md5}")
+    finally:
+        conn.close()
+    return verified, problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=8, help="concurrent logged-in admins (default 8)")
+    parser.add_argument("--transfers", type=int, default=8, help="uploads running meanwhile (default 8)")
+    parser.add_argument("--size-mib", type=int, default=128, help="size of each template (default 128)")
+    parser.add_argument("--segment-mib", type=int, default=16, help="swift.segment.size (default 16: SLO)")
+    parser.add_argument("--idle-seconds", type=float, default=20, help="length of the idle run (default 20)")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes (default 2)")
+    parser.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn process (default 4)")
+    parser.add_argument("--worker-concurrency", type=int, default=2, help="Celery worker processes (default 2)")
+    args = parser.parse_args()
+
+    admin_url, db_url, db_name = database_urls()
+    scratch = Path(tempfile.mkdtemp(prefix="cloudadmin-bench-"))
+    (scratch / "nfs").mkdir()
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "bench.settings", "DATABASE_URL": db_url, "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost", "NFS_MOUNT_ROOT": str(scratch / "nfs"),
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"),
+        "PYTHONPATH": str(ROOT),
+    })
+    admin_sql(admin_url, f'CREATE DATABASE "{db_name}"')
+    processes = Processes(dict(os.environ), scratch)
+    local_swift = None
+    try:
+        import django
+
+        django.setup()
+        from django.contrib.auth import get_user_model
+        from django.core.management import call_command
+        from django.db import transaction
+
+        from cloudadmin.celery import app
+        from storage import hooks, localswift
+        from storage.models import Transfer
+        from zones.models import Zone
+
+        call_command("migrate", verbosity=0)
+        local_swift = localswift.temporary().start()
+        zone, sources = make_templates(local_swift, args.transfers, args.size_mib * MIB, args.segment_mib)
+        users = [f"bench{i}" for i in range(args.users)]
+        for username in users:
+            get_user_model().objects.create_superuser(username, "", PASSWORD)
+
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        processes.start("gunicorn", [sys.executable, "-m", "gunicorn", "cloudadmin.wsgi", "--bind",
+                                     f"127.0.0.1:{port}", "--workers", str(args.web_workers), "--threads",
+                                     str(args.web_threads)])
+        hostname = f"bench-{uuid.uuid4().hex[:6]}@localhost"
+        processes.start("worker", [sys.executable, "-m", "celery", "-A", "cloudadmin", "worker", "--queues",
+                                   "celery,transfers", "--concurrency", str(args.worker_concurrency),
+                                   "--hostname", hostname, "--without-gossip", "--without-mingle"])
+
+        def web_up():
+            import requests
+
+            try:
+                return requests.get(f"{base}/login/", timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_until(web_up, 60, "gunicorn")
+        wait_until(lambda: app.control.ping(destination=[hostname], timeout=0.5), 60, "the Celery worker")
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(len(users)) as pool:
+            sessions = list(pool.map(lambda u: login(base, u), users))
+        total = args.transfers * args.size_mib
+        print(f"bench/load.py: {args.users} admins on {', '.join(map(label, PAGES))}, "
+              f"gunicorn {args.web_workers}x{args.web_threads}; {args.transfers} uploads of {args.size_mib} MiB "
+              f"(segments {args.segment_mib} MiB), worker concurrency {args.worker_concurrency}")
+
+        def idle_run(name):
+            started = time.monotonic()
+            return drive(name, base, sessions, lambda: time.monotonic() - started >= args.idle_seconds)
+
+        # Idle runs before and after the busy one, pooled: a machine shared
+        # with other jobs drifts less into the ratio.
+        idle_before = idle_run("idle before")
+
+        # Enabling the zone scans it and queues its uploads, as in the UI.
+        with transaction.atomic():
+            Zone.objects.filter(pk=zone.pk).update(allocation_state=Zone.AllocationState.ENABLED)
+            zone.refresh_from_db()
+            hooks.on_zone_enabled(zone)
+        busy_start = time.monotonic()
+        finished = {}
+
+        def transfers_ended():
+            if time.monotonic() - busy_start > 1800:
+                return True  # a broken run: stop, the verification reports it
+            ended = Transfer.objects.filter(template_id__in=sources, state__in=Transfer.TERMINAL_STATES).count()
+            if ended == len(sources) and "at" not in finished:
+                finished["at"] = time.monotonic()
+            return ended == len(sources)
+
+        # The check runs every 0.1 s in this thread, on its own connection.
+        busy = drive("with transfers", base, sessions, transfers_ended)
+        copy_seconds = finished.get("at", time.monotonic()) - busy_start
+
+        idle_after = idle_run("idle after")
+        idle = Run("idle (both)", seconds=idle_before.seconds + idle_after.seconds,
+                   latencies={k: idle_before.latencies[k] + idle_after.latencies[k] for k in idle_before.latencies},
+                   errors=idle_before.errors + idle_after.errors)
+        print()
+        print_runs([idle_before, busy, idle_after, idle])
+        ratio_rate = busy.rate / idle.rate if idle.rate else float("nan")
+        ratio_p95 = percentile(busy.all, 95) / percentile(idle.all, 95) if idle.all else float("nan")
+        print(f"ratio with transfers / idle (both): throughput {ratio_rate:.2f}x, p95 latency {ratio_p95:.2f}x")
+        verified, problems = verify_in_swift(local_swift, sources)
+        print(f"transfers: {verified}/{len(sources)} completed with the MD5 downloaded from Swift equal to the "
+              f"source's; {total} MiB in {copy_seconds:.1f} s ({total / copy_seconds:.1f} MiB/s, "
+              f"scan included)")
+        for problem in problems:
+            print(f"  {problem}")
+        ok = not idle.errors and not busy.errors and verified == len(sources)
+        return 0 if ok else 1
+    finally:
+        processes.stop()
+        if local_swift is not None:
+            local_swift.stop()
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # noqa: BLE001 - Django may not be set up
+            pass
+        admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        import shutil
+
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
