@@ -22,6 +22,17 @@ ACTION_LABELS = {
     "zone.draft.discard": _("Discard an unfinished zone"),
     "secondary_storage.state": _("Secondary storage state"),
     "template.register": _("Register a template"),
+    "api.auth": _("Refuse an API request"),
+    "api.key.generate": _("Generate API keys"),
+    "api.key.regenerate": _("Regenerate API keys"),
+    "api.key.revoke": _("Revoke API keys"),
+    # Records the API creates one by one (the wizard's Launch is zone.create).
+    "pod.create": _("Add a pod"),
+    "pod.guest_range": _("Add a guest IP range"),
+    "cluster.create": _("Add a cluster"),
+    "host.create": _("Add a host"),
+    "primary_storage.create": _("Add primary storage"),
+    "secondary_storage.add": _("Add secondary storage"),
 }
 
 

@@ -88,7 +88,7 @@ _HEADER_SECRET = re.compile(
     r"(?i)(x-(?:auth|storage|subject)-(?:key|token)['\"]?\s*[:=]\s*['\"]?)([^'\"\s,;}]+)")
 # key=value pairs (and 'key': 'value' reprs) whose name says "secret".
 _PAIR_SECRET = re.compile(
-    r"(?i)\b((?:password|passwd|key|token|secret|api_key|auth_key)['\"]?\s*[:=]\s*['\"]?)([^'\"\s&,;)}]+)")
+    r"(?i)\b((?:password|passwd|key|token|secret|api_key|auth_key|signature)['\"]?\s*[:=]\s*['\"]?)([^'\"\s&,;)}]+)")
 # Secrets known by value: the configured Swift key, host passwords, the app's keys.
 _known_secrets: set[str] = set()
 _MIN_SECRET_LENGTH = 4  # shorter values would blank out ordinary words

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "cloudadmin",
     "zones",
     "storage",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -277,6 +278,12 @@ HEALTH_BROKER_TIMEOUT = envfloat("HEALTH_BROKER_TIMEOUT", 2.0)
 HEALTH_SWIFT_TIMEOUT = envfloat("HEALTH_SWIFT_TIMEOUT", 5.0)
 # Answers within this many seconds reuse the last result (per process).
 HEALTH_CACHE_SECONDS = envfloat("HEALTH_CACHE_SECONDS", 5.0)
+
+# --- CloudStack-compatible API (/client/api) -------------------------------
+# More failed signatures than this from one address within the window (seconds)
+# and its API requests are refused (429) until older failures leave the window.
+API_SIGNATURE_FAILURE_LIMIT = envint("API_SIGNATURE_FAILURE_LIMIT", 10)
+API_SIGNATURE_FAILURE_WINDOW = envint("API_SIGNATURE_FAILURE_WINDOW", 300)
 
 # --- Production hardening (DEBUG off) --------------------------------------
 if not DEBUG:

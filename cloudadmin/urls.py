@@ -16,4 +16,5 @@ urlpatterns = [
     path("settings/<str:name>/", views.GlobalSettingRowView.as_view(), name="global_setting"),
     path("zones/", include("zones.urls")),
     path("", include("storage.urls")),
+    path("", include("api.urls")),
 ]

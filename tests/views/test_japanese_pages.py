@@ -30,7 +30,7 @@ from zones.models import Zone
 pytestmark = pytest.mark.django_db
 
 CATALOG = Path(settings.BASE_DIR) / "locale" / "ja" / "LC_MESSAGES" / "django.po"
-PROJECT_APPS = ("cloudadmin", "zones", "storage")
+PROJECT_APPS = ("cloudadmin", "zones", "storage", "api")
 # Shown through a translated property, never raw: not data to cut out.
 SHOWN_TRANSLATED = {(GlobalSetting, "category"), (GlobalSetting, "description")}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "api"
+    verbose_name = "CloudStack-compatible API"
+
+    def ready(self):
+        from . import commands  # noqa: F401  (registers every command)

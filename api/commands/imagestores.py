@@ -1,0 +1,72 @@
+"""addSecondaryStorage and listImageStores: the zones' NFS secondary
+storage (and the Swift, listed with them as CloudStack does)."""
+from urllib.parse import urlsplit
+
+from django.db import transaction
+
+from cloudadmin import events
+from storage.models import SecondaryStorage, SwiftStore
+from zones import forms as wizard_forms
+from zones.models import Zone
+
+from ..registry import CHOICE, ID, Param, command, list_payload
+from ..responses import CS_INVALID_PARAMETER_VALUE, PARAM_ERROR, ApiError
+from .forms import draft, not_found, validated
+from .swift import image_store
+
+BAD_URL = "url must be nfs://server/path, such as nfs://192.168.1.10/export/secondary."
+
+
+def secondary_storage_response(store: SecondaryStorage) -> dict:
+    return {"id": f"nfs-{store.pk}", "name": store.url, "url": store.url, "protocol": "nfs",
+            "providername": "NFS", "scope": "ZONE", "zoneid": str(store.zone_id), "zonename": store.zone.name,
+            "readonly": False, "state": store.state, "cloudadminstatereason": store.state_reason or None}
+
+
+@command("addSecondaryStorage", Param("url", required=True, max_length=1300), Param("zoneid", ID, required=True))
+def add_secondary_storage(user, url, zoneid):
+    """Adds NFS secondary storage to a zone, with the wizard's NFS Server and Path rules."""
+    from storage.tasks import check_secondary_storage
+
+    zone = Zone.objects.filter(pk=zoneid).first()
+    if zone is None:
+        raise not_found("addSecondaryStorage", "zoneid", zoneid)
+    try:
+        parsed = urlsplit(url.strip())
+        server = parsed.hostname or ""
+    except ValueError:
+        parsed, server = None, ""
+    if parsed is None or parsed.scheme.lower() != "nfs" or not server or not parsed.path:
+        raise ApiError(PARAM_ERROR, BAD_URL, CS_INVALID_PARAMETER_VALUE)
+    values = validated("addSecondaryStorage", wizard_forms.SecondaryStorageForm(
+        {"nfs_server": server, "path": parsed.path}, draft=draft()))
+    with transaction.atomic():
+        store = SecondaryStorage.objects.create(zone=zone, server=values["nfs_server"], path=values["path"])
+        events.record("secondary_storage.add", user=user, target=store.url, detail=f"zone {zone.name} (API)")
+        # A worker checks the share and sets the store Up or Down, as after the wizard.
+        transaction.on_commit(lambda: check_secondary_storage.delay(store.pk), robust=True)
+    return {"secondarystorage": secondary_storage_response(store)}
+
+
+@command("listImageStores", Param("id"), Param("name"), Param("zoneid", ID),
+         Param("provider", CHOICE, choices=("NFS", "Swift")), Param("protocol"), is_list=True)
+def list_image_stores(user, id=None, name=None, zoneid=None, provider=None, protocol=None, keyword=None,
+                      **paging):
+    """Lists image stores: each zone's NFS secondary storage, and the Swift."""
+    items = []
+    if provider in (None, "NFS"):
+        stores = SecondaryStorage.objects.select_related("zone")
+        if zoneid is not None:
+            stores = stores.filter(zone_id=zoneid)
+        items += [secondary_storage_response(store) for store in stores]
+    if provider in (None, "Swift") and zoneid is None:
+        items += [image_store(store) for store in SwiftStore.objects.all()]
+    if id:
+        items = [item for item in items if item["id"] == id]
+    if name:
+        items = [item for item in items if item["name"].lower() == name.lower()]
+    if protocol:
+        items = [item for item in items if item["protocol"].lower() == protocol.lower()]
+    if keyword:
+        items = [item for item in items if keyword.lower() in item["url"].lower()]
+    return list_payload("imagestore", items, paging)

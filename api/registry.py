@@ -1,0 +1,138 @@
+"""The command table: each API command declares its parameters once; they
+are checked here before the command runs, so a missing or invalid
+parameter is always CloudStack's 431 error and never reaches the code."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .responses import CS_INVALID_PARAMETER_VALUE, PARAM_ERROR, ApiError
+
+# Our own commands (not in CloudStack's reference) all start with this.
+OWN_PREFIX = "cloudadmin"
+
+STRING, INTEGER, BOOLEAN, ID, CHOICE = "string", "integer", "boolean", "id", "choice"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str = STRING
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    max_length: int = 255
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+@dataclass
+class Command:
+    name: str
+    handler: Callable[..., Any]
+    params: tuple[Param, ...] = ()
+    # An async command's handler returns an AsyncJob; `run` is what the
+    # worker then executes (storage of the result is done by api.jobs).
+    is_async: bool = False
+    run: Callable[..., Any] | None = None
+    # For async work queued as a row of its own: ends the job from that row.
+    refresh: Callable[..., Any] | None = None
+    is_list: bool = False
+    description: str = ""
+
+    @property
+    def response_name(self) -> str:
+        return f"{self.name.lower()}response"
+
+    def clean(self, raw: dict[str, str]) -> dict[str, Any]:
+        """The typed parameters (names lowercased), or ApiError 431."""
+        cleaned = {}
+        for param in self.params:
+            value = raw.get(param.name)
+            if value is None or (value == "" and param.type != STRING):
+                if param.required:
+                    raise ApiError(PARAM_ERROR, f"Unable to execute API command {self.name.lower()} "
+                                                f"due to missing parameter {param.name}")
+                continue
+            if param.required and param.type == STRING and not value.strip():
+                raise ApiError(PARAM_ERROR, f"Unable to execute API command {self.name.lower()} "
+                                            f"due to missing parameter {param.name}")
+            cleaned[param.name] = self._convert(param, value)
+        return cleaned
+
+    def _invalid(self, param: Param, value: str, why: str) -> ApiError:
+        shown = value if len(value) <= 64 else value[:61] + "..."
+        return ApiError(PARAM_ERROR, f"Unable to execute API command {self.name.lower()} due to invalid "
+                                     f"value. Invalid parameter {param.name} value={shown}: {why}",
+                        CS_INVALID_PARAMETER_VALUE)
+
+    def _convert(self, param: Param, value: str):
+        if "\x00" in value:
+            raise self._invalid(param, value.replace("\x00", "\\0"), "NUL characters are not allowed")
+        if param.type == STRING:
+            if len(value) > param.max_length:
+                raise self._invalid(param, value, f"at most {param.max_length} characters")
+            return value
+        if param.type in (INTEGER, ID):
+            text = value.strip()
+            if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 18:
+                raise self._invalid(param, value, "not a whole number" if param.type == INTEGER
+                                    else "no such id (ids are whole numbers)")
+            number = int(text)
+            if param.type == ID and number < 1:
+                raise self._invalid(param, value, "no such id")
+            if param.minimum is not None and number < param.minimum:
+                raise self._invalid(param, value, f"must be at least {param.minimum}")
+            if param.maximum is not None and number > param.maximum:
+                raise self._invalid(param, value, f"must be at most {param.maximum}")
+            return number
+        if param.type == BOOLEAN:
+            if value.strip().lower() not in ("true", "false"):
+                raise self._invalid(param, value, "must be true or false")
+            return value.strip().lower() == "true"
+        if param.type == CHOICE:
+            for choice in param.choices:
+                if value.strip().lower() == choice.lower():
+                    return choice
+            raise self._invalid(param, value, "must be one of " + ", ".join(param.choices))
+        raise AssertionError(param.type)
+
+
+COMMANDS: dict[str, Command] = {}
+LIST_PARAMS = (Param("page", INTEGER, minimum=1, maximum=10**9),
+               Param("pagesize", INTEGER, minimum=1, maximum=10**6),
+               Param("keyword", max_length=255))
+
+
+def command(name, *params, is_async=False, is_list=False, run=None, refresh=None):
+    """Register `handler(ctx, **params)` as API command `name`."""
+    def decorate(handler):
+        all_params = tuple(params) + (LIST_PARAMS if is_list else ())
+        COMMANDS[name.lower()] = Command(name=name, handler=handler, params=all_params,
+                                         is_async=is_async, run=run, refresh=refresh, is_list=is_list,
+                                         description=(handler.__doc__ or "").strip().split("\n")[0])
+        return handler
+    return decorate
+
+
+def find(name: str) -> Command | None:
+    # CloudStack matches command names case-sensitively; clients send the
+    # reference's camelCase, which is what the table holds.
+    found = COMMANDS.get(name.lower())
+    return found if found is not None and found.name == name else None
+
+
+def paginate(items: list, params: dict) -> tuple[int, list]:
+    count = len(items)
+    page, size = params.get("page"), params.get("pagesize")
+    if size:
+        start = ((page or 1) - 1) * size
+        items = items[start:start + size]
+    elif page and page > 1:
+        items = []
+    return count, items
+
+
+def list_payload(key: str, items: list, params: dict) -> dict:
+    """CloudStack's list shape: {"count": N, "<key>": [...]}, or {} when empty."""
+    count, page = paginate(items, params)
+    return {"count": count, key: page} if count else {}
