@@ -49,6 +49,7 @@ PAGES = [
     ("/", True),
     ("/events/", True),
     ("/zones/", True),
+    ("/templates/", True),
 ]
 PASSWORD = "bench-" + secrets.token_urlsafe(12)
 MIB = 1024 * 1024

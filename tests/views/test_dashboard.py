@@ -170,3 +170,25 @@ def test_a_register_template_download_shows_like_a_transfer(admin_client):
     retried = Transfer.objects.filter(template=template).order_by("-id").first()
     assert retried.pk != download.pk
     assert (retried.direction, retried.state) == (Transfer.Direction.DOWNLOAD, Transfer.State.QUEUED)
+
+
+def test_bytes_moved_in_postgresql_equals_the_portable_spreading():
+    """PostgreSQL sums in SQL; SQLite (make run) spreads in Python: same figure."""
+    zone = make_zone("zone-m")
+    now = timezone.now()
+    since = now - timedelta(minutes=30)
+    shapes = [  # (state, started minutes ago, finished minutes ago, bytes done)
+        (Transfer.State.DONE, 50, 10, 4_000_000),     # straddles the window's start
+        (Transfer.State.DONE, 20, 5, 1_500_000),      # inside the window
+        (Transfer.State.FAILED, 25, 24, 700_000),     # ended early, partial bytes
+        (Transfer.State.RUNNING, 40, None, 9_000_000),  # still moving: spread up to now
+        (Transfer.State.DONE, 90, 40, 5_000_000),     # ended before the window
+    ]
+    for number, (state, started, finished, done) in enumerate(shapes, start=31):
+        make_transfer(make_template(number), zone, state, done=done, total=done,
+                      started=now - timedelta(minutes=started),
+                      finished=now - timedelta(minutes=finished) if finished is not None else None)
+    in_sql = dashboard.bytes_moved(since, now)
+    spread = dashboard.bytes_per_bucket(since, now, 1)[0]
+    assert in_sql > 0
+    assert abs(in_sql - spread) < 1.0, (in_sql, spread)
