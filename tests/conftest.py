@@ -127,6 +127,43 @@ class WorkerProcess:
     def log(self):
         return Path(self.log_path).read_text(errors="replace")[-5000:]
 
+    def wait_idle(self, timeout=60):
+        """Until this worker runs and holds no task. A task still writing
+        when the next test's TRUNCATE comes deadlocks it."""
+        from cloudadmin.celery import app
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            inspect = app.control.inspect(destination=[self.hostname], timeout=1.0, limit=1)
+            busy = [*(inspect.active() or {}).get(self.hostname, []),
+                    *(inspect.reserved() or {}).get(self.hostname, [])]
+            if not busy:
+                return
+            time.sleep(0.2)
+
+
+_SESSION_WORKERS: list[WorkerProcess] = []
+
+
+@pytest.fixture(autouse=True)
+def _session_worker_idle_before_flush(request):
+    """After a test that committed rows, drop the tasks it left queued and let
+    the session worker finish what it runs, before pytest-django empties the
+    tables (its teardown runs after this one)."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server"))
+    if not _SESSION_WORKERS or not transactional:
+        return
+    from django.conf import settings
+
+    import redis
+
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("celery", settings.TRANSFER_QUEUE)
+    for worker in _SESSION_WORKERS:
+        worker.wait_idle()
+
 
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
@@ -141,7 +178,9 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()  # no stale tasks
     worker = WorkerProcess(worker_env(), tmp_path_factory.mktemp("worker") / "worker.log").start()
+    _SESSION_WORKERS.append(worker)
     yield worker
+    _SESSION_WORKERS.remove(worker)
     worker.stop()
 
 
