@@ -40,6 +40,11 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
+def username_of(user) -> str:
+    """The user's name, or "" for None and anonymous users."""
+    return user.get_username() if user is not None and getattr(user, "is_authenticated", False) else ""
+
+
 def record(action, *, user=None, username="", target="", outcome=Event.Outcome.SUCCESS, detail=""):
     """Save one event. `detail` may be a lazy translation or an exception
     with a translated message: the audit log is kept in LANGUAGE_CODE."""

@@ -45,6 +45,7 @@ from . import nfs, properties, swift
 from .engine import (CHUNK, Progress, Throttle, TransferFailed, _record_ready, _store_root,
                      make_template_folder, remove_created, storage_error)
 from .models import SecondaryStorage, SwiftStore, Template, TemplateRegistration, Transfer
+from .scanner import folder_number
 
 logger = logging.getLogger(__name__)
 
@@ -378,8 +379,7 @@ def _highest_on_nfs(store: SecondaryStorage) -> int:
                     continue
                 with os.scandir(account.path) as folders:
                     for folder in folders:
-                        if folder.name.isascii() and folder.name.isdigit() and len(folder.name) < 19:
-                            highest = max(highest, int(folder.name))
+                        highest = max(highest, folder_number(folder.name) or 0)
     except OSError:
         pass
     return highest
@@ -394,14 +394,13 @@ def _highest_in_swift() -> int:
     try:
         conn = swift.connect(swift.Credentials.from_store(store), timeout=10)
         try:
-            _, containers = swift.call("Listing containers", conn.get_account, prefix="T-", full_listing=True)
+            containers = swift.list_containers(conn, prefix="T-")
         finally:
             conn.close()
     except swift.SwiftError as exc:
         logger.warning("template ids: Swift not consulted: %s", exc)
         return 0
-    ids = [int(c["name"][2:]) for c in containers if c["name"][2:].isdigit() and len(c["name"]) < 21]
-    return max(ids, default=0)
+    return max((folder_number(c["name"][2:]) or 0 for c in containers), default=0)
 
 
 def highest_known_id() -> int:
@@ -420,7 +419,7 @@ def register(*, name: str, description: str, url: str, zone, format: str, hyperv
     from . import transfers
 
     fmt = format.lower()
-    username = user.get_username() if user is not None and getattr(user, "is_authenticated", False) else ""
+    username = events.username_of(user)
     template_id = highest_known_id() + 1
     with transaction.atomic():
         while True:  # two registrations at once: the second takes the next id

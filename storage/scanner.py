@@ -55,7 +55,8 @@ def _inside(path: str, real_root: str) -> bool:
     return real == real_root or real.startswith(real_root + os.sep)
 
 
-def _number(name: str) -> int | None:
+def folder_number(name: str) -> int | None:
+    """A template or account id from a folder name: plain ASCII digits that fit a bigint."""
     return int(name) if name.isascii() and name.isdigit() and len(name) < 19 else None
 
 
@@ -146,7 +147,7 @@ def scan_folder(root: Path | str) -> FolderScan:
         account_dirs = sorted(accounts, key=lambda e: e.name)
     for account in account_dirs:
         rel_account = "/".join((*TEMPLATE_ROOT, account.name))
-        account_id = _number(account.name)
+        account_id = folder_number(account.name)
         if not account.is_dir(follow_symlinks=True):
             result.problems.append({"path": rel_account, "reason": "not a folder"})
             continue
@@ -166,7 +167,7 @@ def scan_folder(root: Path | str) -> FolderScan:
             continue
         for folder in template_dirs:
             rel = f"{rel_account}/{folder.name}"
-            template_id = _number(folder.name)
+            template_id = folder_number(folder.name)
             if not folder.is_dir(follow_symlinks=True):
                 result.problems.append({"path": rel, "reason": "not a folder"})
                 continue
@@ -262,11 +263,11 @@ def record_entries(zone, entries: list[tuple[SecondaryStorage, Entry]], *, compl
                 if entry.template_id not in new_ids:
                     changed_templates.append(template)
     Template.objects.bulk_create(new_templates, batch_size=1000)
+    for template in changed_templates:
+        template.updated = now  # bulk_update does not apply auto_now itself
     Template.objects.bulk_update(changed_templates, ["account_id", "name", "description", "filename", "format",
                                                       "size", "virtual_size", "checksum", "properties", "updated"],
                                  batch_size=1000)
-    for template in changed_templates:
-        template.updated = now
     locations = {loc.template_id: loc for loc in TemplateLocation.objects.filter(zone=zone)}
     new_locations, changed_locations = [], []
     seen = set()

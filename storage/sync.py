@@ -16,6 +16,7 @@ import logging
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from cloudadmin import events
@@ -25,10 +26,6 @@ from .models import ZoneScan
 logger = logging.getLogger(__name__)
 
 
-def _username(user) -> str:
-    return user.get_username() if user is not None and getattr(user, "is_authenticated", False) else ""
-
-
 def queue_scan(zone, *, trigger: str, user=None) -> ZoneScan | None:
     """A queued ZoneScan of `zone`, enqueued on commit; None when one is
     already queued or running (that one will see the same files)."""
@@ -36,7 +33,7 @@ def queue_scan(zone, *, trigger: str, user=None) -> ZoneScan | None:
 
     try:
         with transaction.atomic():
-            scan = ZoneScan.objects.create(zone=zone, trigger=trigger, requested_by=_username(user))
+            scan = ZoneScan.objects.create(zone=zone, trigger=trigger, requested_by=events.username_of(user))
     except IntegrityError:
         return None
     transaction.on_commit(lambda: tasks.scan_zone.delay(scan.pk))
@@ -72,12 +69,13 @@ def sync_due_zones(now=None) -> list[ZoneScan]:
     now = now or timezone.now()
     due_before = now - timedelta(seconds=config.value("swift.sync.interval"))
     queued = []
-    for zone in Zone.objects.filter(allocation_state=Zone.AllocationState.ENABLED):
-        newest = zone.scans.order_by("-created").values_list("created", flat=True).first()
-        if newest is None or newest <= due_before:
-            with transaction.atomic():
-                scan = queue_scan(zone, trigger=ZoneScan.Trigger.PERIODIC)
-            if scan is not None:
-                queued.append(scan)
+    due = (Zone.objects.filter(allocation_state=Zone.AllocationState.ENABLED)
+           .annotate(newest=Max("scans__created"))
+           .filter(Q(newest__isnull=True) | Q(newest__lte=due_before)))
+    for zone in due:
+        with transaction.atomic():
+            scan = queue_scan(zone, trigger=ZoneScan.Trigger.PERIODIC)
+        if scan is not None:
+            queued.append(scan)
     transfers.requeue_stale(username="beat")
     return queued

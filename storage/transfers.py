@@ -40,15 +40,11 @@ def enqueue(transfer_id: int, *, countdown: float = 0) -> None:
     transaction.on_commit(send)
 
 
-def _username(user) -> str:
-    return user.get_username() if user is not None and getattr(user, "is_authenticated", False) else ""
-
-
 def _create(template: Template, direction: str, zone, *, user=None, source_size=None, source_mtime=None):
     try:
         with transaction.atomic():
             transfer = Transfer.objects.create(
-                template=template, direction=direction, zone=zone, requested_by=_username(user),
+                template=template, direction=direction, zone=zone, requested_by=events.username_of(user),
                 bytes_total=source_size or template.size or 0,
                 source_size=source_size, source_mtime=source_mtime)
     except IntegrityError:
@@ -120,7 +116,7 @@ def cancel(transfer: Transfer, *, user=None) -> Transfer:
     with transaction.atomic():
         changed = Transfer.objects.filter(pk=transfer.pk, state__in=ACTIVE).update(
             state=Transfer.State.CANCELLED, finished=now, updated=now,
-            last_error=_("Cancelled by %(user)s") % {"user": _username(user) or "system"})
+            last_error=_("Cancelled by %(user)s") % {"user": events.username_of(user) or "system"})
         if not changed:
             raise TransferRefused(_("This transfer has already ended."))
         events.record("transfer.cancel", user=user, target=f"T-{transfer.template_id}",
