@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -26,8 +27,11 @@ class AccountView(View):
         action = request.POST.get("action", "")
         if action == "generate":
             key = keys.generate(request.user)
-            # Shown on this answer only: never again, never in a message.
-            return self._render(request, secret=key.secret)
+            # Shown on this answer only: never again, never in a message,
+            # and not kept by the browser's cache for the Back button.
+            response = self._render(request, secret=key.secret)
+            patch_cache_control(response, no_store=True)
+            return response
         if action == "revoke":
             if keys.revoke(request.user):
                 messages.success(request, _("The API key was revoked."))

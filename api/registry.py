@@ -3,8 +3,11 @@ are checked here before the command runs, so a missing or invalid
 parameter is always CloudStack's 431 error and never reaches the code."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from typing import Any, Callable
+
+from django.db.models import QuerySet
 
 from .responses import CS_INVALID_PARAMETER_VALUE, PARAM_ERROR, ApiError
 
@@ -39,10 +42,6 @@ class Command:
     is_list: bool = False
     description: str = ""
 
-    @property
-    def response_name(self) -> str:
-        return f"{self.name.lower()}response"
-
     def clean(self, raw: dict[str, str]) -> dict[str, Any]:
         """The typed parameters (names lowercased), or ApiError 431."""
         cleaned = {}
@@ -74,7 +73,7 @@ class Command:
             return value
         if param.type in (INTEGER, ID):
             text = value.strip()
-            if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 18:
+            if not re.fullmatch(r"-?[0-9]{1,18}", text):
                 raise self._invalid(param, value, "not a whole number" if param.type == INTEGER
                                     else "no such id (ids are whole numbers)")
             number = int(text)
@@ -121,18 +120,23 @@ def find(name: str) -> Command | None:
     return found if found is not None and found.name == name else None
 
 
-def paginate(items: list, params: dict) -> tuple[int, list]:
-    count = len(items)
+def paginate(items, params: dict) -> tuple[int, list]:
+    """(count, the asked page) of a list or a QuerySet; a QuerySet is counted
+    and sliced in the database."""
+    count = items.count() if isinstance(items, QuerySet) else len(items)
     page, size = params.get("page"), params.get("pagesize")
     if size:
         start = ((page or 1) - 1) * size
         items = items[start:start + size]
     elif page and page > 1:
         items = []
-    return count, items
+    return count, list(items)
 
 
-def list_payload(key: str, items: list, params: dict) -> dict:
-    """CloudStack's list shape: {"count": N, "<key>": [...]}, or {} when empty."""
+def list_payload(key: str, items, params: dict, describe=None) -> dict:
+    """CloudStack's list shape: {"count": N, "<key>": [...]}, or {} when empty.
+    With `describe`, only the rows of the asked page are turned into dicts."""
     count, page = paginate(items, params)
+    if describe is not None:
+        page = [describe(item) for item in page]
     return {"count": count, key: page} if count else {}

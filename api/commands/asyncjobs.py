@@ -36,4 +36,4 @@ def list_async_jobs(user, keyword=None, **paging):
     jobs = AsyncJob.objects.filter(user=user)
     if keyword:
         jobs = jobs.filter(command__icontains=keyword)
-    return list_payload("asyncjobs", [describe(refreshed(job)) for job in jobs[:1000]], paging)
+    return list_payload("asyncjobs", jobs, paging, describe=lambda job: describe(refreshed(job)))

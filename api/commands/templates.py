@@ -82,7 +82,7 @@ def list_transfers(user, id=None, zoneid=None, templateid=None, state=None, keyw
             transfers = transfers.filter(**{field: value})
     if keyword:
         transfers = transfers.filter(template__name__icontains=keyword)
-    return list_payload(f"{OWN_PREFIX}transfer", [transfer_response(t) for t in transfers[:5000]], paging)
+    return list_payload(f"{OWN_PREFIX}transfer", transfers, paging, describe=transfer_response)
 
 
 def scan_response(scan: ZoneScan) -> dict:

@@ -23,6 +23,7 @@ def test_generate_shows_the_secret_once_and_stores_it_encrypted(admin_client, ad
     key = ApiKey.objects.get(user=admin_user)
     body = response.content.decode()
     assert key.api_key in body and key.secret in body and "shown only this once" in body
+    assert "no-store" in response["Cache-Control"]
     with connection.cursor() as cursor:
         cursor.execute("SELECT secret FROM api_apikey WHERE id = %s", [key.pk])
         stored = cursor.fetchone()[0]

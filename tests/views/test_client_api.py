@@ -212,6 +212,12 @@ def test_unknown_and_missing_command(client, keys):
     assert response.status_code == 431 and "missing parameter command" in unwrap(response)["errortext"]
 
 
+@pytest.mark.parametrize("zoneid", ["--5", "-", "5-", "1e3", "\uff15", "\u00b2"])
+def test_malformed_ids_are_a_parameter_error_not_an_internal_one(client, keys, zoneid):
+    status, body = call(client, "listZones", *keys, id=zoneid)
+    assert status == 431 and body["errorcode"] == 431, body
+
+
 # --- configurations ------------------------------------------------------------
 def test_update_configuration_dynamic_and_restart_required(client, admin_user, keys):
     status, body = call(client, "updateConfiguration", *keys, name="swift.sync.interval", value="120")
