@@ -62,12 +62,13 @@ def read_share(root: str | Path) -> dict:
     if not tmpl.is_dir():
         return templates
     for account in sorted(os.scandir(tmpl), key=lambda e: e.name):
-        if not account.is_dir(follow_symlinks=False) or not account.name.isdigit():
+        if not account.is_dir(follow_symlinks=False) or properties.parse_id(account.name) is None:
             continue
         for folder in sorted(os.scandir(account.path), key=lambda e: e.name):
-            if not folder.is_dir(follow_symlinks=False) or not folder.name.isdigit():
+            template_id = properties.parse_id(folder.name)
+            if not folder.is_dir(follow_symlinks=False) or template_id is None:
                 continue
-            templates[int(folder.name)] = _read_folder(Path(folder.path), f"template/tmpl/{account.name}/{folder.name}")
+            templates[template_id] = _read_folder(Path(folder.path), f"template/tmpl/{account.name}/{folder.name}")
     return templates
 
 

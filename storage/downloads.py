@@ -45,7 +45,6 @@ from . import nfs, properties, swift
 from .engine import (CHUNK, Progress, Throttle, TransferFailed, _record_ready, _store_root,
                      make_template_folder, remove_created, storage_error)
 from .models import SecondaryStorage, SwiftStore, Template, TemplateRegistration, Transfer
-from .scanner import folder_number
 
 logger = logging.getLogger(__name__)
 
@@ -379,7 +378,7 @@ def _highest_on_nfs(store: SecondaryStorage) -> int:
                     continue
                 with os.scandir(account.path) as folders:
                     for folder in folders:
-                        highest = max(highest, folder_number(folder.name) or 0)
+                        highest = max(highest, properties.parse_id(folder.name) or 0)
     except OSError:
         pass
     return highest
@@ -400,7 +399,7 @@ def _highest_in_swift() -> int:
     except swift.SwiftError as exc:
         logger.warning("template ids: Swift not consulted: %s", exc)
         return 0
-    return max((folder_number(c["name"][2:]) or 0 for c in containers), default=0)
+    return max((properties.parse_id(c["name"][2:]) or 0 for c in containers), default=0)
 
 
 def highest_known_id() -> int:

@@ -3,12 +3,11 @@ from urllib.parse import urlparse
 
 from django import forms
 from django.db.models import Q
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from zones.models import Zone
 
-from . import swift
+from . import properties, swift
 from .models import SecondaryStorage, SwiftStore, Template, TemplateRegistration, Transfer
 
 
@@ -66,8 +65,9 @@ class EnableSwiftForm(forms.Form):
 def _template_text_filter(query: str, prefix: str = "") -> Q:
     """A number is a template id; any text searches the template's name."""
     name = Q(**{f"{prefix}name__icontains": query})
-    if query.isdigit() and len(query) < 19:
-        return Q(**{f"{prefix}id": int(query)}) | name
+    template_id = properties.parse_id(query)
+    if template_id is not None:
+        return Q(**{f"{prefix}id": template_id}) | name
     return name
 
 

@@ -117,6 +117,12 @@ def serialise(values: dict[str, str]) -> str:
     return "".join(f"{_escape(str(k), key=True)}={_escape(str(v))}\n" for k, v in values.items())
 
 
+def parse_id(text: str) -> int | None:
+    """A CloudStack id (a folder name, a search, a form value): plain ASCII
+    digits that fit a bigint, else None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
+
+
 def _int(values, key, *, required=False) -> int | None:
     text = values.get(key, "").strip()
     if not text:

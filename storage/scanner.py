@@ -55,11 +55,6 @@ def _inside(path: str, real_root: str) -> bool:
     return real == real_root or real.startswith(real_root + os.sep)
 
 
-def folder_number(name: str) -> int | None:
-    """A template or account id from a folder name: plain ASCII digits that fit a bigint."""
-    return int(name) if name.isascii() and name.isdigit() and len(name) < 19 else None
-
-
 def _stat_inside(path: str, real_root: str) -> os.stat_result:
     """stat() of a file in a template folder; a symlink is followed only
     when it stays inside the store (ValueError otherwise)."""
@@ -147,7 +142,7 @@ def scan_folder(root: Path | str) -> FolderScan:
         account_dirs = sorted(accounts, key=lambda e: e.name)
     for account in account_dirs:
         rel_account = "/".join((*TEMPLATE_ROOT, account.name))
-        account_id = folder_number(account.name)
+        account_id = properties.parse_id(account.name)
         if not account.is_dir(follow_symlinks=True):
             result.problems.append({"path": rel_account, "reason": "not a folder"})
             continue
@@ -167,7 +162,7 @@ def scan_folder(root: Path | str) -> FolderScan:
             continue
         for folder in template_dirs:
             rel = f"{rel_account}/{folder.name}"
-            template_id = folder_number(folder.name)
+            template_id = properties.parse_id(folder.name)
             if not folder.is_dir(follow_symlinks=True):
                 result.problems.append({"path": rel, "reason": "not a folder"})
                 continue

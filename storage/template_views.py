@@ -10,7 +10,7 @@ from cloudadmin.models import Event
 from cloudadmin.ui import ObjectListView
 from zones.models import Zone
 
-from . import availability, swift, transfers
+from . import availability, properties, swift, transfers
 from .forms import TemplateFilterForm
 from .models import SwiftStore, Template, TemplateLocation, Transfer
 from .transfer_views import POLL_SECONDS, action_result, refuse
@@ -85,8 +85,8 @@ class TemplateCopyView(View):
 
     def post(self, request, pk):
         template = get_object_or_404(Template, pk=pk)
-        zone_id = request.POST.get("zone", "")
-        zone = Zone.objects.filter(pk=int(zone_id)).first() if zone_id.isdigit() and len(zone_id) < 10 else None
+        zone_id = properties.parse_id(request.POST.get("zone", ""))
+        zone = Zone.objects.filter(pk=zone_id).first() if zone_id is not None else None
         target = template.swift_container
         if zone is None:
             return refuse(request, "transfer.queue", target, _("Choose a zone to copy the template to."))

@@ -79,6 +79,7 @@ def test_filter_by_text_id_or_name(admin_client, rows):
     assert _ids(admin_client.get(URL, {"q": "12"})) == [rows["failed"].pk]
     assert _ids(admin_client.get(URL, {"q": "name-13"})) == [rows["done"].pk]
     assert _ids(admin_client.get(URL, {"q": "nothing-like-it"})) == []
+    assert _ids(admin_client.get(URL, {"q": "\u00b2"})) == []  # a digit to isdigit(), not to int()
 
 
 def test_pagination_keeps_the_filter_in_the_url(admin_client):

@@ -42,20 +42,22 @@ def test_copy_without_htmx_returns_to_the_page(admin_client, zones):
     assert Transfer.objects.filter(template=template).count() == 1
 
 
-@pytest.mark.parametrize("case", ["not-in-swift", "disabled", "has-it", "already-copying", "no-zone", "bad-zone"])
+@pytest.mark.parametrize("case", ["not-in-swift", "disabled", "has-it", "already-copying", "no-zone", "bad-zone",
+                                  "unicode-digit-zone"])
 def test_copy_refusals(admin_client, zones, case):
     zone_a, zone_b, zone_off = zones
     template = make_template(63, stored=case != "not-in-swift")
     make_location(template, zone_a, TemplateLocation.State.READY)
     if case == "already-copying":
         make_transfer(template, zone_b, Transfer.State.RUNNING, direction=Transfer.Direction.DOWN)
-    zone = {"disabled": zone_off.pk, "has-it": zone_a.pk, "no-zone": "", "bad-zone": "x9"}.get(case, zone_b.pk)
+    zone = {"disabled": zone_off.pk, "has-it": zone_a.pk, "no-zone": "", "bad-zone": "x9",
+            "unicode-digit-zone": "\u00b2"}.get(case, zone_b.pk)
     before = Transfer.objects.count()
     response = admin_client.post(_url(63), {"zone": zone}, HTTP_HX_REQUEST="true")
     assert response.status_code == 409
     message = {"not-in-swift": "is not in Swift yet", "disabled": "is disabled", "has-it": "already has template",
                "already-copying": "already queued or running", "no-zone": "Choose a zone",
-               "bad-zone": "Choose a zone"}[case]
+               "bad-zone": "Choose a zone", "unicode-digit-zone": "Choose a zone"}[case]
     assert message in response.content.decode()
     assert Transfer.objects.count() == before
     refusal = Event.objects.get(action="transfer.queue")  # the refused attempt, recorded
