@@ -1,5 +1,7 @@
 """Shared UI helpers: the htmx partial rule and a declarative list view."""
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import ListView
 
 
@@ -8,6 +10,16 @@ def htmx_partial(request) -> bool:
     not a boosted navigation (a boosted request wants the whole page)."""
     htmx = getattr(request, "htmx", None)
     return bool(htmx) and not htmx.boosted
+
+
+def safe_next(request) -> str:
+    """The request's `next` when it points back into this site, else the
+    dashboard: where to go after a POST from a page."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return target
+    return reverse("dashboard")
 
 
 def style_filter_widgets(form):

@@ -3,8 +3,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views import View
 
@@ -12,7 +10,7 @@ from . import config, events
 from .forms import EventFilterForm, GlobalSettingFilterForm
 from .middleware import SESSION_LANGUAGE_KEY, set_language_cookie
 from .models import Event, GlobalSetting, UserPreference
-from .ui import ObjectListView
+from .ui import ObjectListView, safe_next
 
 
 class EventListView(ObjectListView):
@@ -87,10 +85,6 @@ class SetLanguageView(View):
                 events.record("user.language", user=request.user, target=request.user.get_username(),
                               detail=f"{old or '-'} → {language}")
         request.session[SESSION_LANGUAGE_KEY] = language
-        following = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(following, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
-            following = reverse("dashboard")
-        response = HttpResponseRedirect(following)
+        response = HttpResponseRedirect(safe_next(request))
         set_language_cookie(response, language)
         return response

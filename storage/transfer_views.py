@@ -2,15 +2,13 @@
 table with live updates, and the transfer and zone actions."""
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from cloudadmin import events
-from cloudadmin.ui import ObjectListView, htmx_partial
+from cloudadmin.ui import ObjectListView, htmx_partial, safe_next
 from zones.models import Zone
 
 from . import dashboard, sync, transfers
@@ -60,14 +58,6 @@ class DashboardView(ObjectListView):
         return context
 
 
-def _back(request):
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
-        return target
-    return reverse("dashboard")
-
-
 def refuse(request, action, target, message, *, level="danger"):
     """A refused action: recorded as a failed event, answered 409."""
     events.record_failure(action, user=request.user, target=target, detail=message)
@@ -87,9 +77,9 @@ def action_result(request, message, *, refused=False, level=None):
         return response
     if refused:
         return render(request, "storage/action_refused.html",
-                      {"message": message, "level": level, "back": _back(request)}, status=409)
+                      {"message": message, "level": level, "back": safe_next(request)}, status=409)
     messages.success(request, message)
-    return redirect(_back(request))
+    return redirect(safe_next(request))
 
 
 class TransferRetryView(View):
