@@ -293,11 +293,11 @@ def main() -> int:
         django.setup()
         from django.contrib.auth import get_user_model
         from django.core.management import call_command
-        from django.db import transaction
 
         from cloudadmin.celery import app
-        from storage import hooks, localswift
+        from storage import localswift
         from storage.models import Transfer
+        from zones import wizard
         from zones.models import Zone
 
         call_command("migrate", verbosity=0)
@@ -345,10 +345,7 @@ def main() -> int:
         idle_before = idle_run("idle before")
 
         # Enabling the zone scans it and queues its uploads, as in the UI.
-        with transaction.atomic():
-            Zone.objects.filter(pk=zone.pk).update(allocation_state=Zone.AllocationState.ENABLED)
-            zone.refresh_from_db()
-            hooks.on_zone_enabled(zone)
+        wizard.set_allocation(zone.pk, Zone.AllocationState.ENABLED)
         busy_start = time.monotonic()
         finished = {}
 

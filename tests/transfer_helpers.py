@@ -7,7 +7,6 @@ import time
 import uuid
 from pathlib import Path
 
-from django.db import transaction
 
 from storage import demo, nfs, swift
 from storage.localswift import AUTH_KEY, AUTH_USER
@@ -42,14 +41,12 @@ def make_zone(*, seed=True) -> tuple[Zone, Path]:
 
 
 def enable_zone(zone, user=None):
-    """What the zone's Enable action does: flip the state and call the hook
-    in the same transaction."""
-    from storage import hooks
+    """The zone's Enable action itself (state, event and storage hook in one
+    transaction)."""
+    from zones import wizard
 
-    with transaction.atomic():
-        zone.allocation_state = Zone.AllocationState.ENABLED
-        zone.save(update_fields=["allocation_state"])
-        hooks.on_zone_enabled(zone, user=user)
+    wizard.set_allocation(zone.pk, Zone.AllocationState.ENABLED, user=user)
+    zone.refresh_from_db()
 
 
 def add_template(root: Path, template_id: int, data: bytes, *, account=2, checksum=None,
