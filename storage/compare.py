@@ -145,9 +145,7 @@ def read_swift(template_ids) -> tuple[dict, list[int]]:
     if store is None:
         raise SideUnreachable(_("Swift is not configured."))
     try:
-        conn = swift.connect(swift.Credentials.from_store(store))
-        try:
-            swift.authenticate(conn)
+        with swift.store_connection(store) as conn:
             containers = set()
             for container in swift.list_containers(conn, prefix="T-"):
                 match = TEMPLATE_CONTAINER.match(container["name"])
@@ -157,8 +155,6 @@ def read_swift(template_ids) -> tuple[dict, list[int]]:
             described = {template_id: swift.describe_objects(conn, f"T-{template_id}")
                          if template_id in containers else [] for template_id in sorted(wanted)}
             return described, sorted(containers - wanted)
-        finally:
-            conn.close()
     except swift.SwiftError as exc:
         raise SideUnreachable(_("Swift cannot be read: %(error)s") % {"error": exc}) from None
 

@@ -391,11 +391,8 @@ def _highest_in_swift() -> int:
     if store is None:
         return 0
     try:
-        conn = swift.connect(swift.Credentials.from_store(store), timeout=10)
-        try:
+        with swift.store_connection(store, timeout=10) as conn:
             containers = swift.list_containers(conn, prefix="T-")
-        finally:
-            conn.close()
     except swift.SwiftError as exc:
         logger.warning("template ids: Swift not consulted: %s", exc)
         return 0

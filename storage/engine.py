@@ -842,12 +842,9 @@ def _after_stop(transfer: Transfer) -> None:
     if store is None:
         return
     try:
-        conn = swift.connect(swift.Credentials.from_store(store), timeout=SWIFT_TIMEOUT)
-        try:
+        with swift.store_connection(store, timeout=SWIFT_TIMEOUT) as conn:
             container = transfer.template.swift_container
             if swift.head_object(conn, container, properties.FILENAME) is None:
                 cleanup_segments(conn, f"{container}_segments", keep_prefix=None)
-        finally:
-            conn.close()
     except swift.SwiftError as exc:
         logger.warning("transfer %s: segments not cleaned after cancel: %s", transfer.pk, exc)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -187,6 +188,18 @@ def authenticate(conn: swiftclient.Connection) -> str:
         raise SwiftError(_failed(_("Authentication"), _("not a Swift endpoint (no storage URL or token)")))
     conn.url, conn.token = url, token
     return url
+
+
+@contextmanager
+def store_connection(store, *, timeout: float = DEFAULT_TIMEOUT):
+    """An authenticated connection to the configured Swift store, closed
+    after use. Raises SwiftError."""
+    conn = connect(Credentials.from_store(store), timeout=timeout)
+    try:
+        authenticate(conn)
+        yield conn
+    finally:
+        conn.close()
 
 
 def capabilities(conn: swiftclient.Connection) -> dict:

@@ -70,12 +70,8 @@ class TemplateDetailView(DetailView):
         if store is None:
             return [], _("Swift is not configured.")
         try:
-            conn = swift.connect(swift.Credentials.from_store(store))
-            try:
-                swift.authenticate(conn)
+            with swift.store_connection(store) as conn:
                 return swift.describe_objects(conn, template.swift_container), ""
-            finally:
-                conn.close()
         except swift.SwiftError as error:
             return [], _("Swift cannot be read: %(error)s") % {"error": error}
 
