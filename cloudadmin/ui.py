@@ -1,4 +1,5 @@
 """Shared UI helpers: the htmx partial rule and a declarative list view."""
+from django import forms
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +21,21 @@ def safe_next(request) -> str:
                                        require_https=request.is_secure()):
         return target
     return reverse("dashboard")
+
+
+def style_form_widgets(form):
+    """Bootstrap classes on every widget of a full form (radios keep their
+    own markup)."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.RadioSelect):
+            continue
+        if isinstance(widget, forms.CheckboxInput):
+            widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(widget, forms.Select):
+            widget.attrs.setdefault("class", "form-select")
+        else:
+            widget.attrs.setdefault("class", "form-control")
 
 
 def style_filter_widgets(form):

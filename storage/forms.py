@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cloudadmin.ui import style_form_widgets
 from zones.models import Zone
 
 from . import properties, swift
@@ -138,10 +139,7 @@ class TemplateRegisterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            css = "form-check-input" if name == "public" else (
-                "form-select" if isinstance(field, (forms.ChoiceField,)) else "form-control")
-            field.widget.attrs.setdefault("class", css)
+        style_form_widgets(self)
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

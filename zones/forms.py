@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cloudadmin.ui import style_form_widgets
 from storage.swift_setup import enable_swift_allowed
 
 from . import network
@@ -26,16 +27,7 @@ class StepForm(forms.Form):
     def __init__(self, data=None, *, draft=None, **kwargs):
         super().__init__(data, **kwargs)
         self.draft = draft
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.RadioSelect):
-                continue
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(widget, forms.Select):
-                widget.attrs.setdefault("class", "form-select")
-            else:
-                widget.attrs.setdefault("class", "form-control")
+        style_form_widgets(self)
 
     def other_step(self, slug) -> dict:
         return self.draft.data.get(slug, {}) if self.draft is not None else {}
