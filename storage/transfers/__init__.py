@@ -1,0 +1,1 @@
+"""Transfers: one lifecycle owns a Transfer row from claim to end; one runner per direction does the copying."""
