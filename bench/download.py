@@ -47,7 +47,8 @@ def main() -> None:
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
     settings.TEMPLATE_DOWNLOAD_ALLOW_INTERNAL = True  # the source is on loopback
     settings.TEMPLATE_DOWNLOAD_MAX_BYTES = 1 << 50
-    from storage import engine, nfs
+    from storage.transfers import engine
+    from storage.secondary import nfs
     from storage.models import SecondaryStorage, Template, TemplateRegistration, Transfer
     from zones.models import Zone
 

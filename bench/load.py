@@ -236,7 +236,7 @@ def verify_in_swift(local_swift, sources: dict) -> tuple[int, list[str]]:
     """Download every template from Swift; count the MD5s equal to the source's."""
     import swiftclient
 
-    from storage.localswift import AUTH_KEY, AUTH_USER
+    from storage.swift.localswift import AUTH_KEY, AUTH_USER
     from storage.models import Transfer
 
     conn = swiftclient.Connection(authurl=local_swift.auth_url, user=AUTH_USER, key=AUTH_KEY, retries=2)
@@ -295,7 +295,7 @@ def main() -> int:
         from django.core.management import call_command
 
         from cloudadmin.celery import app
-        from storage import localswift
+        from storage.swift import localswift
         from storage.models import Transfer
         from zones import wizard
         from zones.models import Zone

@@ -45,7 +45,7 @@ def main() -> None:
     from django.db import connection, transaction
 
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
-    from storage import scanner
+    from storage.catalog import scanner
     from storage.models import SecondaryStorage, Template
     from zones.models import Zone
 

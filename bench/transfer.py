@@ -83,7 +83,9 @@ def engine_child(args) -> None:
     import storage.tasks  # noqa: F401 - a worker process has Celery and the tasks loaded too
     from cloudadmin import config
     from cloudadmin.celery import app  # noqa: F401
-    from storage import engine, scanner, swift
+    from storage.transfers import engine
+    from storage.catalog import scanner
+    from storage.swift import client as swift
     from storage.models import SecondaryStorage, SwiftStore, Template, Transfer
     from zones.models import Zone
 
@@ -152,7 +154,7 @@ def main() -> None:
 def run_rounds(args, work: Path, database_url: str) -> None:
     from django.conf import settings
 
-    from storage import localswift
+    from storage.swift import localswift
 
     share_root = work / "share"
     print(f"writing a {args.size} byte template under {share_root} ...", flush=True)

@@ -13,7 +13,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from storage import swift
+from storage.swift import client as swift
 from storage.models import SwiftStore
 
 from .celery import app as celery_app

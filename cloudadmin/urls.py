@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from storage.transfer_views import DashboardView
+from storage.web.transfer_views import DashboardView
 
 from . import health, views
 

@@ -6,6 +6,6 @@ def on_zone_enabled(zone, *, user=None):
     """A zone was enabled: scan its secondary storage and copy its templates
     to Swift when Swift is configured. Called inside the enabling transaction;
     the engine must enqueue with transaction.on_commit."""
-    from . import sync  # the transfer engine (storage/sync.py)
+    from storage.catalog import sync  # the transfer engine (storage/sync.py)
 
     sync.start_zone_sync(zone, user=user)

@@ -8,7 +8,8 @@ def scan_zone(scan_id: int) -> None:
     """Run a queued ZoneScan (storage.scanner), then queue the uploads, and
     the copies of templates in Swift that the zone lacks
     (storage.replication)."""
-    from . import replication, scanner
+    from storage.transfers import replication
+    from storage.catalog import scanner
 
     scan = scanner.run_scan(scan_id)
     if scan is not None and scan.state == scan.State.DONE:  # not onto a store that cannot be read
@@ -18,7 +19,7 @@ def scan_zone(scan_id: int) -> None:
 @shared_task
 def sync_due_zones() -> None:
     """Celery beat: scan the zones that are due (storage.sync)."""
-    from . import sync
+    from storage.catalog import sync
 
     sync.sync_due_zones()
 
@@ -30,8 +31,8 @@ def transfer_run(self, transfer_id: int) -> None:
     template that reached Swift goes to the zones lacking it
     (storage.replication); a template downloaded from its URL goes to Swift
     (storage.downloads)."""
-    from . import downloads, engine, replication
-    from .models import Transfer
+    from storage.transfers import downloads, engine, replication
+    from storage.models import Transfer
 
     state = engine.run_transfer(transfer_id, worker=self.request.hostname or "")
     if state != Transfer.State.DONE:
@@ -55,7 +56,7 @@ def check_wizard_share(draft_id: int, token: str) -> None:
 
     from zones.models import ZoneWizardDraft
 
-    from . import share_checks
+    from storage.secondary import share_checks
 
     draft = ZoneWizardDraft.objects.filter(pk=draft_id, share_check__token=token).first()
     if draft is None:
@@ -70,8 +71,8 @@ def check_wizard_share(draft_id: int, token: str) -> None:
 @shared_task(soft_time_limit=60, time_limit=90)
 def check_secondary_storage(store_id: int) -> None:
     """Refresh one store's state (after a zone is launched)."""
-    from . import share_checks
-    from .models import SecondaryStorage
+    from storage.secondary import share_checks
+    from storage.models import SecondaryStorage
 
     store = SecondaryStorage.objects.filter(pk=store_id).first()
     if store is not None:
@@ -81,8 +82,8 @@ def check_secondary_storage(store_id: int) -> None:
 @shared_task(soft_time_limit=300, time_limit=360)
 def refresh_secondary_storage_states() -> None:
     """Periodic (beat, NFS_CHECK_INTERVAL): refresh every store's Up/Down state."""
-    from . import share_checks
-    from .models import SecondaryStorage
+    from storage.secondary import share_checks
+    from storage.models import SecondaryStorage
 
     for store in SecondaryStorage.objects.all():
         share_checks.refresh_store_state(store)
@@ -93,8 +94,9 @@ def list_share(secondary_storage_id: int) -> dict:
     """The compare view's NFS side, read on a worker that has the share
     mounted when the web host has not (storage.compare). Never raises: an
     unreadable share comes back as {"error": ...}."""
-    from . import compare, nfs
-    from .models import SecondaryStorage
+    from storage.catalog import compare
+    from storage.secondary import nfs
+    from storage.models import SecondaryStorage
 
     store = SecondaryStorage.objects.filter(pk=secondary_storage_id).first()
     if store is None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import compare_views, register_views, template_views, transfer_views, views
+from storage.web import compare_views, register_views, template_views, transfer_views, swift_views as views
 
 app_name = "storage"
 urlpatterns = [

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.localswift import AUTH_KEY, AUTH_USER
+from storage.swift.localswift import AUTH_KEY, AUTH_USER
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +46,7 @@ def _english_between_tests():
 @pytest.fixture(scope="session")
 def local_swift(tmp_path_factory):
     """A real Swift on free loopback ports, for the whole session."""
-    from storage import localswift
+    from storage.swift import localswift
 
     swift = localswift.LocalSwift(
         root=tmp_path_factory.mktemp("swift"), proxy_port=localswift.free_port()

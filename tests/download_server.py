@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from storage import demo
+from storage.secondary import demo
 
 MIB = 1024 * 1024
 LIMIT = 8 * MIB  # TEMPLATE_DOWNLOAD_MAX_BYTES of the download worker

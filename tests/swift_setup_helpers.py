@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from cloudadmin import config
 from cloudadmin.models import GlobalSetting
-from storage import localswift
+from storage.swift import localswift
 
 
 def put_enable_swift_in_effect(value="true"):

@@ -8,8 +8,9 @@ import uuid
 from pathlib import Path
 
 
-from storage import demo, nfs, swift
-from storage.localswift import AUTH_KEY, AUTH_USER
+from storage.secondary import demo, nfs
+from storage.swift import client as swift
+from storage.swift.localswift import AUTH_KEY, AUTH_USER
 from storage.models import SecondaryStorage, SwiftStore, Transfer
 from zones.models import Zone
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cloudadmin.ui import style_form_widgets
-from storage.swift_setup import enable_swift_allowed
+from storage.swift.swift_setup import enable_swift_allowed
 
 from . import network
 from .models import PrimaryStorage, Zone

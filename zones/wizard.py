@@ -172,7 +172,7 @@ UNCHECKED = _("Not checked: no worker answered.")
 def share_check_message(check) -> str:
     """The outcome in the reader's language where the wizard can say it (a
     worker writes its reasons in LANGUAGE_CODE)."""
-    from storage.share_checks import ShareCheck
+    from storage.secondary.share_checks import ShareCheck
 
     if check.get("status") == "ok":
         return ShareCheck(url="", folder="", ok=True, templates=check.get("templates", 0)).summary

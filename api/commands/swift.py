@@ -2,8 +2,8 @@
 (storage/swift_setup.py), plus our own async connection test."""
 from urllib.parse import urlsplit
 
-from storage import swift, swift_setup
-from storage.forms import EnableSwiftForm
+from storage.swift import client as swift, swift_setup
+from storage.web.forms import EnableSwiftForm
 from storage.models import SwiftStore
 
 from .. import jobs

@@ -1,6 +1,6 @@
 """listTemplates (a state per zone and for Swift) and our own transfer
 listing and sync trigger."""
-from storage import sync
+from storage.catalog import sync
 from storage.models import Template, TemplateLocation, Transfer, ZoneScan
 from zones.models import Zone
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from .models import Template, TemplateLocation, Transfer
+from storage.models import Template, TemplateLocation, Transfer
 
 CELL_LABELS = {
     "ready": _("On NFS"),

@@ -20,8 +20,9 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import nfs, properties, swift
-from .models import SecondaryStorage, SwiftStore
+from storage.secondary import nfs, properties
+from storage.swift import client as swift
+from storage.models import SecondaryStorage, SwiftStore
 
 TEMPLATE_CONTAINER = re.compile(r"^T-(\d+)$")
 # CloudStack downloads into dnld<digits>tmp_ and renames when complete: such
@@ -119,7 +120,7 @@ def read_nfs(zone) -> dict:
 def _read_through_worker(store: SecondaryStorage) -> dict:
     from celery.exceptions import TimeoutError as CeleryTimeout
 
-    from . import tasks
+    from storage import tasks
 
     try:
         result = tasks.list_share.apply_async((store.pk,))

@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
-from .models import Transfer, ZoneScan
+from storage.models import Transfer, ZoneScan
 
 CHART_MINUTES = 60
 CHART_WIDTH, CHART_HEIGHT = 600, 120

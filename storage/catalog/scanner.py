@@ -20,8 +20,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from . import nfs, properties
-from .models import SecondaryStorage, SwiftStore, Template, TemplateLocation, Transfer, ZoneScan
+from storage.secondary import nfs, properties
+from storage.models import SecondaryStorage, SwiftStore, Template, TemplateLocation, Transfer, ZoneScan
 
 logger = logging.getLogger(__name__)
 TEMPLATE_ROOT = ("template", "tmpl")
@@ -309,7 +309,7 @@ def queue_uploads(zone) -> int:
     A template whose last upload of this very source copy failed or was
     cancelled waits for the operator's Retry instead of failing again at
     every scan. Returns how many were queued."""
-    from . import transfers
+    from storage.transfers import lifecycle as transfers
 
     if not SwiftStore.objects.exists():
         return 0

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from cloudadmin import events
 
-from .models import ZoneScan
+from storage.models import ZoneScan
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 def queue_scan(zone, *, trigger: str, user=None) -> ZoneScan | None:
     """A queued ZoneScan of `zone`, enqueued on commit; None when one is
     already queued or running (that one will see the same files)."""
-    from . import tasks
+    from storage import tasks
 
     try:
         with transaction.atomic():
@@ -64,7 +64,7 @@ def sync_due_zones(now=None) -> list[ZoneScan]:
     from cloudadmin import config
     from zones.models import Zone
 
-    from . import transfers
+    from storage.transfers import lifecycle as transfers
 
     now = now or timezone.now()
     due_before = now - timedelta(seconds=config.value("swift.sync.interval"))

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import nfs
+from storage.secondary import nfs
 
 MOUNT_TIMEOUT = 30  # seconds for `mount -t nfs`
 # Where CloudStack keeps each template: template/tmpl/<account>/<template id>/template.properties
@@ -147,7 +147,7 @@ def refresh_store_state(store) -> ShareCheck:
 
     from cloudadmin import events
 
-    from .models import SecondaryStorage
+    from storage.models import SecondaryStorage
 
     result = check_share(store.server, store.path)
     state = SecondaryStorage.State.UP if result.ok else SecondaryStorage.State.DOWN

@@ -176,9 +176,9 @@ class LocalSwift:
 
     def _start_server(self, kind: str) -> None:
         log = open(self.root / "run" / f"{kind}.log", "ab")
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
         self.processes[kind] = subprocess.Popen(
-            [sys.executable, "-m", "storage.localswift", f"{kind}-server",
+            [sys.executable, "-m", "storage.swift.localswift", f"{kind}-server",
              str(self.conf_dir / f"{kind}-server.conf")],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
         )

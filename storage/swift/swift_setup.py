@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from cloudadmin import config, events
 from zones.models import Zone
 
-from . import swift
-from .models import SwiftStore
+from storage.swift import client as swift
+from storage.models import SwiftStore
 
 # Seconds for each step of the checks: the operator waits on the dialog.
 CHECK_TIMEOUT = 15

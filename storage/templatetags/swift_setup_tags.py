@@ -1,6 +1,6 @@
 from django import template
 
-from storage.swift_setup import enable_swift_allowed
+from storage.swift.swift_setup import enable_swift_allowed
 
 register = template.Library()
 

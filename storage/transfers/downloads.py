@@ -41,10 +41,11 @@ from django.utils.translation import gettext as _
 
 from cloudadmin import events
 
-from . import nfs, properties, swift
-from .engine import (CHUNK, Progress, Throttle, TransferFailed, _record_ready, _store_root,
-                     make_template_folder, remove_created, storage_error)
-from .models import SecondaryStorage, SwiftStore, Template, TemplateRegistration, Transfer
+from storage.secondary import nfs, properties
+from storage.swift import client as swift
+from storage.transfers.engine import (
+    CHUNK, Progress, Throttle, TransferFailed, _record_ready, _store_root, make_template_folder, remove_created, storage_error)
+from storage.models import SecondaryStorage, SwiftStore, Template, TemplateRegistration, Transfer
 
 logger = logging.getLogger(__name__)
 
@@ -354,8 +355,8 @@ def after_download(transfer: Transfer) -> Transfer | None:
     """The template is on the zone's NFS: copy it to Swift like any other
     (when Swift is configured). The upload's end copies it to the other
     zones (storage.replication)."""
-    from . import transfers
-    from .models import TemplateLocation
+    from storage.transfers import lifecycle as transfers
+    from storage.models import TemplateLocation
 
     if not SwiftStore.objects.exists():
         return None
@@ -412,7 +413,7 @@ def register(*, name: str, description: str, url: str, zone, format: str, hyperv
              checksum: str = "", public: bool = False, user=None) -> TemplateRegistration:
     """Create the template with a new id and queue its download. Runs in the
     caller's transaction; the download is enqueued when it commits."""
-    from . import transfers
+    from storage.transfers import lifecycle as transfers
 
     fmt = format.lower()
     username = events.username_of(user)

@@ -49,9 +49,10 @@ from django.utils import timezone
 
 from cloudadmin import config, events
 
-from . import nfs, properties, swift
-from .models import SecondaryStorage, SwiftStore, Template, TemplateLocation, Transfer
-from .transfers import enqueue, stale_filter
+from storage.secondary import nfs, properties
+from storage.swift import client as swift
+from storage.models import SecondaryStorage, SwiftStore, Template, TemplateLocation, Transfer
+from storage.transfers.lifecycle import enqueue, stale_filter
 
 logger = logging.getLogger(__name__)
 
@@ -315,7 +316,7 @@ def _store_root(zone) -> tuple[SecondaryStorage, Path]:
 
 def open_source(transfer: Transfer) -> Source:
     """Check the template's folder as the scanner does, now."""
-    from .scanner import check_folder
+    from storage.catalog.scanner import check_folder
 
     template = transfer.template
     location = TemplateLocation.objects.filter(template=template, zone=transfer.zone).first()
@@ -620,7 +621,7 @@ def remove_created(created: list[Path]) -> None:
 def _identical_copy(root: Path, rel: str, template: Template, size: int, md5_hex: str):
     """The Entry of a complete copy of this template already in the folder
     with the same size and checksum, else None."""
-    from .scanner import check_folder
+    from storage.catalog.scanner import check_folder
 
     folder = root / rel
     if not md5_hex or not folder.is_dir():
@@ -772,7 +773,7 @@ def run_transfer(transfer_id: int, *, worker: str = "") -> str | None:
         if transfer.attempts > settings.TRANSFER_MAX_ATTEMPTS:  # e.g. its worker keeps dying
             raise TransferFailed(f"gave up after {transfer.attempts - 1} attempts")
         if transfer.direction == Transfer.Direction.DOWNLOAD:
-            from .downloads import download  # Register template: from a URL, Swift not needed
+            from storage.transfers.downloads import download  # Register template: from a URL, Swift not needed
 
             md5_hex = download(transfer, progress)
         elif store is None:

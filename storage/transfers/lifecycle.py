@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cloudadmin import events
 
-from .models import Template, Transfer
+from storage.models import Template, Transfer
 
 logger = logging.getLogger(__name__)
 ACTIVE = Transfer.ACTIVE_STATES
@@ -32,7 +32,7 @@ def transfer_queue() -> str:
 
 def enqueue(transfer_id: int, *, countdown: float = 0) -> None:
     """Send the task for a queued row once the current transaction commits."""
-    from . import tasks
+    from storage import tasks
 
     def send():
         tasks.transfer_run.apply_async((transfer_id,), countdown=countdown or None, queue=transfer_queue())

@@ -24,7 +24,7 @@ import logging
 
 from cloudadmin import config
 
-from .models import SecondaryStorage, Template, TemplateLocation, Transfer
+from storage.models import SecondaryStorage, Template, TemplateLocation, Transfer
 
 logger = logging.getLogger(__name__)
 SETTING = "swift.replicate.to.all.zones"
@@ -83,7 +83,7 @@ def missing_pairs(templates, zones) -> list[tuple[Template, object]]:
 
 
 def _queue(pairs) -> int:
-    from . import transfers
+    from storage.transfers import lifecycle as transfers
 
     queued = 0
     for template, zone in pairs:

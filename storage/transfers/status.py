@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
-from .models import Transfer
-from .transfers import stale_transfers
+from storage.models import Transfer
+from storage.transfers.lifecycle import stale_transfers
 
 
 @dataclass

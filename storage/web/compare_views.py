@@ -7,8 +7,8 @@ from django.views.generic import TemplateView
 from cloudadmin.ui import htmx_partial
 from zones.models import Zone
 
-from . import compare
-from .forms import CompareForm
+from storage.catalog import compare
+from storage.web.forms import CompareForm
 
 TEMPLATES_PER_PAGE = 100
 

@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from cloudadmin.ui import style_form_widgets
 from zones.models import Zone
 
-from . import properties, swift
-from .models import SecondaryStorage, SwiftStore, Template, TemplateRegistration, Transfer
+from storage.secondary import properties
+from storage.swift import client as swift
+from storage.models import SecondaryStorage, SwiftStore, Template, TemplateRegistration, Transfer
 
 
 class EnableSwiftForm(forms.Form):
@@ -148,7 +149,7 @@ class TemplateRegisterForm(forms.Form):
         return name
 
     def clean_url(self):
-        from .downloads import DownloadError, resolve
+        from storage.transfers.downloads import DownloadError, resolve
 
         url = self.cleaned_data["url"].strip()
         try:

@@ -9,9 +9,9 @@ from django.views import View
 
 from cloudadmin.ui import htmx_partial
 
-from . import downloads, transfers
-from .forms import TemplateRegisterForm
-from .models import Template, TemplateRegistration, Transfer
+from storage.transfers import downloads, lifecycle as transfers
+from storage.web.forms import TemplateRegisterForm
+from storage.models import Template, TemplateRegistration, Transfer
 
 
 class TemplateRegisterView(View):

@@ -4,9 +4,9 @@ from django.utils import translation
 from django.views import View
 from django.views.generic import TemplateView
 
-from . import swift, swift_setup
-from .forms import EnableSwiftForm
-from .models import SwiftStore
+from storage.swift import client as swift, swift_setup
+from storage.web.forms import EnableSwiftForm
+from storage.models import SwiftStore
 
 
 class SwiftStoreView(TemplateView):

@@ -10,10 +10,13 @@ from cloudadmin.models import Event
 from cloudadmin.ui import ObjectListView
 from zones.models import Zone
 
-from . import availability, properties, swift, transfers
-from .forms import TemplateFilterForm
-from .models import SwiftStore, Template, TemplateLocation, Transfer
-from .transfer_views import POLL_SECONDS, action_result, refuse
+from storage.catalog import availability
+from storage.secondary import properties
+from storage.swift import client as swift
+from storage.transfers import lifecycle as transfers
+from storage.web.forms import TemplateFilterForm
+from storage.models import SwiftStore, Template, TemplateLocation, Transfer
+from storage.web.transfer_views import POLL_SECONDS, action_result, refuse
 
 
 def matrix_rows(templates):

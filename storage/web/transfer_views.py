@@ -11,9 +11,10 @@ from cloudadmin import events
 from cloudadmin.ui import ObjectListView, htmx_partial, safe_next
 from zones.models import Zone
 
-from . import dashboard, sync, transfers
-from .forms import TransferFilterForm
-from .models import SwiftStore, Transfer, active_first
+from storage.catalog import dashboard, sync
+from storage.transfers import lifecycle as transfers
+from storage.web.forms import TransferFilterForm
+from storage.models import SwiftStore, Transfer, active_first
 
 # Seconds between two refreshes of the table while transfers are active.
 POLL_SECONDS = 2

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from storage import demo, scanner
+from storage.secondary import demo
+from storage.catalog import scanner
 from storage.models import Transfer, ZoneScan
 from tests.conftest import WorkerProcess, worker_env
 from tests.e2e.test_csp import RECORD_VIOLATIONS

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from cloudadmin import config
 from cloudadmin.models import Event
 from cloudadmin.startup import apply_pending_settings
-from storage import localswift
+from storage.swift import localswift
 from storage.models import SwiftStore
 
 pytestmark = pytest.mark.django_db(transaction=True)

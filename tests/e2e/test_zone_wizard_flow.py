@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from cloudadmin.models import Event
-from storage import nfs
+from storage.secondary import nfs
 from storage.models import ZoneScan
-from storage.demo import create_demo_secondary_storage
+from storage.secondary.demo import create_demo_secondary_storage
 from tests.e2e.test_csp import RECORD_VIOLATIONS
 from tests.swift_setup_helpers import put_enable_swift_in_effect
 from zones.models import Host, Zone, ZoneWizardDraft

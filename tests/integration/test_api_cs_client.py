@@ -10,7 +10,7 @@ from cs import CloudStack, CloudStackApiException
 
 from cloudadmin import startup
 from cloudadmin.models import Event
-from storage import localswift
+from storage.swift import localswift
 from storage.models import SwiftStore
 from tests.api_helpers import key_pair
 from tests.conftest import ROOT
@@ -118,7 +118,7 @@ def test_the_seed_workflow_through_the_api(api, local_swift, celery_worker, swif
     import time
     import uuid
 
-    from storage import demo, nfs
+    from storage.secondary import demo, nfs
 
     export = f"/export/api-{uuid.uuid4().hex[:8]}"
     share = nfs.local_path("127.0.0.1", export)

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from cloudadmin.models import Event
-from storage import localswift, swift_setup
+from storage.swift import localswift, swift_setup
 from storage.models import SwiftStore
 from tests.swift_setup_helpers import form_data, http_server, put_enable_swift_in_effect, silent_server
 

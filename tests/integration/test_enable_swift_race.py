@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from cloudadmin.models import Event
-from storage import localswift, swift, swift_setup
+from storage.swift import localswift, client as swift, swift_setup
 from storage.models import SwiftStore
 from tests.swift_setup_helpers import put_enable_swift_in_effect
 

@@ -7,7 +7,7 @@ import pytest
 import redis
 from django.urls import reverse
 
-from storage.localswift import AUTH_KEY, AUTH_USER, free_port
+from storage.swift.localswift import AUTH_KEY, AUTH_USER, free_port
 from storage.models import SwiftStore
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import urllib.request
 import pytest
 import swiftclient
 
-from storage import localswift
+from storage.swift import localswift
 
 
 def test_upload_and_download_with_swiftclient(swift_connection):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from storage import share_checks
-from storage.demo import create_demo_secondary_storage
+from storage.secondary import share_checks
+from storage.secondary.demo import create_demo_secondary_storage
 
 NOBODY = 65534
 

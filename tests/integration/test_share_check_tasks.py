@@ -9,8 +9,9 @@ import pytest
 from django.conf import settings
 
 from cloudadmin.models import Event
-from storage import nfs, tasks
-from storage.demo import create_demo_secondary_storage
+from storage.secondary import nfs
+from storage import tasks
+from storage.secondary.demo import create_demo_secondary_storage
 from storage.models import SecondaryStorage
 from zones import wizard
 from zones.models import Zone, ZoneWizardDraft

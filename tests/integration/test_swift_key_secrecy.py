@@ -7,7 +7,7 @@ from django.db import connection
 from django.urls import reverse
 
 from cloudadmin import crypto
-from storage import localswift
+from storage.swift import localswift
 from tests.swift_setup_helpers import form_data, put_enable_swift_in_effect
 
 pytestmark = pytest.mark.django_db

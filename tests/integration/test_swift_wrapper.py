@@ -1,6 +1,6 @@
 import pytest
 
-from storage import localswift, swift
+from storage.swift import localswift, client as swift
 
 
 def creds(local_swift, key=localswift.AUTH_KEY):

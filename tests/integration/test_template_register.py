@@ -13,7 +13,8 @@ from django.db import transaction
 from django.urls import reverse
 
 from cloudadmin.models import Event
-from storage import downloads, properties, transfers
+from storage.transfers import downloads, lifecycle as transfers
+from storage.secondary import properties
 from storage.models import Template, TemplateLocation, TemplateRegistration, Transfer
 from tests.download_server import IMAGE, LIMIT, MIB, download_queue, download_worker, md5, qcow2_image, server  # noqa: F401
 from tests.transfer_helpers import (add_template, enable_zone, make_swift_store, make_zone, swift_cli, wait_for,
@@ -125,7 +126,7 @@ ERRORS = [
 
 def test_each_download_error_is_clear_and_leaves_nothing(setup, server):
     zone, root = make_zone(seed=False)
-    from storage.localswift import free_port
+    from storage.swift.localswift import free_port
 
     closed = f"http://127.0.0.1:{free_port()}/image.qcow2"
     registered = [(_register(zone, closed if path == "refused" else server.url(path), checksum=checksum), expected)

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from cloudadmin import config
-from storage import scanner, sync
+from storage.catalog import scanner, sync
 from storage.models import Template, TemplateLocation, Transfer, ZoneScan
 from tests.transfer_helpers import add_template, make_zone
 from zones.models import Zone
@@ -86,7 +86,7 @@ def test_stale_running_transfers_go_back_to_the_queue(settings):
     stale = Transfer.objects.create(template=template, direction=Transfer.Direction.UP, zone=zone,
                                     state=Transfer.State.RUNNING,
                                     heartbeat=timezone.now() - timedelta(seconds=settings.TRANSFER_STALE_SECONDS + 5))
-    from storage import engine, transfers
+    from storage.transfers import engine, lifecycle as transfers
     assert [t.pk for t in transfers.requeue_stale()] == [stale.pk]  # the rows requeued, as they were
     assert transfers.requeue_stale() == []  # queued once, not at every beat
     assert Transfer.objects.get(pk=stale.pk).state == Transfer.State.QUEUED
@@ -96,7 +96,7 @@ def test_stale_running_transfers_go_back_to_the_queue(settings):
 
 
 def test_a_running_transfer_with_a_dead_worker_is_taken_over_by_a_redelivered_task(settings):
-    from storage import engine
+    from storage.transfers import engine
 
     zone, root = make_zone(seed=False)
     add_template(root, 32, b"x")

@@ -8,7 +8,9 @@ import swiftclient
 
 from cloudadmin import config
 from cloudadmin.models import Event
-from storage import demo, localswift, transfers
+from storage.secondary import demo
+from storage.swift import localswift
+from storage.transfers import lifecycle as transfers
 from storage.models import Template, TemplateLocation, Transfer, ZoneScan
 from tests.transfer_helpers import (add_template, enable_zone, make_swift_store, make_zone, swift_cli,
                                     wait_for, wait_transfer)
@@ -62,7 +64,7 @@ def test_enabling_the_seed_zone_copies_its_templates_to_swift(local_swift, celer
     assert Event.objects.filter(action="transfer.done", target="T-5").exists()
 
     # A second sync finds everything in Swift: nothing is queued again.
-    from storage import sync
+    from storage.catalog import sync
     scan = sync.sync_now(zone)
     wait_for(lambda: ZoneScan.objects.filter(pk=scan.pk, state=ZoneScan.State.DONE).exists(), message="scan")
     assert Transfer.objects.filter(template_id=5).count() == 1

@@ -15,7 +15,10 @@ import pytest
 import swiftclient
 
 from cloudadmin import config
-from storage import demo, localswift, scanner, transfers
+from storage.secondary import demo
+from storage.swift import localswift
+from storage.catalog import scanner
+from storage.transfers import lifecycle as transfers
 from storage.models import Transfer, ZoneScan
 from tests.conftest import WorkerProcess, worker_env
 from tests.transfer_helpers import add_template, make_swift_store, make_zone, wait_for, wait_transfer

@@ -3,7 +3,8 @@ import hashlib
 
 import pytest
 
-from storage import compare, demo
+from storage.catalog import compare
+from storage.secondary import demo
 
 
 def _obj(name, size, etag="", md5="", slo=False):

@@ -1,6 +1,6 @@
 import hashlib
 
-from storage.demo import create_demo_secondary_storage
+from storage.secondary.demo import create_demo_secondary_storage
 
 
 def parse(path):

@@ -4,7 +4,8 @@ import struct
 
 import pytest
 
-from storage import downloads, properties
+from storage.transfers import downloads
+from storage.secondary import properties
 from storage.models import Template, TemplateRegistration
 from tests.download_server import DownloadServer, qcow2_image
 

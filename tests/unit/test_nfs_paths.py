@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from storage import nfs
+from storage.secondary import nfs
 
 
 def test_default_is_under_mount_root(settings):

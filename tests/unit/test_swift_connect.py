@@ -3,8 +3,8 @@
 tests/integration/test_enable_swift_checks.py.)"""
 import pytest
 
-from storage.forms import EnableSwiftForm
-from storage.swift import Credentials, connect
+from storage.web.forms import EnableSwiftForm
+from storage.swift.client import Credentials, connect
 
 
 def test_tempauth_joins_account_and_user():

@@ -3,7 +3,7 @@ import pytest
 import requests
 from swiftclient.exceptions import ClientException
 
-from storage.swift import Credentials, SwiftError, detect_auth_version, translate
+from storage.swift.client import Credentials, SwiftError, detect_auth_version, translate
 
 
 @pytest.mark.parametrize("status,text,transient", [

@@ -3,8 +3,8 @@ always a PropertiesError with a reason, never a crash."""
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from storage import properties
-from storage.demo import properties_text
+from storage.secondary import properties
+from storage.secondary.demo import properties_text
 
 GOOD = properties_text(5, "d5a259e7-9d77-3580-97db-74ce5fcf5b99", "centos53-x64", b"x" * 10)
 

@@ -4,7 +4,8 @@ import os
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from storage import demo, scanner
+from storage.secondary import demo
+from storage.catalog import scanner
 
 
 def _entries(root):

@@ -2,7 +2,7 @@
 built by hand (storage.status.render is pure)."""
 from datetime import datetime, timedelta, timezone
 
-from storage.status import Report, Stuck, Worker, _task_line, render
+from storage.transfers.status import Report, Stuck, Worker, _task_line, render
 
 NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
 

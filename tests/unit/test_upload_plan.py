@@ -1,7 +1,7 @@
 """How the engine splits a template to fit what Swift's /info allows."""
 import pytest
 
-from storage.engine import TransferFailed, plan_segment_size, segment_name
+from storage.transfers.engine import TransferFailed, plan_segment_size, segment_name
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB

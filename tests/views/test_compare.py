@@ -5,7 +5,7 @@ import hashlib
 import pytest
 from django.urls import reverse
 
-from storage import demo
+from storage.secondary import demo
 from storage.models import SecondaryStorage, SwiftStore
 from tests.storage_rows import make_zone as make_bare_zone
 from tests.transfer_helpers import enable_zone, make_swift_store, make_zone, swift_cli, wait_transfer
@@ -80,7 +80,7 @@ def test_reads_nfs_through_a_worker_when_this_host_has_no_mount(admin_client, se
     zone, _root = seeded
     settings.NFS_MOUNT_ROOT = tmp_path / "not-mounted-here"  # this process only; the worker keeps its mount
     store = SecondaryStorage.objects.get(zone=zone)
-    from storage import nfs
+    from storage.secondary import nfs
     assert not nfs.local_path(store.server, store.path).exists()
     response = admin_client.get(reverse("storage:compare", args=[zone.pk]))
     assert response.context["nfs_error"] == ""

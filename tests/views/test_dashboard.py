@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from storage import dashboard
+from storage.catalog import dashboard
 from storage.models import Transfer
 from tests.storage_rows import make_template, make_transfer, make_zone, seed_bulk
 

@@ -6,7 +6,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from cloudadmin.models import Event
-from storage import localswift, swift_setup
+from storage.swift import localswift, swift_setup
 from storage.models import SwiftStore
 from tests.swift_setup_helpers import form_data, put_enable_swift_in_effect
 from zones.models import Zone

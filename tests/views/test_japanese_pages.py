@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from cloudadmin import config, events
 from cloudadmin.models import GlobalSetting
-from storage import localswift
+from storage.swift import localswift
 from storage.models import SwiftStore
 from tests.swift_setup_helpers import form_data, put_enable_swift_in_effect
 from tests.urlcrawl import endpoints

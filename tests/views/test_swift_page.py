@@ -3,7 +3,7 @@ import pytest
 from django.urls import reverse
 
 from cloudadmin.models import Event
-from storage import localswift
+from storage.swift import localswift
 from storage.models import SwiftStore
 
 pytestmark = pytest.mark.django_db

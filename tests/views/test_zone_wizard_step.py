@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from cloudadmin.models import Event
-from storage import nfs
-from storage.demo import create_demo_secondary_storage
+from storage.secondary import nfs
+from storage.secondary.demo import create_demo_secondary_storage
 from tests.swift_setup_helpers import put_enable_swift_in_effect
 from tests.zone_wizard_helpers import STEP_DATA, fill, start, step_url
 from zones.models import ZoneWizardDraft

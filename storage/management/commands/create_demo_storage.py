@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from storage.demo import create_demo_secondary_storage
+from storage.secondary.demo import create_demo_secondary_storage
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from storage.localswift import AUTH_KEY, AUTH_USER, LocalSwift
+from storage.swift.localswift import AUTH_KEY, AUTH_USER, LocalSwift
 
 
 class Command(BaseCommand):
