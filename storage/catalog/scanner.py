@@ -309,7 +309,7 @@ def queue_uploads(zone) -> int:
     A template whose last upload of this very source copy failed or was
     cancelled waits for the operator's Retry instead of failing again at
     every scan. Returns how many were queued."""
-    from storage.transfers import lifecycle as transfers
+    from storage.transfers import queueing as transfers
 
     if not SwiftStore.objects.exists():
         return 0

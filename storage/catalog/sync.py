@@ -64,7 +64,7 @@ def sync_due_zones(now=None) -> list[ZoneScan]:
     from cloudadmin import config
     from zones.models import Zone
 
-    from storage.transfers import lifecycle as transfers
+    from storage.transfers import queueing as transfers
 
     now = now or timezone.now()
     due_before = now - timedelta(seconds=config.value("swift.sync.interval"))

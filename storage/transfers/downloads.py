@@ -355,7 +355,7 @@ def after_download(transfer: Transfer) -> Transfer | None:
     """The template is on the zone's NFS: copy it to Swift like any other
     (when Swift is configured). The upload's end copies it to the other
     zones (storage.replication)."""
-    from storage.transfers import lifecycle as transfers
+    from storage.transfers import queueing as transfers
     from storage.models import TemplateLocation
 
     if not SwiftStore.objects.exists():
@@ -413,7 +413,7 @@ def register(*, name: str, description: str, url: str, zone, format: str, hyperv
              checksum: str = "", public: bool = False, user=None) -> TemplateRegistration:
     """Create the template with a new id and queue its download. Runs in the
     caller's transaction; the download is enqueued when it commits."""
-    from storage.transfers import lifecycle as transfers
+    from storage.transfers import queueing as transfers
 
     fmt = format.lower()
     username = events.username_of(user)

@@ -52,7 +52,7 @@ from cloudadmin import config, events
 from storage.secondary import nfs, properties
 from storage.swift import client as swift
 from storage.models import SecondaryStorage, SwiftStore, Template, TemplateLocation, Transfer
-from storage.transfers.lifecycle import enqueue, stale_filter
+from storage.transfers.queueing import enqueue, stale_filter
 
 logger = logging.getLogger(__name__)
 

@@ -83,7 +83,7 @@ def missing_pairs(templates, zones) -> list[tuple[Template, object]]:
 
 
 def _queue(pairs) -> int:
-    from storage.transfers import lifecycle as transfers
+    from storage.transfers import queueing as transfers
 
     queued = 0
     for template, zone in pairs:

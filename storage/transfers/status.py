@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from storage.models import Transfer
-from storage.transfers.lifecycle import stale_transfers
+from storage.transfers.queueing import stale_transfers
 
 
 @dataclass

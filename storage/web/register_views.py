@@ -9,7 +9,7 @@ from django.views import View
 
 from cloudadmin.ui import htmx_partial
 
-from storage.transfers import downloads, lifecycle as transfers
+from storage.transfers import downloads, queueing as transfers
 from storage.web.forms import TemplateRegisterForm
 from storage.models import Template, TemplateRegistration, Transfer
 

@@ -13,7 +13,7 @@ from zones.models import Zone
 from storage.catalog import availability
 from storage.secondary import properties
 from storage.swift import client as swift
-from storage.transfers import lifecycle as transfers
+from storage.transfers import queueing as transfers
 from storage.web.forms import TemplateFilterForm
 from storage.models import SwiftStore, Template, TemplateLocation, Transfer
 from storage.web.transfer_views import POLL_SECONDS, action_result, refuse

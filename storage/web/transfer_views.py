@@ -12,7 +12,7 @@ from cloudadmin.ui import ObjectListView, htmx_partial, safe_next
 from zones.models import Zone
 
 from storage.catalog import dashboard, sync
-from storage.transfers import lifecycle as transfers
+from storage.transfers import queueing as transfers
 from storage.web.forms import TransferFilterForm
 from storage.models import SwiftStore, Transfer, active_first
 

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from cloudadmin import config
 from storage.secondary import demo
-from storage.transfers import replication, lifecycle as transfers
+from storage.transfers import replication, queueing as transfers
 from storage.models import Template, TemplateLocation, Transfer, ZoneScan
 from tests.transfer_helpers import add_template, enable_zone, make_swift_store, make_zone, wait_for, wait_transfer
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from cloudadmin.models import Event
-from storage.transfers import engine, lifecycle as transfers
+from storage.transfers import engine, queueing as transfers
 from storage.models import Template, Transfer
 from zones.models import Zone
 

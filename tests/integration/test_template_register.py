@@ -13,7 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from cloudadmin.models import Event
-from storage.transfers import downloads, lifecycle as transfers
+from storage.transfers import downloads, queueing as transfers
 from storage.secondary import properties
 from storage.models import Template, TemplateLocation, TemplateRegistration, Transfer
 from tests.download_server import IMAGE, LIMIT, MIB, download_queue, download_worker, md5, qcow2_image, server  # noqa: F401

@@ -86,7 +86,7 @@ def test_stale_running_transfers_go_back_to_the_queue(settings):
     stale = Transfer.objects.create(template=template, direction=Transfer.Direction.UP, zone=zone,
                                     state=Transfer.State.RUNNING,
                                     heartbeat=timezone.now() - timedelta(seconds=settings.TRANSFER_STALE_SECONDS + 5))
-    from storage.transfers import engine, lifecycle as transfers
+    from storage.transfers import engine, queueing as transfers
     assert [t.pk for t in transfers.requeue_stale()] == [stale.pk]  # the rows requeued, as they were
     assert transfers.requeue_stale() == []  # queued once, not at every beat
     assert Transfer.objects.get(pk=stale.pk).state == Transfer.State.QUEUED

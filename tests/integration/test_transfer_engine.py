@@ -10,7 +10,7 @@ from cloudadmin import config
 from cloudadmin.models import Event
 from storage.secondary import demo
 from storage.swift import localswift
-from storage.transfers import lifecycle as transfers
+from storage.transfers import queueing as transfers
 from storage.models import Template, TemplateLocation, Transfer, ZoneScan
 from tests.transfer_helpers import (add_template, enable_zone, make_swift_store, make_zone, swift_cli,
                                     wait_for, wait_transfer)

@@ -18,7 +18,7 @@ from cloudadmin import config
 from storage.secondary import demo
 from storage.swift import localswift
 from storage.catalog import scanner
-from storage.transfers import lifecycle as transfers
+from storage.transfers import queueing as transfers
 from storage.models import Transfer, ZoneScan
 from tests.conftest import WorkerProcess, worker_env
 from tests.transfer_helpers import add_template, make_swift_store, make_zone, wait_for, wait_transfer

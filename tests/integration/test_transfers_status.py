@@ -17,7 +17,7 @@ from cloudadmin.models import Event
 from storage.secondary import demo
 from storage.catalog import scanner
 from storage import tasks
-from storage.transfers import lifecycle as transfers
+from storage.transfers import queueing as transfers
 from storage.models import SecondaryStorage, Transfer
 from tests.conftest import ROOT, worker_env
 from tests.transfer_helpers import add_template, make_swift_store, make_zone, wait_transfer

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from storage.transfers import status, lifecycle as transfers
+from storage.transfers import status, queueing as transfers
 
 
 def positive(value: str) -> float:

@@ -1,0 +1,15 @@
+"""How a transfer's work can stop, shared by every layer of storage: the
+secondary storage writer, the Swift object protocol and the runners raise
+these, the transfer lifecycle decides what each means for the row."""
+
+
+class TransferFailed(Exception):
+    """A permanent failure: retrying the same thing cannot help."""
+
+
+class SourceChanged(TransferFailed):
+    pass
+
+
+class TransferStopped(Exception):
+    """The row was cancelled or taken over by another task: stop quietly."""
