@@ -47,7 +47,7 @@ def main() -> None:
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
     settings.TEMPLATE_DOWNLOAD_ALLOW_INTERNAL = True  # the source is on loopback
     settings.TEMPLATE_DOWNLOAD_MAX_BYTES = 1 << 50
-    from storage.transfers import engine
+    from storage.transfers import lifecycle
     from storage.secondary import nfs
     from storage.models import SecondaryStorage, Template, TemplateRegistration, Transfer
     from zones.models import Zone
@@ -81,7 +81,7 @@ def main() -> None:
                                                 hypervisor="KVM", checksum=md5, filename=f"bench-{n}.raw")
             transfer = Transfer.objects.create(template=template, zone=zone, direction=Transfer.Direction.DOWNLOAD)
             start = time.perf_counter()
-            state = engine.run_transfer(transfer.pk, worker="bench")
+            state = lifecycle.run_transfer(transfer.pk, worker="bench")
             times["engine"].append(time.perf_counter() - start)
             assert state == Transfer.State.DONE, Transfer.objects.get(pk=transfer.pk).last_error
             target = work / f"curl-{n}.raw"

@@ -4,7 +4,7 @@
 Starts a local Swift, writes a template of --size bytes (default 1 GiB) into
 a temporary secondary storage, then alternates, for --rounds rounds:
 
-  engine     storage.engine.run_transfer in a fresh worker-like process
+  engine     storage.transfers.lifecycle.run_transfer in a fresh worker-like process
              (streams, uploads segments in parallel, verifies every ETag and
              the whole-file MD5 against template.properties)
   cli-slo    swift upload -S <segment size> --segment-threads <concurrency>
@@ -83,7 +83,7 @@ def engine_child(args) -> None:
     import storage.tasks  # noqa: F401 - a worker process has Celery and the tasks loaded too
     from cloudadmin import config
     from cloudadmin.celery import app  # noqa: F401
-    from storage.transfers import engine
+    from storage.transfers import lifecycle
     from storage.catalog import scanner
     from storage.swift import client as swift
     from storage.models import SecondaryStorage, SwiftStore, Template, Transfer
@@ -109,7 +109,7 @@ def engine_child(args) -> None:
     transfer = Transfer.objects.create(template_id=TEMPLATE_ID, direction=Transfer.Direction.UP, zone=zone)
     before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
-    state = engine.run_transfer(transfer.pk, worker="bench")
+    state = lifecycle.run_transfer(transfer.pk, worker="bench")
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF)
     transfer.refresh_from_db()

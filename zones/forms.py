@@ -6,18 +6,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cloudadmin.ui import style_form_widgets
-from storage.swift.swift_setup import enable_swift_allowed
 
-from . import network
+from . import network, swift_first
 from .models import PrimaryStorage, Zone
-
-
-def creating_a_zone_locks_out_swift() -> bool:
-    """True while Swift could still be enabled (enable.swift in effect, no
-    Swift, no zone): then the first zone closes that door for good. The same
-    rule that shows the Enable Swift button."""
-    allowed, _reason = enable_swift_allowed()
-    return allowed
 
 
 class StepForm(forms.Form):
@@ -69,7 +60,7 @@ class ZoneTypeForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.swift_warning = creating_a_zone_locks_out_swift()
+        self.swift_warning = swift_first.creating_a_zone_locks_out_swift()
         if not self.swift_warning:
             del self.fields["confirm_no_swift"]
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from cloudadmin import events
 from storage.models import SecondaryStorage
 
-from . import forms
+from . import forms, hooks
 from .models import Cluster, Host, Pod, PrimaryStorage, Zone, ZoneWizardDraft
 
 logger = logging.getLogger(__name__)
@@ -129,9 +129,8 @@ def share_check_passed(draft) -> bool:
 
 
 def start_share_check(draft, values) -> None:
-    """Ask a worker to check the share; it writes the outcome to the draft."""
-    from storage.tasks import check_wizard_share
-
+    """Ask a worker to check the share; it writes the outcome to the draft
+    (record_share_check)."""
     token = uuid.uuid4().hex
     draft.share_check = {"token": token, "server": values["nfs_server"], "path": values["path"],
                          "status": "pending", "requested": timezone.now().isoformat()}
@@ -139,11 +138,25 @@ def start_share_check(draft, values) -> None:
 
     def enqueue():
         try:
-            check_wizard_share.delay(draft.pk, token)
+            hooks.check_draft_share(draft.pk, token)
         except Exception as error:  # noqa: BLE001 - the broker is down: no worker will answer
             logger.warning("share check not queued: %s", error)
 
     transaction.on_commit(enqueue)
+
+
+def record_share_check(draft_id: int, token: str, check_share) -> None:
+    """A worker's part of the share check: check the draft's share with
+    check_share(server, path) and write the outcome back if the draft still
+    asks for this check (same token, still pending)."""
+    draft = ZoneWizardDraft.objects.filter(pk=draft_id, share_check__token=token).first()
+    if draft is None:
+        return
+    result = check_share(draft.share_check["server"], draft.share_check["path"])
+    outcome = {**draft.share_check, "status": "ok" if result.ok else "failed", "message": result.summary,
+               "templates": result.templates, "checked": timezone.now().isoformat()}
+    ZoneWizardDraft.objects.filter(pk=draft_id, share_check__token=token,
+                                   share_check__status="pending").update(share_check=outcome)
 
 
 def wait_for_share_check(draft, timeout=None) -> dict:
@@ -172,10 +185,8 @@ UNCHECKED = _("Not checked: no worker answered.")
 def share_check_message(check) -> str:
     """The outcome in the reader's language where the wizard can say it (a
     worker writes its reasons in LANGUAGE_CODE)."""
-    from storage.secondary.share_checks import ShareCheck
-
     if check.get("status") == "ok":
-        return ShareCheck(url="", folder="", ok=True, templates=check.get("templates", 0)).summary
+        return hooks.share_ok_message(check.get("templates", 0))
     if check.get("status") == "unchecked":
         return str(UNCHECKED)
     return check.get("message", "")
@@ -290,12 +301,7 @@ def _create(draft, values, *, user=None) -> Zone:
         f"{zone.network_type}, {zone.hypervisor}; pod {pod.name}, cluster {cluster.name}, host {host.host_name}, "
         f"primary storage {primary.url}, secondary storage {store.url}; Disabled"))
 
-    def check_store():
-        from storage.tasks import check_secondary_storage
-
-        check_secondary_storage.delay(store.pk)
-
-    transaction.on_commit(check_store, robust=True)
+    transaction.on_commit(lambda: hooks.check_store(store.pk), robust=True)
     return zone
 
 
@@ -307,8 +313,6 @@ class AllocationUnchanged(Exception):
 def set_allocation(zone_id, state, *, user=None) -> Zone:
     """Enable or disable a zone, recording the event. Enabling calls the
     storage hook (templates to Swift) inside the same transaction."""
-    from storage import hooks
-
     with transaction.atomic():
         zone = Zone.objects.select_for_update().get(pk=zone_id)
         if zone.allocation_state == state:
@@ -318,5 +322,5 @@ def set_allocation(zone_id, state, *, user=None) -> Zone:
         enabling = state == Zone.AllocationState.ENABLED
         events.record("zone.enable" if enabling else "zone.disable", user=user, target=zone.name)
         if enabling:
-            hooks.on_zone_enabled(zone, user=user)
+            hooks.zone_enabled(zone, user=user)
     return zone

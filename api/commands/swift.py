@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from storage.swift import client as swift, swift_setup
+from zones import swift_first
 from storage.web.forms import EnableSwiftForm
 from storage.models import SwiftStore
 
@@ -40,7 +41,7 @@ def swift_failure(error: swift.SwiftError) -> ApiError:
          Param("username", required=True, max_length=128), Param("key", required=True, max_length=1024))
 def add_swift(user, url, username, key, account=""):
     """Adds the one Swift shared by the whole cloud (only before any zone)."""
-    allowed, reason = swift_setup.enable_swift_allowed()
+    allowed, reason = swift_first.enable_swift_allowed()
     if not allowed:
         swift_setup.refuse(swift_setup.NotAllowed(reason), user=user, target=url)
         raise ApiError(PARAM_ERROR, reason, CS_INVALID_PARAMETER_VALUE)

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from cloudadmin import events
 from zones import forms as wizard_forms
-from zones import wizard
+from zones import swift_first, wizard
 from zones.models import Cluster, Host, Pod, PrimaryStorage, Zone
 
 from ..registry import BOOLEAN, CHOICE, ID, OWN_PREFIX, Param, command, list_payload
@@ -51,7 +51,7 @@ def create_zone(user, name, dns1, internaldns1, networktype, dns2="", internaldn
                 guestcidraddress="", **ours):
     """Creates a zone (Disabled), with the wizard's zone rules."""
     confirm = ours.get(f"{OWN_PREFIX}confirmnoswift", False)
-    if wizard_forms.creating_a_zone_locks_out_swift() and not confirm:
+    if swift_first.creating_a_zone_locks_out_swift() and not confirm:
         # The wizard's warning, with the API's way to go on.
         raise ApiError(PARAM_ERROR, "enable.swift is in effect and no Swift is configured: once a zone exists, "
                                     "Swift can never be added. Add Swift first (addSwift), or pass "

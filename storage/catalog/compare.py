@@ -1,36 +1,33 @@
 """Comparing a zone's NFS secondary storage with Swift, file by file: the
 page the seed's author made by hand with `ls -R` and `swift list`.
 
-`read_share(root)` lists template/tmpl/<account>/<id>/ on a mounted share
-(plain data, so a worker can send it back); `read_nfs(zone)` reads it here
-when this host has the mount, else asks a worker (storage.tasks.list_share);
+`read_nfs(zone)` lists the templates of the zone's share
+(storage.secondary.listing) here when this host has the mount, else asks a
+worker (storage.tasks.list_share);
 `read_swift(template_ids)` describes the T-<id> containers; `compare()`
 gives a verdict per file. Nothing here writes anything.
 """
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from celery.exceptions import TimeoutError as CeleryTimeout
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from storage.secondary import nfs, properties
-from storage.swift import client as swift
+from storage import dispatch
 from storage.models import SecondaryStorage, SwiftStore
+from storage.secondary import listing as share_listing
+from storage.secondary import nfs
+from storage.swift import client as swift
 
 TEMPLATE_CONTAINER = re.compile(r"^T-(\d+)$")
 # CloudStack downloads into dnld<digits>tmp_ and renames when complete: such
 # a file is never part of a template, so the engine never copies it.
 UNFINISHED_DOWNLOAD = re.compile(r"^dnld.*tmp_$")
-# template.properties is small: hash it, unlike the image (whose MD5 the
-# properties declare).
-HASH_LIMIT = 1024 * 1024
 
 
 class Verdict(models.TextChoices):
@@ -50,51 +47,6 @@ class SideUnreachable(Exception):
 
 
 # --- NFS ----------------------------------------------------------------------
-def read_share(root: str | Path) -> dict:
-    """{template id: {"path", "files": [{"name", "size", "md5"}]}} of the share
-    mounted at `root`. "md5" is the file's own MD5 for template.properties,
-    the MD5 template.properties declares for the image, else "". Raises
-    OSError when the share cannot be read at all."""
-    root = Path(root)
-    tmpl = root / "template" / "tmpl"
-    if not root.is_dir():
-        raise FileNotFoundError(f"{root} is not mounted")
-    templates: dict[int, dict] = {}
-    if not tmpl.is_dir():
-        return templates
-    for account in sorted(os.scandir(tmpl), key=lambda e: e.name):
-        if not account.is_dir(follow_symlinks=False) or properties.parse_id(account.name) is None:
-            continue
-        for folder in sorted(os.scandir(account.path), key=lambda e: e.name):
-            template_id = properties.parse_id(folder.name)
-            if not folder.is_dir(follow_symlinks=False) or template_id is None:
-                continue
-            templates[template_id] = _read_folder(Path(folder.path), f"template/tmpl/{account.name}/{folder.name}")
-    return templates
-
-
-def _read_folder(folder: Path, rel: str) -> dict:
-    files = []
-    declared = {}
-    props_path = folder / properties.FILENAME
-    if props_path.is_file():
-        try:
-            values = properties.parse(props_path.read_bytes())
-            if values.get("filename") and values.get("checksum"):
-                declared[values["filename"]] = values["checksum"].lower()
-        except (ValueError, OSError):
-            pass  # shown as a plain file; the scanner reports why it is invalid
-    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        if not entry.is_file(follow_symlinks=False):
-            continue
-        size = entry.stat(follow_symlinks=False).st_size
-        md5 = declared.get(entry.name, "")
-        if entry.name == properties.FILENAME and size <= HASH_LIMIT:
-            md5 = hashlib.md5(Path(entry.path).read_bytes()).hexdigest()
-        files.append({"name": entry.name, "size": size, "md5": md5})
-    return {"path": rel, "files": files}
-
-
 def read_nfs(zone) -> dict:
     """The templates on every secondary storage of `zone`, read here when
     this host has the share mounted, else by a worker. Raises SideUnreachable."""
@@ -106,7 +58,7 @@ def read_nfs(zone) -> dict:
         root = nfs.local_path(store.server, store.path)
         if root.is_dir():
             try:
-                found = read_share(root)
+                found = share_listing.read_share(root)
             except OSError as exc:
                 raise SideUnreachable(_("NFS %(url)s cannot be read: %(error)s")
                                       % {"url": store.url, "error": exc.strerror or type(exc).__name__}) from None
@@ -118,12 +70,8 @@ def read_nfs(zone) -> dict:
 
 
 def _read_through_worker(store: SecondaryStorage) -> dict:
-    from celery.exceptions import TimeoutError as CeleryTimeout
-
-    from storage import tasks
-
     try:
-        result = tasks.list_share.apply_async((store.pk,))
+        result = dispatch.task("list_share").apply_async((store.pk,))
         answer = result.get(timeout=settings.COMPARE_WORKER_TIMEOUT, propagate=True)
     except CeleryTimeout:
         raise SideUnreachable(

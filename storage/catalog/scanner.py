@@ -1,7 +1,7 @@
 """Scanning a zone's NFS secondary storage for templates.
 
-`scan_folder(root)` walks template/tmpl/<account id>/<template id>/ and
-returns one `Entry` per template folder, complete or Invalid with the
+`scan_folder(root)` walks template/tmpl/<account id>/<template id>/
+(storage.secondary.layout) and returns one `Entry` per template folder, complete or Invalid with the
 reason; it never raises for a bad entry and touches no database. A folder
 is complete only when its template.properties parses and the image it
 names is a regular file inside the store with the stated size. Unfinished
@@ -13,35 +13,19 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
-from storage.secondary import nfs, properties
+from cloudadmin import events
+from storage.secondary import layout, nfs
+from storage.secondary.layout import Entry
 from storage.models import SecondaryStorage, SwiftStore, Template, TemplateLocation, Transfer, ZoneScan
+from storage.transfers import queueing, replication
 
 logger = logging.getLogger(__name__)
-TEMPLATE_ROOT = ("template", "tmpl")
-
-
-@dataclass
-class Entry:
-    """One template folder as the scanner saw it."""
-
-    path: str  # relative to the share root, e.g. template/tmpl/1/5
-    template_id: int | None
-    account_id: int | None
-    reason: str = ""  # "" when complete
-    props: properties.TemplateProperties | None = None
-    image_size: int | None = None
-    image_mtime: float | None = None
-
-    @property
-    def complete(self) -> bool:
-        return not self.reason
 
 
 @dataclass
@@ -50,134 +34,22 @@ class FolderScan:
     problems: list[dict] = field(default_factory=list)  # not template folders at all
 
 
-def _inside(path: str, real_root: str) -> bool:
-    real = os.path.realpath(path)
-    return real == real_root or real.startswith(real_root + os.sep)
-
-
-def _stat_inside(path: str, real_root: str) -> os.stat_result:
-    """stat() of a file in a template folder; a symlink is followed only
-    when it stays inside the store (ValueError otherwise)."""
-    st = os.lstat(path)
-    if stat.S_ISLNK(st.st_mode):
-        if not _inside(path, real_root):
-            raise ValueError("links outside the secondary storage")
-        st = os.stat(path)
-    return st
-
-
-def check_folder(folder: str, rel: str, real_root: str, template_id: int, account_id: int, *,
-                 folder_inside: bool = False) -> Entry:
-    """The Entry of one template folder (never raises for its content).
-    folder_inside: the caller knows the folder is no link out of the store."""
-    entry = Entry(path=rel, template_id=template_id, account_id=account_id)
-    if not folder_inside and not _inside(folder, real_root):
-        entry.reason = "the folder is a link to a place outside the secondary storage"
-        return entry
-    props_path = os.path.join(folder, properties.FILENAME)
-    try:
-        st = _stat_inside(props_path, real_root)
-        if not stat.S_ISREG(st.st_mode):
-            entry.reason = "template.properties is not a regular file"
-            return entry
-        if st.st_size > properties.MAX_BYTES:
-            entry.reason = "template.properties is too large"
-            return entry
-        with open(props_path, "rb") as handle:
-            data = handle.read(properties.MAX_BYTES + 1)
-    except FileNotFoundError:
-        entry.reason = "no template.properties (an unfinished download?)"
-        return entry
-    except ValueError as exc:
-        entry.reason = f"template.properties {exc}"
-        return entry
-    except OSError as exc:
-        entry.reason = f"template.properties cannot be read: {exc.strerror or type(exc).__name__}"
-        return entry
-    try:
-        props = properties.check(properties.parse(data), folder_id=template_id)
-    except properties.PropertiesError as exc:
-        entry.reason = f"template.properties: {exc}"
-        return entry
-    entry.props = props
-    image = os.path.join(folder, props.filename)  # a plain name: properties.check made sure
-    try:
-        st = _stat_inside(image, real_root)
-    except FileNotFoundError:
-        entry.reason = f"the image {props.filename} is missing"
-        return entry
-    except ValueError as exc:
-        entry.reason = f"the image {props.filename} {exc}"
-        return entry
-    except OSError as exc:
-        entry.reason = f"the image {props.filename} cannot be read: {exc.strerror or type(exc).__name__}"
-        return entry
-    if not stat.S_ISREG(st.st_mode):
-        entry.reason = f"the image {props.filename} is not a regular file"
-        return entry
-    entry.image_size, entry.image_mtime = st.st_size, st.st_mtime
-    if st.st_size != props.size:
-        entry.reason = (f"the image {props.filename} has {st.st_size} bytes, "
-                        f"template.properties says {props.size} (still downloading?)")
-    return entry
-
-
 def scan_folder(root: Path | str) -> FolderScan:
-    """Every template folder under root/template/tmpl. Raises OSError only
-    when the share itself cannot be read."""
-    root = str(root)
-    real_root = os.path.realpath(root)
-    result = FolderScan()
-    tmpl = os.path.join(root, *TEMPLATE_ROOT)
-    if not os.path.isdir(root):
-        raise FileNotFoundError(f"{root} is not a folder (is the share mounted?)")
-    if not os.path.isdir(tmpl):
-        return result  # a fresh store without templates
-    if not _inside(tmpl, real_root):
-        result.problems.append({"path": "/".join(TEMPLATE_ROOT),
-                                "reason": "a link to a place outside the secondary storage"})
-        return result
+    """Every template folder under root/template/tmpl, checked. Raises
+    OSError only when the share itself cannot be read."""
+    real_root = os.path.realpath(str(root))
+    walked = layout.walk(root)
+    result = FolderScan(problems=walked.problems)
     seen_ids: dict[int, str] = {}
-    with os.scandir(tmpl) as accounts:
-        account_dirs = sorted(accounts, key=lambda e: e.name)
-    for account in account_dirs:
-        rel_account = "/".join((*TEMPLATE_ROOT, account.name))
-        account_id = properties.parse_id(account.name)
-        if not account.is_dir(follow_symlinks=True):
-            result.problems.append({"path": rel_account, "reason": "not a folder"})
-            continue
-        if account_id is None:
-            result.problems.append({"path": rel_account, "reason": "account folder name is not a number"})
-            continue
-        # Below a folder known to be inside, only a symlink can lead out.
-        if account.is_symlink() and not _inside(account.path, real_root):
-            result.problems.append({"path": rel_account,
-                                    "reason": "a link to a place outside the secondary storage"})
-            continue
-        try:
-            with os.scandir(account.path) as folders:
-                template_dirs = sorted(folders, key=lambda e: e.name)
-        except OSError as exc:
-            result.problems.append({"path": rel_account, "reason": f"cannot be read: {exc.strerror}"})
-            continue
-        for folder in template_dirs:
-            rel = f"{rel_account}/{folder.name}"
-            template_id = properties.parse_id(folder.name)
-            if not folder.is_dir(follow_symlinks=True):
-                result.problems.append({"path": rel, "reason": "not a folder"})
-                continue
-            if template_id is None:
-                result.problems.append({"path": rel, "reason": "template folder name is not a number"})
-                continue
-            account_inside = not account.is_symlink()
-            entry = check_folder(folder.path, rel, real_root, template_id, account_id,
-                                 folder_inside=account_inside and not folder.is_symlink())
-            if template_id in seen_ids:
-                entry.reason = f"template id {template_id} also in {seen_ids[template_id]}"
-                entry.props = None
-            else:
-                seen_ids[template_id] = rel
-            result.entries.append(entry)
+    for folder in walked.folders:
+        entry = layout.check_folder(folder.path, folder.rel, real_root, folder.template_id, folder.account_id,
+                                    folder_inside=folder.inside)
+        if folder.template_id in seen_ids:
+            entry.reason = f"template id {folder.template_id} also in {seen_ids[folder.template_id]}"
+            entry.props = None
+        else:
+            seen_ids[folder.template_id] = folder.rel
+        result.entries.append(entry)
     return result
 
 
@@ -190,12 +62,18 @@ def _claim(scan_id: int) -> ZoneScan | None:
     return ZoneScan.objects.select_related("zone").get(pk=scan_id)
 
 
+def run_scan_and_replicate(scan_id: int) -> None:
+    """Run a queued ZoneScan, then queue the copies of templates in Swift
+    that the zone lacks (storage.transfers.replication)."""
+    scan = run_scan(scan_id)
+    if scan is not None and scan.state == scan.State.DONE:  # not onto a store that cannot be read
+        replication.replicate_to_zone(scan.zone_id)
+
+
 def run_scan(scan_id: int) -> ZoneScan | None:
     """Run one queued ZoneScan: record what every secondary storage of the
     zone holds, then queue the uploads. Returns the scan, None if it was not
     queued."""
-    from cloudadmin import events
-
     scan = _claim(scan_id)
     if scan is None:
         return None
@@ -309,8 +187,6 @@ def queue_uploads(zone) -> int:
     A template whose last upload of this very source copy failed or was
     cancelled waits for the operator's Retry instead of failing again at
     every scan. Returns how many were queued."""
-    from storage.transfers import queueing as transfers
-
     if not SwiftStore.objects.exists():
         return 0
     ready = list(TemplateLocation.objects.filter(zone=zone, state=TemplateLocation.State.READY)
@@ -333,7 +209,7 @@ def queue_uploads(zone) -> int:
             if (last["state"] in (Transfer.State.FAILED, Transfer.State.CANCELLED)
                     and last["source_size"] == loc.image_size and last["source_mtime"] == loc.image_mtime):
                 continue
-        if transfers.enqueue_upload(loc.template, zone, source_size=loc.image_size,
+        if queueing.enqueue_upload(loc.template, zone, source_size=loc.image_size,
                                     source_mtime=loc.image_mtime) is not None:
             queued += 1
     return queued

@@ -1,13 +1,13 @@
 """When zones are scanned and their templates copied to Swift.
 
-- `start_zone_sync(zone, user=...)`: a zone was enabled (storage.hooks).
+- `start_zone_sync(zone, user=...)`: a zone was enabled (zones.hooks).
 - `sync_now(zone, user=...)`: the operator's "Sync now".
 - `sync_due_zones()`: Celery beat, every few seconds; scans each enabled
   zone whose newest scan is older than `swift.sync.interval` seconds.
 
 Each queues a ZoneScan row (at most one queued or running per zone, a
 database constraint) and enqueues `storage.tasks.scan_zone` on commit. The
-scan (storage.scanner) records Templates and TemplateLocations, then
+scan (storage.catalog.scanner) records Templates and TemplateLocations, then
 `queue_uploads` creates the upload Transfers for templates not yet in Swift.
 """
 from __future__ import annotations
@@ -19,9 +19,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from cloudadmin import events
-
+from cloudadmin import config, events
+from storage import dispatch
 from storage.models import ZoneScan
+from storage.transfers import queueing
+from zones.models import Zone
 
 logger = logging.getLogger(__name__)
 
@@ -29,14 +31,12 @@ logger = logging.getLogger(__name__)
 def queue_scan(zone, *, trigger: str, user=None) -> ZoneScan | None:
     """A queued ZoneScan of `zone`, enqueued on commit; None when one is
     already queued or running (that one will see the same files)."""
-    from storage import tasks
-
     try:
         with transaction.atomic():
             scan = ZoneScan.objects.create(zone=zone, trigger=trigger, requested_by=events.username_of(user))
     except IntegrityError:
         return None
-    transaction.on_commit(lambda: tasks.scan_zone.delay(scan.pk))
+    transaction.on_commit(lambda: dispatch.task("scan_zone").delay(scan.pk))
     return scan
 
 
@@ -61,11 +61,6 @@ def sync_due_zones(now=None) -> list[ZoneScan]:
     """Queue a scan of every enabled zone whose newest scan started more than
     `swift.sync.interval` seconds ago (or never). Also hands stale transfers
     (their worker died) back to the queue. Called by Celery beat."""
-    from cloudadmin import config
-    from zones.models import Zone
-
-    from storage.transfers import queueing as transfers
-
     now = now or timezone.now()
     due_before = now - timedelta(seconds=config.value("swift.sync.interval"))
     queued = []
@@ -77,5 +72,5 @@ def sync_due_zones(now=None) -> list[ZoneScan]:
             scan = queue_scan(zone, trigger=ZoneScan.Trigger.PERIODIC)
         if scan is not None:
             queued.append(scan)
-    transfers.requeue_stale(username="beat")
+    queueing.requeue_stale(username="beat")
     return queued

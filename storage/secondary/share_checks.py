@@ -1,6 +1,6 @@
 """The check of an NFS secondary storage share, run by a worker.
 
-The share is read through its local folder (storage.nfs.local_path). It is
+The share is read through its local folder (storage.secondary.nfs.local_path). It is
 usable when the folder exists, is readable, and holds a `template/` tree or
 lets us create one. Each failure gives one reason: not mounted, permission
 denied, not a directory, or not a CloudStack secondary storage layout.
@@ -18,9 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cloudadmin import events
+from storage.models import SecondaryStorage
 from storage.secondary import nfs
 
 MOUNT_TIMEOUT = 30  # seconds for `mount -t nfs`
@@ -143,12 +146,6 @@ def check_share_folder(url: str, folder: Path) -> ShareCheck:
 def refresh_store_state(store) -> ShareCheck:
     """Check a SecondaryStorage row's share and store Up/Down, the reason and
     the time. A change of state is recorded as an event."""
-    from django.utils import timezone
-
-    from cloudadmin import events
-
-    from storage.models import SecondaryStorage
-
     result = check_share(store.server, store.path)
     state = SecondaryStorage.State.UP if result.ok else SecondaryStorage.State.DOWN
     previous = store.state
@@ -160,3 +157,15 @@ def refresh_store_state(store) -> ShareCheck:
         record("secondary_storage.state", username="worker", target=store.url,
                detail=f"{previous} → {state}: {result.summary}")
     return result
+
+
+def refresh_store_state_of(store_id: int) -> None:
+    """refresh_store_state of one store, if it still exists (after a zone is launched)."""
+    store = SecondaryStorage.objects.filter(pk=store_id).first()
+    if store is not None:
+        refresh_store_state(store)
+
+
+def refresh_every_store_state() -> None:
+    for store in SecondaryStorage.objects.all():
+        refresh_store_state(store)

@@ -1,7 +1,7 @@
 """Enable Swift: when it is allowed, the checks before saving, and the lock.
 
-Swift is configured once, before any zone, and never again (as in
-CloudStack, where templates already copied would otherwise be orphaned).
+Swift is configured once, before any zone, and never again: the rule is
+zones.swift_first's.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cloudadmin import config, events
-from zones.models import Zone
+from zones import swift_first
 
 from storage.swift import client as swift
 from storage.models import SwiftStore
@@ -20,10 +20,6 @@ from storage.models import SwiftStore
 # Seconds for each step of the checks: the operator waits on the dialog.
 CHECK_TIMEOUT = 15
 
-NOT_ENABLED = _("Swift cannot be enabled: the global setting enable.swift is not in effect. "
-                "Set it to true in Global Settings and restart the management server.")
-ALREADY_CONFIGURED = _("Swift is already configured; it cannot be reconfigured.")
-ZONE_EXISTS = _("Swift cannot be enabled once a zone exists: Swift must be added before any zone.")
 NOT_CONFIGURED = _("Swift is not configured.")
 
 
@@ -31,20 +27,8 @@ class NotAllowed(Exception):
     """Enable Swift refused in the current state (HTTP 409)."""
 
 
-def enable_swift_allowed() -> tuple[bool, str]:
-    """(allowed, reason): the Enable Swift action exists only when enable.swift
-    is in effect, no Swift is configured and no zone exists."""
-    if not config.value("enable.swift"):
-        return False, NOT_ENABLED
-    if SwiftStore.objects.exists():
-        return False, ALREADY_CONFIGURED
-    if Zone.objects.exists():
-        return False, ZONE_EXISTS
-    return True, ""
-
-
 def ensure_allowed() -> None:
-    allowed, reason = enable_swift_allowed()
+    allowed, reason = swift_first.enable_swift_allowed()
     if not allowed:
         raise NotAllowed(reason)
 
@@ -103,7 +87,7 @@ def configure(creds: swift.Credentials, *, user=None) -> SwiftStore:
                         key=creds.key, auth_version=creds.auth_version,
                         capabilities=caps, last_contact=timezone.now())
             except IntegrityError:
-                raise NotAllowed(ALREADY_CONFIGURED) from None
+                raise NotAllowed(swift_first.ALREADY_CONFIGURED) from None
             events.record("swift.enable", user=user, target=target,
                           detail=f"{store.get_auth_version_display()}, Swift {caps.get('version') or '?'}")
         return store

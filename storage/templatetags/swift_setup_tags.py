@@ -1,6 +1,6 @@
 from django import template
 
-from storage.swift.swift_setup import enable_swift_allowed
+from zones.swift_first import enable_swift_allowed
 
 register = template.Library()
 

@@ -1,17 +1,17 @@
 """Register template: download an image from a URL into a zone's NFS
 secondary storage, the way CloudStack's secondary storage VM does.
 
-- `register(...)` (the web request): allocate a template id greater than
-  any id seen on any store, create the Template, its TemplateRegistration
-  and a Transfer with direction DOWNLOAD, enqueued on commit.
-- `download(transfer, progress)` (the worker, through
-  storage.engine.run_transfer, so it has the same states, progress, retry
-  and cancel as every transfer): into template/tmpl/<account>/<id>/ as
+- `storage.catalog.registration.register(...)` (the web request): allocate
+  a template id greater than any id seen on any store, create the Template,
+  its TemplateRegistration and a Transfer with direction DOWNLOAD.
+- `run(transfer, progress, store)` (the worker: the runner of direction
+  DOWNLOAD, so it has the same lifecycle, progress, retry and cancel as
+  every transfer, storage.transfers.lifecycle): into template/tmpl/<account>/<id>/ as
   `dnld<random>tmp_` while downloading, then renamed to `<uuid>.<format>`
   once its size and MD5 are checked, then template.properties last. A
   failure or a cancel removes everything it wrote.
 - `after_download(transfer)`: the new template goes to Swift like any other
-  (then to the other zones through storage.replication).
+  (then to the other zones through storage.transfers.replication).
 
 Only http and https are fetched. Unless settings.TEMPLATE_DOWNLOAD_ALLOW_INTERNAL,
 every address the host resolves to must be a public one, checked for the
@@ -20,32 +20,27 @@ checked (no second lookup that a rebinding DNS could answer differently).
 """
 from __future__ import annotations
 
-import hashlib
 import http.client
 import ipaddress
 import logging
-import os
 import secrets
 import socket
 import ssl
 import struct
-import uuid
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cloudadmin import events
-
-from storage.secondary import nfs, properties
-from storage.swift import client as swift
-from storage.transfers.engine import (
-    CHUNK, Progress, Throttle, TransferFailed, _record_ready, _store_root, make_template_folder, remove_created, storage_error)
-from storage.models import SecondaryStorage, SwiftStore, Template, TemplateRegistration, Transfer
+from storage.failures import TransferFailed
+from storage.models import SwiftStore, Template, TemplateLocation, TemplateRegistration, Transfer
+from storage.secondary import layout, properties
+from storage.secondary.writer import TemplateWriter, record_ready
+from storage.swift.objects import CHUNK
+from storage.transfers import queueing
+from storage.transfers.progress import Progress
 
 logger = logging.getLogger(__name__)
 
@@ -252,92 +247,59 @@ def properties_values(template: Template, registration: TemplateRegistration, si
 
 
 # --- the worker's part -----------------------------------------------------------------
-def download(transfer: Transfer, progress: Progress) -> str:
-    """Download the registration's URL into the zone's secondary storage;
-    returns the image's MD5. See the module docstring."""
+def _chunks(response, total: int, limit: int):
+    """The body as it arrives (progress and cancel stay live), within the
+    size limit; a broken connection is a transient DownloadError."""
+    count = 0
+    while True:
+        try:
+            chunk = response.read1(CHUNK)
+        except http.client.IncompleteRead as exc:
+            raise DownloadError(f"the server closed the connection after {count + len(exc.partial)} "
+                                f"of {total} bytes", transient=True) from None
+        except (TimeoutError, socket.timeout):
+            raise DownloadError("the server stopped sending (timed out)", transient=True) from None
+        except (ConnectionError, ssl.SSLError) as exc:
+            raise DownloadError(f"the connection broke: {exc.strerror or type(exc).__name__}",
+                                transient=True) from None
+        if not chunk:
+            return
+        count += len(chunk)
+        if count > limit:
+            raise DownloadError(f"the image is larger than the limit of {limit} bytes "
+                                f"(TEMPLATE_DOWNLOAD_MAX_BYTES)")
+        yield chunk
+
+
+def run(transfer: Transfer, progress: Progress, store: SwiftStore | None) -> str:
+    """Download the registration's URL into the zone's secondary storage
+    (Swift not needed); returns the image's MD5. See the module docstring."""
     template = transfer.template
     registration = TemplateRegistration.objects.filter(template=template).first()
     if registration is None:
         raise TransferFailed("this template has no registration to download")
-    store, root = _store_root(transfer.zone)
+    nfs_store, root = layout.zone_store_root(transfer.zone)
     if not root.is_dir():
-        raise TransferFailed(f"the secondary storage {store.url} is not mounted at {root}")
-    rel = f"template/tmpl/{template.account_id or ACCOUNT_ID}/{template.pk}"
+        raise TransferFailed(f"the secondary storage {nfs_store.url} is not mounted at {root}")
+    rel = layout.template_rel(template.account_id or ACCOUNT_ID, template.pk)
     if (root / rel / properties.FILENAME).exists():
-        raise TransferFailed(f"{rel} already holds a template on {store.url}")
+        raise TransferFailed(f"{rel} already holds a template on {nfs_store.url}")
     limit = settings.TEMPLATE_DOWNLOAD_MAX_BYTES
     conn, response, final_url = open_url(registration.url)
-    created: list[Path] = []
-    temp = None
     try:
         length = response.getheader("Content-Length")
         total = int(length) if length and length.isdigit() else 0
         if total > limit:
             raise DownloadError(f"the image is {total} bytes, more than the limit of {limit} bytes "
                                 f"(TEMPLATE_DOWNLOAD_MAX_BYTES)")
-        folder, created = make_template_folder(root, rel, store)
-        for stale in folder.glob("dnld*tmp_"):  # left by an attempt whose worker died
-            stale.unlink(missing_ok=True)
-        temp = folder / f"dnld{secrets.randbelow(10**19)}tmp_"
-        progress.write(force=True, bytes_total=total)
-        whole = hashlib.md5()
-        throttle = Throttle()
-        count = 0
-        try:
-            with open(temp, "wb") as out:
-                while True:
-                    try:
-                        chunk = response.read1(CHUNK)  # what has arrived: progress and cancel stay live
-                    except http.client.IncompleteRead as exc:
-                        raise DownloadError(f"the server closed the connection after {count + len(exc.partial)} "
-                                            f"of {total} bytes", transient=True) from None
-                    except (TimeoutError, socket.timeout):
-                        raise DownloadError("the server stopped sending (timed out)", transient=True) from None
-                    except (ConnectionError, ssl.SSLError) as exc:
-                        raise DownloadError(f"the connection broke: {exc.strerror or type(exc).__name__}",
-                                            transient=True) from None
-                    if not chunk:
-                        break
-                    count += len(chunk)
-                    if count > limit:
-                        raise DownloadError(f"the image is larger than the limit of {limit} bytes "
-                                            f"(TEMPLATE_DOWNLOAD_MAX_BYTES)")
-                    whole.update(chunk)
-                    out.write(chunk)
-                    throttle(len(chunk))
-                    progress.add(len(chunk))
-                    progress.write()
-                out.flush()
-                os.fsync(out.fileno())
-        except OSError as exc:
-            raise storage_error(exc, store) from None
-        if total and count != total:
-            raise DownloadError(f"the server sent {count} of {total} bytes", transient=True)
-        md5_hex = whole.hexdigest()
-        progress.write(force=True, state=Transfer.State.VERIFYING, bytes_total=count)
-        if registration.checksum and registration.checksum != md5_hex:
-            raise DownloadError(f"checksum mismatch: expected {registration.checksum}, "
-                                f"the downloaded image's MD5 is {md5_hex}")
-        image = folder / registration.filename
-        virtual = virtual_size(temp, registration.format, count)
-        values = properties_values(template, registration, count, md5_hex, virtual)
-        props_temp = folder / f".{properties.FILENAME}.part-{transfer.pk}"
-        try:
-            os.replace(temp, image)
-            temp = image
-            with open(props_temp, "w", encoding="utf-8") as out:
-                out.write(properties.serialise(values))
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(props_temp, folder / properties.FILENAME)
-        except OSError as exc:
-            props_temp.unlink(missing_ok=True)
-            raise storage_error(exc, store) from None
-    except BaseException:
-        if temp is not None:
-            temp.unlink(missing_ok=True)
-        remove_created(created)
-        raise
+        with TemplateWriter(root, rel, nfs_store, f"dnld{secrets.randbelow(10**19)}tmp_") as writer:
+            for stale in writer.folder.glob("dnld*tmp_"):  # left by an attempt whose worker died
+                stale.unlink(missing_ok=True)
+            progress.write(force=True, bytes_total=total)
+            md5_hex = writer.write_image(_chunks(response, total, limit), progress.counter())
+            values = _check_download(writer, registration, template, total, md5_hex, progress)
+            image = writer.commit(registration.filename, properties.serialise(values).encode("utf-8"),
+                                  tag=transfer.pk)
     finally:
         conn.close()
     checked = properties.check(values, folder_id=template.pk)
@@ -345,94 +307,34 @@ def download(transfer: Transfer, progress: Progress) -> str:
         name=checked.name, description=checked.description, filename=checked.filename, format=checked.format,
         size=checked.size, virtual_size=checked.virtual_size, checksum=checked.checksum, properties=values,
         updated=timezone.now())
-    _record_ready(template, transfer.zone, store, rel, image)
+    record_ready(template, transfer.zone, nfs_store, rel, image)
     if final_url != registration.url:
         logger.info("transfer %s: %s was redirected to %s", transfer.pk, registration.url, final_url)
     return md5_hex
 
 
+def _check_download(writer: TemplateWriter, registration: TemplateRegistration, template: Template, total: int,
+                    md5_hex: str, progress: Progress) -> dict[str, str]:
+    """Size and checksum of what arrived; returns its template.properties."""
+    count = writer.size
+    if total and count != total:
+        raise DownloadError(f"the server sent {count} of {total} bytes", transient=True)
+    progress.write(force=True, state=Transfer.State.VERIFYING, bytes_total=count)
+    if registration.checksum and registration.checksum != md5_hex:
+        raise DownloadError(f"checksum mismatch: expected {registration.checksum}, "
+                            f"the downloaded image's MD5 is {md5_hex}")
+    virtual = virtual_size(writer.temp, registration.format, count)
+    return properties_values(template, registration, count, md5_hex, virtual)
+
+
 def after_download(transfer: Transfer) -> Transfer | None:
     """The template is on the zone's NFS: copy it to Swift like any other
     (when Swift is configured). The upload's end copies it to the other
-    zones (storage.replication)."""
-    from storage.transfers import queueing as transfers
-    from storage.models import TemplateLocation
-
+    zones (storage.transfers.replication)."""
     if not SwiftStore.objects.exists():
         return None
     location = TemplateLocation.objects.filter(template_id=transfer.template_id, zone=transfer.zone).first()
     if location is None or location.state != TemplateLocation.State.READY:
         return None
-    return transfers.enqueue_upload(transfer.template, transfer.zone, source_size=location.image_size,
-                                    source_mtime=location.image_mtime)
-
-
-# --- the web request's part -------------------------------------------------------------
-def _highest_on_nfs(store: SecondaryStorage) -> int:
-    """The highest template folder id on one store, 0 when it cannot be read."""
-    tmpl = nfs.local_path(store.server, store.path) / "template" / "tmpl"
-    highest = 0
-    try:
-        with os.scandir(tmpl) as accounts:
-            for account in accounts:
-                if not account.is_dir():
-                    continue
-                with os.scandir(account.path) as folders:
-                    for folder in folders:
-                        highest = max(highest, properties.parse_id(folder.name) or 0)
-    except OSError:
-        pass
-    return highest
-
-
-def _highest_in_swift() -> int:
-    """The highest id of a T-<id> container in Swift, 0 when there is none
-    or Swift cannot be asked now."""
-    store = SwiftStore.objects.first()
-    if store is None:
-        return 0
-    try:
-        with swift.store_connection(store, timeout=10) as conn:
-            containers = swift.list_containers(conn, prefix="T-")
-    except swift.SwiftError as exc:
-        logger.warning("template ids: Swift not consulted: %s", exc)
-        return 0
-    return max((properties.parse_id(c["name"][2:]) or 0 for c in containers), default=0)
-
-
-def highest_known_id() -> int:
-    """The highest template id seen anywhere: the database (every id any scan
-    found), every zone's secondary storage now, and Swift's T-<id> containers."""
-    highest = Template.objects.aggregate(m=Max("id"))["m"] or 0
-    for store in SecondaryStorage.objects.all():
-        highest = max(highest, _highest_on_nfs(store))
-    return max(highest, _highest_in_swift())
-
-
-def register(*, name: str, description: str, url: str, zone, format: str, hypervisor: str,
-             checksum: str = "", public: bool = False, user=None) -> TemplateRegistration:
-    """Create the template with a new id and queue its download. Runs in the
-    caller's transaction; the download is enqueued when it commits."""
-    from storage.transfers import queueing as transfers
-
-    fmt = format.lower()
-    username = events.username_of(user)
-    template_id = highest_known_id() + 1
-    with transaction.atomic():
-        while True:  # two registrations at once: the second takes the next id
-            try:
-                with transaction.atomic():
-                    template = Template.objects.create(id=template_id, account_id=ACCOUNT_ID, name=name,
-                                                       description=description, format=fmt,
-                                                       checksum=checksum.lower())
-                break
-            except IntegrityError:
-                template_id += 1
-        registration = TemplateRegistration.objects.create(
-            template=template, zone=zone, url=url, name=name, description=description, format=fmt,
-            hypervisor=hypervisor, checksum=checksum.lower(), public=public,
-            filename=f"{uuid.uuid4()}.{fmt}", requested_by=username)
-        transfers.enqueue_url_download(template, zone, user=user)
-        events.record("template.register", user=user, target=f"T-{template.pk}",
-                      detail=f"{name} from {url} to zone {zone.name}")
-    return registration
+    return queueing.enqueue_upload(transfer.template, transfer.zone, source_size=location.image_size,
+                                   source_mtime=location.image_mtime)

@@ -1,6 +1,7 @@
 """Service functions on Transfer rows, for the UI, the API and the scanner.
 
-Every state change goes through here (or through the engine's claim), so
+Every state change from outside a run goes through here (a run's own
+changes are storage.transfers.lifecycle's), so
 that enqueueing happens on commit and every change records an event.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cloudadmin import events
-
+from storage import dispatch
 from storage.models import Template, Transfer
 
 logger = logging.getLogger(__name__)
@@ -32,10 +33,8 @@ def transfer_queue() -> str:
 
 def enqueue(transfer_id: int, *, countdown: float = 0) -> None:
     """Send the task for a queued row once the current transaction commits."""
-    from storage import tasks
-
     def send():
-        tasks.transfer_run.apply_async((transfer_id,), countdown=countdown or None, queue=transfer_queue())
+        dispatch.task("transfer_run").apply_async((transfer_id,), countdown=countdown or None, queue=transfer_queue())
 
     transaction.on_commit(send)
 

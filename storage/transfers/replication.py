@@ -1,9 +1,10 @@
 """The automatic mode of "templates in Swift are usable in every zone".
 
 While the global setting `swift.replicate.to.all.zones` is true, every
-template in Swift is copied down (storage.transfers.enqueue_copy_down) to
+template in Swift is copied down (storage.transfers.queueing.enqueue_copy_down) to
 every enabled zone with secondary storage that lacks it. Two moments call
-this (storage.tasks):
+this: the end of an upload (storage.transfers.runners) and the end of a scan
+(storage.tasks):
 
 - a template reached Swift (an upload finished): `replicate_template`;
 - a zone's scan finished (that includes the first scan of a zone just
@@ -14,7 +15,7 @@ A zone "has" a template when its last scan saw the template folder there
 (Ready, or Invalid: a folder that is not ours to overwrite automatically,
 e.g. CloudStack still downloading it). A Ready copy with the same checksum
 is the identical template and is never copied again; the copy itself
-(storage.engine.copy_down) checks the checksum once more before writing.
+(storage.transfers.copy_down) checks the checksum once more before writing.
 A copy to a zone that failed or was cancelled for the same Swift copy is
 not retried automatically: the operator's Retry decides.
 """
@@ -23,8 +24,9 @@ from __future__ import annotations
 import logging
 
 from cloudadmin import config
-
 from storage.models import SecondaryStorage, Template, TemplateLocation, Transfer
+from storage.transfers import queueing
+from zones.models import Zone
 
 logger = logging.getLogger(__name__)
 SETTING = "swift.replicate.to.all.zones"
@@ -37,8 +39,6 @@ def enabled() -> bool:
 
 
 def _target_zones():
-    from zones.models import Zone
-
     with_storage = SecondaryStorage.objects.values("zone_id")
     return Zone.objects.filter(allocation_state=Zone.AllocationState.ENABLED, pk__in=with_storage)
 
@@ -83,13 +83,11 @@ def missing_pairs(templates, zones) -> list[tuple[Template, object]]:
 
 
 def _queue(pairs) -> int:
-    from storage.transfers import queueing as transfers
-
     queued = 0
     for template, zone in pairs:
         try:
-            transfers.enqueue_copy_down(template, zone)
-        except transfers.TransferRefused as refused:  # raced with another copy
+            queueing.enqueue_copy_down(template, zone)
+        except queueing.TransferRefused as refused:  # raced with another copy
             logger.info("replication of T-%s to zone %s skipped: %s", template.pk, zone.name, refused)
             continue
         queued += 1

@@ -10,6 +10,7 @@ from zones.models import Zone
 
 from storage.secondary import properties
 from storage.swift import client as swift
+from storage.transfers.downloads import DownloadError, resolve
 from storage.models import SecondaryStorage, SwiftStore, Template, TemplateRegistration, Transfer
 
 
@@ -118,7 +119,7 @@ class CompareForm(forms.Form):
 
 
 class TemplateRegisterForm(forms.Form):
-    """Register template: what to download and where (storage.downloads)."""
+    """Register template: what to download and where (storage.transfers.downloads)."""
 
     name = forms.CharField(label=_("Name"), max_length=255)
     description = forms.CharField(label=_("Description"), required=False, max_length=4000,
@@ -149,8 +150,6 @@ class TemplateRegisterForm(forms.Form):
         return name
 
     def clean_url(self):
-        from storage.transfers.downloads import DownloadError, resolve
-
         url = self.cleaned_data["url"].strip()
         try:
             resolve(url)

@@ -1,6 +1,7 @@
 """Register template: the form, and the page that follows a registered
 template's download, its copy to Swift and its copies to every zone, with
-Retry and Cancel of the download (storage.downloads does the work)."""
+Retry and Cancel of the download (storage.catalog.registration and
+storage.transfers.downloads do the work)."""
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,7 +10,9 @@ from django.views import View
 
 from cloudadmin.ui import htmx_partial
 
-from storage.transfers import downloads, queueing as transfers
+from storage.catalog import registration as registrations
+from storage.transfers import queueing as transfers
+from zones.models import Zone
 from storage.web.forms import TemplateRegisterForm
 from storage.models import Template, TemplateRegistration, Transfer
 
@@ -28,7 +31,7 @@ class TemplateRegisterView(View):
         if not form.is_valid():
             return render(request, self.page, {"form": form}, status=400)
         data = form.cleaned_data
-        registration = downloads.register(
+        registration = registrations.register(
             name=data["name"], description=data["description"], url=data["url"], zone=data["zone"],
             format=data["format"], hypervisor=data["hypervisor"], checksum=data["checksum"],
             public=data["public"], user=request.user)
@@ -39,8 +42,6 @@ class TemplateRegisterView(View):
 
 def registration_status(registration: TemplateRegistration) -> dict:
     """The download, Swift and every zone's copy of a registered template."""
-    from zones.models import Zone
-
     template = registration.template
     download = template.transfers.filter(direction=Transfer.Direction.DOWNLOAD).order_by("-created", "-id").first()
     upload = template.transfers.filter(direction=Transfer.Direction.UP).order_by("-created", "-id").first()

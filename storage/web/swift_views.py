@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 
 from storage.swift import client as swift, swift_setup
 from storage.web.forms import EnableSwiftForm
+from zones import swift_first
 from storage.models import SwiftStore
 
 
@@ -38,13 +39,13 @@ class EnableSwiftView(View):
     dialog = "storage/_enable_swift_dialog.html"
 
     def get(self, request):
-        allowed, reason = swift_setup.enable_swift_allowed()
+        allowed, reason = swift_first.enable_swift_allowed()
         if not allowed:
             return render(request, self.dialog, {"refused": reason}, status=409)
         return render(request, self.dialog, {"form": EnableSwiftForm()})
 
     def post(self, request):
-        allowed, reason = swift_setup.enable_swift_allowed()
+        allowed, reason = swift_first.enable_swift_allowed()
         if not allowed:
             swift_setup.refuse(swift_setup.NotAllowed(reason), user=request.user,
                                target=request.POST.get("url", ""))

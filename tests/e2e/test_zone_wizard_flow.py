@@ -31,17 +31,17 @@ def demo_share():
 
 @pytest.fixture
 def zone_enabled_calls(monkeypatch):
-    """The calls of storage.hooks.on_zone_enabled; the real hook still runs."""
-    from storage import hooks
+    """The calls of zones.hooks.zone_enabled; the real hook still runs."""
+    from zones import hooks
 
     calls = []
-    real = hooks.on_zone_enabled
+    real = hooks.zone_enabled
 
     def recorded(zone, *, user=None):
         calls.append((zone.name, user.get_username() if user else None))
         real(zone, user=user)
 
-    monkeypatch.setattr(hooks, "on_zone_enabled", recorded)
+    monkeypatch.setattr(hooks, "zone_enabled", recorded)
     return calls
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from cloudadmin.models import Event
+from zones import swift_first
 from storage.swift import localswift, client as swift, swift_setup
 from storage.models import SwiftStore
 from tests.swift_setup_helpers import put_enable_swift_in_effect
@@ -65,7 +66,7 @@ def test_concurrent_second_insert_is_refused_by_the_database(local_swift):
     assert done.wait(30)
 
     assert isinstance(outcome.get("error"), swift_setup.NotAllowed), outcome
-    assert str(outcome["error"]) == swift_setup.ALREADY_CONFIGURED
+    assert str(outcome["error"]) == swift_first.ALREADY_CONFIGURED
     assert list(SwiftStore.objects.values_list("url", flat=True)) == ["http://first/auth/v1.0"]
     event = Event.objects.get(action="swift.enable")
-    assert (event.outcome, event.detail) == ("failure", swift_setup.ALREADY_CONFIGURED)
+    assert (event.outcome, event.detail) == ("failure", swift_first.ALREADY_CONFIGURED)

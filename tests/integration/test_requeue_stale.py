@@ -8,7 +8,9 @@ import pytest
 from django.utils import timezone
 
 from cloudadmin.models import Event
-from storage.transfers import engine, queueing as transfers
+from storage.failures import TransferStopped
+from storage.transfers import lifecycle, queueing as transfers
+from storage.transfers.progress import Progress
 from storage.models import Template, Transfer
 from zones.models import Zone
 
@@ -67,12 +69,12 @@ def test_a_requeued_row_is_claimed_once_and_the_old_worker_is_locked_out():
     assert requeued.pk == old.pk and requeued.claim == old_claim  # the row as it was
 
     # The old worker, were it only slow, finds the row no longer its own.
-    with pytest.raises(engine.TransferStopped):
-        engine.Progress(old, old_claim).write(force=True)
+    with pytest.raises(TransferStopped):
+        Progress(old, old_claim).write(force=True)
 
-    first = engine.claim(old.pk, "w@new")
+    first = lifecycle.claim(old.pk, "w@new")
     assert first is not None
-    second = engine.claim(old.pk, "w@other")  # a duplicate delivery
+    second = lifecycle.claim(old.pk, "w@other")  # a duplicate delivery
     assert second is None
     row = Transfer.objects.get(pk=old.pk)
     assert (row.state, row.worker, row.attempts, row.claim) == (Transfer.State.RUNNING, "w@new", 2, first[1])

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from cloudadmin.models import Event
+from storage.catalog import registration
 from storage.transfers import downloads, queueing as transfers
 from storage.secondary import properties
 from storage.models import Template, TemplateLocation, TemplateRegistration, Transfer
@@ -31,7 +32,7 @@ def setup(settings, download_queue, download_worker, local_swift):
 
 def _register(zone, url, *, checksum="", fmt="qcow2", name="registered"):
     with transaction.atomic():
-        return downloads.register(name=name, description="from the test server", url=url, zone=zone,
+        return registration.register(name=name, description="from the test server", url=url, zone=zone,
                                   format=fmt, hypervisor="KVM", checksum=checksum, public=True)
 
 

@@ -86,24 +86,24 @@ def test_stale_running_transfers_go_back_to_the_queue(settings):
     stale = Transfer.objects.create(template=template, direction=Transfer.Direction.UP, zone=zone,
                                     state=Transfer.State.RUNNING,
                                     heartbeat=timezone.now() - timedelta(seconds=settings.TRANSFER_STALE_SECONDS + 5))
-    from storage.transfers import engine, queueing as transfers
+    from storage.transfers import lifecycle, queueing as transfers
     assert [t.pk for t in transfers.requeue_stale()] == [stale.pk]  # the rows requeued, as they were
     assert transfers.requeue_stale() == []  # queued once, not at every beat
     assert Transfer.objects.get(pk=stale.pk).state == Transfer.State.QUEUED
-    claimed = engine.claim(stale.pk, "other")
+    claimed = lifecycle.claim(stale.pk, "other")
     assert claimed is not None and claimed[0].attempts == 1
-    assert engine.claim(stale.pk, "duplicate") is None  # a duplicate delivery does nothing
+    assert lifecycle.claim(stale.pk, "duplicate") is None  # a duplicate delivery does nothing
 
 
 def test_a_running_transfer_with_a_dead_worker_is_taken_over_by_a_redelivered_task(settings):
-    from storage.transfers import engine
+    from storage.transfers import lifecycle
 
     zone, root = make_zone(seed=False)
     add_template(root, 32, b"x")
     _scan(zone)
     row = Transfer.objects.create(template_id=32, direction=Transfer.Direction.UP, zone=zone,
                                   state=Transfer.State.RUNNING, heartbeat=timezone.now())
-    assert engine.claim(row.pk, "redelivered") is None  # its worker is alive
+    assert lifecycle.claim(row.pk, "redelivered") is None  # its worker is alive
     Transfer.objects.filter(pk=row.pk).update(
         heartbeat=timezone.now() - timedelta(seconds=settings.TRANSFER_STALE_SECONDS + 1))
-    assert engine.claim(row.pk, "redelivered") is not None
+    assert lifecycle.claim(row.pk, "redelivered") is not None

@@ -5,6 +5,7 @@ import pytest
 
 from storage.catalog import compare
 from storage.secondary import demo
+from storage.secondary import listing as share_listing
 
 
 def _obj(name, size, etag="", md5="", slo=False):
@@ -45,7 +46,7 @@ def test_compare_rows_side_by_side():
 def test_read_share_lists_the_seed_layout(tmp_path):
     demo.create_demo_secondary_storage(tmp_path)
     (tmp_path / "template" / "tmpl" / "1" / "not-a-number").mkdir()
-    listing = compare.read_share(tmp_path)
+    listing = share_listing.read_share(tmp_path)
     assert sorted(listing) == [1, 5]
     files = {f["name"]: f for f in listing[5]["files"]}
     assert set(files) == {"d5a259e7-9d77-3580-97db-74ce5fcf5b99.vhd", "dnld4447498382030525902tmp_",
@@ -60,8 +61,8 @@ def test_read_share_lists_the_seed_layout(tmp_path):
 
 def test_read_share_refuses_a_missing_mount(tmp_path):
     with pytest.raises(OSError):
-        compare.read_share(tmp_path / "absent")
-    assert compare.read_share(tmp_path) == {}  # mounted, but no template folder yet
+        share_listing.read_share(tmp_path / "absent")
+    assert share_listing.read_share(tmp_path) == {}  # mounted, but no template folder yet
 
 
 class _NoAnswer:

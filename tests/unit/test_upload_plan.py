@@ -1,7 +1,8 @@
 """How the engine splits a template to fit what Swift's /info allows."""
 import pytest
 
-from storage.transfers.engine import TransferFailed, plan_segment_size, segment_name
+from storage.failures import TransferFailed
+from storage.swift.objects import plan_segment_size, segment_name
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB

@@ -6,6 +6,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from cloudadmin.models import Event
+from zones import swift_first
 from storage.swift import localswift, swift_setup
 from storage.models import SwiftStore
 from tests.swift_setup_helpers import form_data, put_enable_swift_in_effect
@@ -50,8 +51,8 @@ def test_dialog_fields_and_buttons(admin_client):
 
 
 @pytest.mark.parametrize("state,message", [
-    ("not_enabled", swift_setup.NOT_ENABLED),
-    ("zone_exists", swift_setup.ZONE_EXISTS),
+    ("not_enabled", swift_first.NOT_ENABLED),
+    ("zone_exists", swift_first.ZONE_EXISTS),
 ])
 def test_direct_post_refused_in_wrong_state(admin_client, admin_user, local_swift, state, message):
     put_enable_swift_in_effect("false" if state == "not_enabled" else "true")
@@ -98,7 +99,7 @@ def test_wrong_key_then_right_key_then_locked(admin_client, admin_user, local_sw
     # The lock: no button, and a second configuration is refused.
     assert "Enable Swift</button>" not in zones_page(admin_client)
     response = admin_client.post(ENABLE, form_data(local_swift, url="http://other/auth/v1.0"))
-    assert response.status_code == 409 and str(swift_setup.ALREADY_CONFIGURED) in response.content.decode()
+    assert response.status_code == 409 and str(swift_first.ALREADY_CONFIGURED) in response.content.decode()
     assert SwiftStore.objects.get().url == local_swift.auth_url
     assert Event.objects.filter(action="swift.enable", outcome="failure").count() == 2
 
@@ -142,7 +143,7 @@ def test_state_is_checked_again_before_saving(admin_client, local_swift, monkeyp
     monkeypatch.setattr(swift_setup, "probe", probe_then_other_admin_saves)
     response = admin_client.post(ENABLE, form_data(local_swift))
     assert response.status_code == 409
-    assert str(swift_setup.ALREADY_CONFIGURED) in response.content.decode()
+    assert str(swift_first.ALREADY_CONFIGURED) in response.content.decode()
     assert SwiftStore.objects.get().url == "http://first/auth/v1.0"
 
 

@@ -27,7 +27,7 @@ def test_enable_calls_the_hook_once_inside_the_transaction(admin_client, admin_u
         seen.append((zone_arg.pk, zone_arg.allocation_state, user, connection.in_atomic_block,
                      Event.objects.filter(action="zone.enable").exists()))
 
-    with mock.patch("storage.hooks.on_zone_enabled", side_effect=hook) as patched:
+    with mock.patch("zones.hooks.zone_enabled", side_effect=hook) as patched:
         response = admin_client.post(reverse("zones:enable", args=[zone.pk]), follow=True)
     patched.assert_called_once()
     assert seen == [(zone.pk, "Enabled", admin_user, True, True)]
@@ -39,7 +39,7 @@ def test_enable_calls_the_hook_once_inside_the_transaction(admin_client, admin_u
 
 
 def test_a_failing_hook_rolls_the_enabling_back(admin_client, zone):
-    with mock.patch("storage.hooks.on_zone_enabled", side_effect=RuntimeError("engine down")):
+    with mock.patch("zones.hooks.zone_enabled", side_effect=RuntimeError("engine down")):
         with pytest.raises(RuntimeError):
             admin_client.post(reverse("zones:enable", args=[zone.pk]))
     zone.refresh_from_db()
@@ -48,7 +48,7 @@ def test_a_failing_hook_rolls_the_enabling_back(admin_client, zone):
 
 def test_disable_records_the_event_and_does_not_call_the_hook(admin_client, admin_user, zone):
     Zone.objects.filter(pk=zone.pk).update(allocation_state="Enabled")
-    with mock.patch("storage.hooks.on_zone_enabled") as patched:
+    with mock.patch("zones.hooks.zone_enabled") as patched:
         response = admin_client.post(reverse("zones:disable", args=[zone.pk]))
     assert response.status_code == 302 and response.url == reverse("zones:detail", args=[zone.pk])
     patched.assert_not_called()
@@ -59,7 +59,7 @@ def test_disable_records_the_event_and_does_not_call_the_hook(admin_client, admi
 
 def test_enabling_an_enabled_zone_changes_nothing(admin_client, zone):
     Zone.objects.filter(pk=zone.pk).update(allocation_state="Enabled")
-    with mock.patch("storage.hooks.on_zone_enabled") as patched:
+    with mock.patch("zones.hooks.zone_enabled") as patched:
         response = admin_client.post(reverse("zones:enable", args=[zone.pk]), follow=True)
     patched.assert_not_called()
     assert "Zone zone1 is already Enabled." in response.content.decode()

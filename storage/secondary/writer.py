@@ -1,0 +1,134 @@
+"""The one way a template is written into a secondary storage share, used by
+the copy down from Swift and the download from a URL: the image under a
+temporary name, its size and MD5 checked by the caller, renamed to its
+name, template.properties last (itself written under a temporary name and
+renamed), so that a folder is never complete with a partial image or a mix
+of old and new. A failure or a cancel removes what the writer wrote."""
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+from pathlib import Path
+
+from django.utils import timezone
+
+from storage.failures import TransferFailed
+from storage.models import SecondaryStorage, Template, TemplateLocation
+from storage.secondary import properties
+
+
+def storage_error(exc: OSError, store: SecondaryStorage) -> TransferFailed:
+    """A clear, permanent failure for an error writing to secondary storage."""
+    reasons = {errno.ENOSPC: "is full (no space left on device)",
+               errno.EDQUOT: "is full (disk quota exceeded)",
+               errno.EROFS: "is read-only (read-only file system)",
+               errno.EACCES: "cannot be written here (permission denied)",
+               errno.EPERM: "cannot be written here (operation not permitted)"}
+    reason = reasons.get(exc.errno, f"cannot be written: {exc.strerror or type(exc).__name__}")
+    return TransferFailed(f"the secondary storage {store.url} {reason}")
+
+
+def make_template_folder(root: Path, rel: str, store: SecondaryStorage) -> tuple[Path, list[Path]]:
+    """Create root/rel (checked to stay inside root); returns it and the
+    folders created, deepest first, for `remove_created` on failure."""
+    folder = root / rel
+    created = []
+    probe = folder
+    while not probe.exists() and probe != root:
+        created.append(probe)
+        probe = probe.parent
+    real_root = os.path.realpath(root)
+    for _ in range(2):  # before creating folders (a link could lead out), and after
+        if not os.path.realpath(folder).startswith(real_root + os.sep):
+            raise TransferFailed("the template folder links outside the secondary storage")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            remove_created(created)
+            raise storage_error(exc, store) from None
+    return folder, created
+
+
+def remove_created(created: list[Path]) -> None:
+    """Remove the folders a failed copy created (when empty), so the scanner
+    finds no template there."""
+    for path in created:
+        try:
+            path.rmdir()
+        except OSError:
+            break
+
+
+class TemplateWriter:
+    """Writes one template folder, root/rel. Use it as a context manager:
+    write_image(), check what it returns, then commit(); an exception
+    before the end removes what was written."""
+
+    def __init__(self, root: Path, rel: str, store: SecondaryStorage, temp_name: str):
+        self.store = store
+        self.folder, self.created = make_template_folder(root, rel, store)
+        self.temp = self.folder / temp_name
+        self.props_temp: Path | None = None
+        self.image: Path | None = None
+        self.size = 0
+
+    def __enter__(self) -> "TemplateWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> bool:
+        if exc_type is not None:
+            self.discard()
+        return False
+
+    def write_image(self, chunks, on_chunk) -> str:
+        """Write the chunks to the temporary name, synced; on_chunk(bytes)
+        after each. Returns the MD5 of what was written."""
+        whole = hashlib.md5()
+        try:
+            with open(self.temp, "wb") as out:
+                for chunk in chunks:
+                    whole.update(chunk)
+                    out.write(chunk)
+                    self.size += len(chunk)
+                    on_chunk(len(chunk))
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:
+            raise storage_error(exc, self.store) from None
+        return whole.hexdigest()
+
+    def commit(self, filename: str, props_bytes: bytes, *, tag) -> Path:
+        """The checked image takes its name, then template.properties is
+        written; an older template.properties goes first."""
+        props = self.folder / properties.FILENAME
+        self.props_temp = self.folder / f".{properties.FILENAME}.part-{tag}"
+        try:
+            props.unlink(missing_ok=True)
+            os.replace(self.temp, self.folder / filename)
+            self.image = self.folder / filename
+            with open(self.props_temp, "wb") as out:
+                out.write(props_bytes)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(self.props_temp, props)
+        except OSError as exc:
+            raise storage_error(exc, self.store) from None
+        return self.image
+
+    def discard(self) -> None:
+        self.temp.unlink(missing_ok=True)
+        if self.props_temp is not None:
+            self.props_temp.unlink(missing_ok=True)
+        if self.image is not None and not (self.folder / properties.FILENAME).exists():
+            self.image.unlink(missing_ok=True)
+        remove_created(self.created)
+
+
+def record_ready(template: Template, zone, store: SecondaryStorage, rel: str, image: Path) -> None:
+    """The zone now holds a complete copy of the template in rel."""
+    st = image.stat()
+    TemplateLocation.objects.update_or_create(
+        template=template, zone=zone,
+        defaults=dict(secondary_storage=store, state=TemplateLocation.State.READY, reason="", path=rel,
+                      image_size=st.st_size, image_mtime=st.st_mtime, last_seen=timezone.now()))

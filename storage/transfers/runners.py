@@ -1,0 +1,48 @@
+"""The table of transfer directions: for each, the runner that copies and
+what only that direction knows (whether it needs Swift, what its end
+changes, what follows it, what a cancel leaves to clean). The lifecycle
+(storage.transfers.lifecycle) knows no direction; adding one is a runner
+module and a row here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from storage.models import Template, Transfer
+from storage.transfers import copy_down, downloads, replication, upload
+
+
+@dataclass(frozen=True)
+class Runner:
+    # run(transfer, progress, swift_store or None) -> the whole-file MD5
+    run: Callable
+    needs_swift: bool
+    # the event's words for where the copy went
+    describe: Callable[[Transfer], str]
+    # in the transaction that marks the row done
+    on_done: Callable[[Transfer, str, object], None] = lambda transfer, md5_hex, now: None
+    # after that transaction: what follows (a new transfer, replication)
+    follow_up: Callable[[Transfer], object] = lambda transfer: None
+    # after a cancel, outside any transaction
+    after_cancel: Callable[[Transfer], None] = lambda transfer: None
+
+
+def _stored_in_swift(transfer: Transfer, md5_hex: str, now) -> None:
+    total = Transfer.objects.filter(pk=transfer.pk).values_list("bytes_total", flat=True).first()
+    Template.objects.filter(pk=transfer.template_id).update(
+        swift_state=Template.SwiftState.STORED, swift_md5=md5_hex, swift_size=total, swift_stored_at=now,
+        updated=now)
+
+
+RUNNERS: dict[str, Runner] = {
+    Transfer.Direction.UP: Runner(
+        run=upload.run, needs_swift=True, describe=lambda transfer: "to Swift", on_done=_stored_in_swift,
+        follow_up=lambda transfer: replication.replicate_template(transfer.template_id),
+        after_cancel=upload.after_cancel),
+    Transfer.Direction.DOWN: Runner(
+        run=copy_down.run, needs_swift=True, describe=lambda transfer: f"to zone {transfer.zone.name}"),
+    Transfer.Direction.DOWNLOAD: Runner(
+        run=downloads.run, needs_swift=False,
+        describe=lambda transfer: f"from its URL to zone {transfer.zone.name}",
+        follow_up=downloads.after_download),
+}
