@@ -6,4 +6,4 @@ class ApiConfig(AppConfig):
     verbose_name = "CloudStack-compatible API"
 
     def ready(self):
-        from . import commands  # noqa: F401  (registers every command)
+        from . import commands, tasks  # noqa: F401  (registers every command, and the task jobs.start queues by name)

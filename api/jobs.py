@@ -10,6 +10,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from cloudadmin.celery import app as celery_app
+
 from .models import AsyncJob
 from .responses import INTERNAL_ERROR, ApiError
 
@@ -24,12 +26,11 @@ def start(user, command: str, params: dict, *, instance_type: str = "", instance
     """Create the job row and enqueue it once the row is committed. With
     enqueue=False the work was queued elsewhere (a row of its own, such as a
     zone scan) and the command's `refresh` ends the job from that row."""
-    from .tasks import run_job
-
     job = AsyncJob.objects.create(user=user, command=command, params=params,
                                   instance_type=instance_type, instance_id=str(instance_id or ""))
     if enqueue:
-        transaction.on_commit(lambda: run_job.delay(str(job.id)))
+        # By name: api.tasks imports this module (the task's body).
+        transaction.on_commit(lambda: celery_app.tasks["api.tasks.run_job"].delay(str(job.id)))
     return job
 
 

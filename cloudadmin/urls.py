@@ -1,8 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from storage.web.transfer_views import DashboardView
-
 from . import health, views
 
 urlpatterns = [
@@ -10,7 +8,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", health.healthz, name="healthz"),
     path("language/", views.SetLanguageView.as_view(), name="set_language"),
-    path("", DashboardView.as_view(), name="dashboard"),
+    path("", include("storage.web.dashboard_urls")),
     path("events/", views.EventListView.as_view(), name="events"),
     path("settings/", views.GlobalSettingListView.as_view(), name="global_settings"),
     path("settings/<str:name>/", views.GlobalSettingRowView.as_view(), name="global_setting"),

@@ -12,16 +12,18 @@ from .models import PrimaryStorage, Zone
 
 
 class StepForm(forms.Form):
-    """A wizard step's form. `draft` (a ZoneWizardDraft or None) gives the
-    values of the other steps to the rules that need them."""
+    """A wizard step's form. The rules that need the values of other steps
+    read them from `draft` (the wizard's ZoneWizardDraft) or, without a
+    draft, from `steps` ({step slug: values}, what the API knows)."""
 
-    def __init__(self, data=None, *, draft=None, **kwargs):
+    def __init__(self, data=None, *, draft=None, steps=None, **kwargs):
         super().__init__(data, **kwargs)
         self.draft = draft
+        self.steps = draft.data if draft is not None else (steps or {})
         style_form_widgets(self)
 
     def other_step(self, slug) -> dict:
-        return self.draft.data.get(slug, {}) if self.draft is not None else {}
+        return self.steps.get(slug, {})
 
     def values(self) -> dict:
         """What the draft stores for this step: the submitted text of every

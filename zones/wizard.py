@@ -22,8 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from cloudadmin import events
 from storage.models import SecondaryStorage
 
-from . import forms, hooks
-from .models import Cluster, Host, Pod, PrimaryStorage, Zone, ZoneWizardDraft
+from . import forms, hooks, inventory
+from .models import Zone, ZoneWizardDraft
 
 logger = logging.getLogger(__name__)
 
@@ -270,38 +270,32 @@ def launch(draft, *, user=None) -> Zone:
 
 def _create(draft, values, *, user=None) -> Zone:
     kind, zone_values, pod_values = values["type"], values["zone"], values["pod"]
-    zone = Zone.objects.create(
-        name=zone_values["name"], network_type=kind["network_type"],
-        dns1=zone_values["dns1"], dns2=zone_values["dns2"] or None,
-        internal_dns1=zone_values["internal_dns1"], internal_dns2=zone_values["internal_dns2"] or None,
-        hypervisor=zone_values["hypervisor"], network_domain=zone_values["network_domain"],
-        guest_cidr=zone_values.get("guest_cidr", ""))
-    guest = values.get("guest-network", {}) if zone.network_type == Zone.NetworkType.BASIC else {}
-    pod = Pod.objects.create(
-        zone=zone, name=pod_values["name"], gateway=pod_values["gateway"], netmask=pod_values["netmask"],
+    zone = inventory.create_zone(
+        name=zone_values["name"], network_type=kind["network_type"], dns1=zone_values["dns1"],
+        dns2=zone_values["dns2"], internal_dns1=zone_values["internal_dns1"],
+        internal_dns2=zone_values["internal_dns2"], hypervisor=zone_values["hypervisor"],
+        network_domain=zone_values["network_domain"], guest_cidr=zone_values.get("guest_cidr", ""))
+    pod = inventory.create_pod(
+        zone, name=pod_values["name"], gateway=pod_values["gateway"], netmask=pod_values["netmask"],
         start_ip=pod_values["start_ip"], end_ip=pod_values["end_ip"],
-        guest_gateway=guest.get("guest_gateway"), guest_netmask=guest.get("guest_netmask"),
-        guest_start_ip=guest.get("guest_start_ip"), guest_end_ip=guest.get("guest_end_ip"))
-    cluster = Cluster.objects.create(pod=pod, name=values["cluster"]["name"], hypervisor=zone.hypervisor)
-    host_values = values["host"]
-    host = Host.objects.create(cluster=cluster, host_name=host_values["host_name"],
-                               username=host_values["username"], password=draft.host_password)
+        guest=values.get("guest-network", {}) if zone.network_type == Zone.NetworkType.BASIC else {})
+    cluster = inventory.create_cluster(pod, name=values["cluster"]["name"], hypervisor=zone.hypervisor)
+    host = inventory.create_host(cluster, host_name=values["host"]["host_name"],
+                                 username=values["host"]["username"], password=draft.host_password)
     primary_values = values["primary-storage"]
-    primary = PrimaryStorage.objects.create(
-        cluster=cluster, name=primary_values["name"], protocol=primary_values["protocol"],
+    primary = inventory.create_primary_storage(
+        cluster, name=primary_values["name"], protocol=primary_values["protocol"],
         server=primary_values["server"], path=primary_values["path"])
     secondary_values, check = values["secondary-storage"], draft.share_check
     checked_ok = check.get("status") == "ok"
-    store = SecondaryStorage.objects.create(
-        zone=zone, server=secondary_values["nfs_server"], path=secondary_values["path"],
+    store = inventory.create_secondary_storage(
+        zone, server=secondary_values["nfs_server"], path=secondary_values["path"],
         state=SecondaryStorage.State.UP if checked_ok else SecondaryStorage.State.UNKNOWN,
         state_reason=(check.get("message") or "")[:500],
         last_checked=timezone.now() if checked_ok else None)
     events.record("zone.create", user=user, target=zone.name, detail=(
         f"{zone.network_type}, {zone.hypervisor}; pod {pod.name}, cluster {cluster.name}, host {host.host_name}, "
         f"primary storage {primary.url}, secondary storage {store.url}; Disabled"))
-
-    transaction.on_commit(lambda: hooks.check_store(store.pk), robust=True)
     return zone
 
 

@@ -1,7 +1,6 @@
 """Running the zone wizard's step forms (zones/forms.py) for API commands:
-the same validation, with errors named by the API's parameter names."""
-from types import SimpleNamespace
-
+the same validation (the other steps' values given as `steps`, no draft),
+with errors named by the API's parameter names."""
 from ..responses import CS_INVALID_PARAMETER_VALUE, PARAM_ERROR, ApiError
 
 # Wizard form field -> CloudStack parameter.
@@ -11,11 +10,6 @@ PARAM_NAMES = {
     "confirm_no_swift": "cloudadminconfirmnoswift", "start_ip": "startip", "end_ip": "endip",
     "host_name": "url", "nfs_server": "url", "server": "url", "path": "url", "__all__": "request",
 }
-
-
-def draft(**steps):
-    """What the step forms read from a wizard draft: the other steps' values."""
-    return SimpleNamespace(data=steps, host_password="")
 
 
 def validated(command: str, form, names=None) -> dict:

@@ -7,11 +7,12 @@ from django.db import transaction
 from cloudadmin import events
 from storage.models import SecondaryStorage, SwiftStore
 from zones import forms as wizard_forms
+from zones import inventory
 from zones.models import Zone
 
 from ..registry import CHOICE, ID, Param, command, list_payload
 from ..responses import CS_INVALID_PARAMETER_VALUE, PARAM_ERROR, ApiError
-from .forms import draft, not_found, validated
+from .forms import not_found, validated
 from .swift import image_store
 
 BAD_URL = "url must be nfs://server/path, such as nfs://192.168.1.10/export/secondary."
@@ -26,8 +27,6 @@ def secondary_storage_response(store: SecondaryStorage) -> dict:
 @command("addSecondaryStorage", Param("url", required=True, max_length=1300), Param("zoneid", ID, required=True))
 def add_secondary_storage(user, url, zoneid):
     """Adds NFS secondary storage to a zone, with the wizard's NFS Server and Path rules."""
-    from storage.tasks import check_secondary_storage
-
     zone = Zone.objects.filter(pk=zoneid).first()
     if zone is None:
         raise not_found("addSecondaryStorage", "zoneid", zoneid)
@@ -39,12 +38,11 @@ def add_secondary_storage(user, url, zoneid):
     if parsed is None or parsed.scheme.lower() != "nfs" or not server or not parsed.path:
         raise ApiError(PARAM_ERROR, BAD_URL, CS_INVALID_PARAMETER_VALUE)
     values = validated("addSecondaryStorage", wizard_forms.SecondaryStorageForm(
-        {"nfs_server": server, "path": parsed.path}, draft=draft()))
+        {"nfs_server": server, "path": parsed.path}))
     with transaction.atomic():
-        store = SecondaryStorage.objects.create(zone=zone, server=values["nfs_server"], path=values["path"])
-        events.record("secondary_storage.add", user=user, target=store.url, detail=f"zone {zone.name} (API)")
         # A worker checks the share and sets the store Up or Down, as after the wizard.
-        transaction.on_commit(lambda: check_secondary_storage.delay(store.pk), robust=True)
+        store = inventory.create_secondary_storage(zone, server=values["nfs_server"], path=values["path"])
+        events.record("secondary_storage.add", user=user, target=store.url, detail=f"zone {zone.name} (API)")
     return {"secondarystorage": secondary_storage_response(store)}
 
 

@@ -1,17 +1,18 @@
 """createZone, listZones, updateZone, createPod, addCluster, addHost and
-createStoragePool: the records of the zone wizard, validated by its forms."""
+createStoragePool: the records of the zone wizard, validated by its forms
+and written by the zone inventory (zones.inventory), as Launch does."""
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 
 from cloudadmin import events
 from zones import forms as wizard_forms
-from zones import swift_first, wizard
+from zones import inventory, swift_first, wizard
 from zones.models import Cluster, Host, Pod, PrimaryStorage, Zone
 
 from ..registry import BOOLEAN, CHOICE, ID, OWN_PREFIX, Param, command, list_payload
 from ..responses import CS_INVALID_PARAMETER_VALUE, PARAM_ERROR, ApiError
-from .forms import draft, not_found, validated
+from .forms import not_found, validated
 
 NETWORK_TYPES = tuple(Zone.NetworkType.values)
 HYPERVISORS = tuple(Zone.Hypervisor.values)
@@ -58,19 +59,19 @@ def create_zone(user, name, dns1, internaldns1, networktype, dns2="", internaldn
                                     f"{OWN_PREFIX}confirmnoswift=true to create the zone anyway.",
                        CS_INVALID_PARAMETER_VALUE)
     kind = validated("createZone", wizard_forms.ZoneTypeForm(
-        {"network_type": networktype, "confirm_no_swift": "on" if confirm else ""}, draft=None))
+        {"network_type": networktype, "confirm_no_swift": "on" if confirm else ""}))
     values = validated("createZone", wizard_forms.ZoneForm({
         "name": name, "dns1": dns1, "dns2": dns2, "internal_dns1": internaldns1, "internal_dns2": internaldns2,
         "hypervisor": ours.get(f"{OWN_PREFIX}hypervisor") or Zone.Hypervisor.XENSERVER,
         "network_domain": domain, "guest_cidr": guestcidraddress,
-    }, draft=draft(type={"network_type": kind["network_type"]})))
+    }, steps={"type": {"network_type": kind["network_type"]}}))
     try:
         with transaction.atomic():
-            zone = Zone.objects.create(
-                name=values["name"], network_type=kind["network_type"], dns1=values["dns1"],
-                dns2=values["dns2"] or None, internal_dns1=values["internal_dns1"],
-                internal_dns2=values["internal_dns2"] or None, hypervisor=values["hypervisor"],
-                network_domain=values["network_domain"], guest_cidr=values.get("guest_cidr", ""))
+            zone = inventory.create_zone(
+                name=values["name"], network_type=kind["network_type"], dns1=values["dns1"], dns2=values["dns2"],
+                internal_dns1=values["internal_dns1"], internal_dns2=values["internal_dns2"],
+                hypervisor=values["hypervisor"], network_domain=values["network_domain"],
+                guest_cidr=values.get("guest_cidr", ""))
             events.record("zone.create", user=user, target=zone.name,
                           detail=f"{zone.network_type}, {zone.hypervisor}; Disabled (API)")
     except IntegrityError:
@@ -117,13 +118,14 @@ def create_pod(user, zoneid, name, gateway, netmask, startip, endip):
     zone = _zone("createPod", zoneid)
     values = validated("createPod", wizard_forms.PodForm(
         {"name": name, "gateway": gateway, "netmask": netmask, "start_ip": startip, "end_ip": endip},
-        draft=draft(type={"network_type": zone.network_type}, zone={"guest_cidr": zone.guest_cidr})))
+        steps={"type": {"network_type": zone.network_type}, "zone": {"guest_cidr": zone.guest_cidr}}))
     if zone.pods.filter(name__iexact=values["name"]).exists():
         raise _name_taken("createPod", "pod in this zone", values["name"])
     try:
         with transaction.atomic():
-            pod = Pod.objects.create(zone=zone, name=values["name"], gateway=values["gateway"],
-                                     netmask=values["netmask"], start_ip=values["start_ip"], end_ip=values["end_ip"])
+            pod = inventory.create_pod(zone, name=values["name"], gateway=values["gateway"],
+                                       netmask=values["netmask"], start_ip=values["start_ip"],
+                                       end_ip=values["end_ip"])
             events.record("pod.create", user=user, target=f"{zone.name}/{pod.name}",
                           detail=f"{pod.start_ip}-{pod.end_ip} (API)")
     except IntegrityError:
@@ -152,13 +154,13 @@ def cluster_response(cluster: Cluster) -> dict:
 def add_cluster(user, zoneid, podid, clustername, hypervisor, clustertype=None):
     """Adds a cluster to a pod."""
     pod = _pod("addCluster", zoneid, podid)
-    values = validated("addCluster", wizard_forms.ClusterForm({"name": clustername}, draft=draft()),
+    values = validated("addCluster", wizard_forms.ClusterForm({"name": clustername}),
                        names={"name": "clustername"})
     if pod.clusters.filter(name__iexact=values["name"]).exists():
         raise _name_taken("addCluster", "cluster in this pod", values["name"])
     try:
         with transaction.atomic():
-            cluster = Cluster.objects.create(pod=pod, name=values["name"], hypervisor=hypervisor)
+            cluster = inventory.create_cluster(pod, name=values["name"], hypervisor=hypervisor)
             events.record("cluster.create", user=user, target=f"{pod.zone.name}/{pod.name}/{cluster.name}",
                           detail=f"{hypervisor} (API)")
     except IntegrityError:
@@ -206,10 +208,10 @@ def add_host(user, zoneid, podid, clusterid, url, username, password, hypervisor
         raise ApiError(PARAM_ERROR, f"The host's hypervisor {hypervisor} is not the cluster's ({cluster.hypervisor}).",
                        CS_INVALID_PARAMETER_VALUE)
     values = validated("addHost", wizard_forms.HostForm(
-        {"host_name": _url_host(url), "username": username, "password": password}, draft=draft()))
+        {"host_name": _url_host(url), "username": username, "password": password}))
     with transaction.atomic():
-        host = Host.objects.create(cluster=cluster, host_name=values["host_name"], username=values["username"],
-                                   password=password)
+        host = inventory.create_host(cluster, host_name=values["host_name"], username=values["username"],
+                                     password=password)
         events.record("host.create", user=user, target=host.host_name, detail=f"cluster {cluster.name} (API)")
     return {"count": 1, "host": [host_response(host)]}
 
@@ -240,10 +242,10 @@ def create_storage_pool(user, zoneid, podid, clusterid, name, url):
     protocol = PrimaryStorage.Protocol.NFS if scheme == "nfs" else PrimaryStorage.Protocol.SHARED_MOUNT_POINT
     values = validated("createStoragePool", wizard_forms.PrimaryStorageForm(
         {"name": name, "protocol": protocol, "server": (parsed.hostname or "") if parsed else "",
-         "path": parsed.path if parsed else ""}, draft=draft()))
+         "path": parsed.path if parsed else ""}))
     with transaction.atomic():
-        pool = PrimaryStorage.objects.create(cluster=cluster, name=values["name"], protocol=values["protocol"],
-                                             server=values["server"], path=values["path"])
+        pool = inventory.create_primary_storage(cluster, name=values["name"], protocol=values["protocol"],
+                                                server=values["server"], path=values["path"])
         events.record("primary_storage.create", user=user, target=pool.url, detail=f"cluster {cluster.name} (API)")
     return {"storagepool": storage_pool_response(pool)}
 
@@ -261,13 +263,13 @@ def create_vlan_ip_range(user, podid, gateway, netmask, startip, endip, zoneid=N
         raise ApiError(PARAM_ERROR, f"Pod {pod.name} already has a guest IP range.", CS_INVALID_PARAMETER_VALUE)
     values = validated("createVlanIpRange", wizard_forms.GuestNetworkForm(
         {"guest_gateway": gateway, "guest_netmask": netmask, "guest_start_ip": startip, "guest_end_ip": endip},
-        draft=draft(pod={"gateway": pod.gateway, "netmask": pod.netmask, "start_ip": pod.start_ip,
-                         "end_ip": pod.end_ip})),
+        steps={"pod": {"gateway": pod.gateway, "netmask": pod.netmask, "start_ip": pod.start_ip,
+                       "end_ip": pod.end_ip}}),
         names={"guest_gateway": "gateway", "guest_netmask": "netmask", "guest_start_ip": "startip",
                "guest_end_ip": "endip"})
     with transaction.atomic():
-        Pod.objects.filter(pk=pod.pk).update(
-            guest_gateway=values["guest_gateway"], guest_netmask=values["guest_netmask"],
+        inventory.set_guest_range(
+            pod, guest_gateway=values["guest_gateway"], guest_netmask=values["guest_netmask"],
             guest_start_ip=values["guest_start_ip"], guest_end_ip=values["guest_end_ip"])
         events.record("pod.guest_range", user=user, target=f"{pod.zone.name}/{pod.name}",
                       detail=f"{values['guest_start_ip']}-{values['guest_end_ip']} (API)")

@@ -1,62 +1,22 @@
-"""The dashboard (home page): transfer counters, throughput, the transfers
-table with live updates, and the transfer and zone actions."""
+"""The actions on transfers and zones shown on the dashboard and the
+template pages (Retry, Cancel, Sync now), and how every action answers."""
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 
 from cloudadmin import events
-from cloudadmin.ui import ObjectListView, htmx_partial, safe_next
+from cloudadmin.ui import htmx_partial, safe_next
 from zones.models import Zone
 
-from storage.catalog import dashboard, sync
+from storage.catalog import sync
 from storage.transfers import queueing as transfers
-from storage.web.forms import TransferFilterForm
-from storage.models import SwiftStore, Transfer, active_first
+from storage.models import Transfer
 
-# Seconds between two refreshes of the table while transfers are active.
+# Seconds between two refreshes of a table while transfers are active.
 POLL_SECONDS = 2
 # Tells every table on the page to refresh itself (hx-trigger ... from:body).
 CHANGED_EVENT = "transfers-changed"
-
-
-def summary_context(now=None) -> dict:
-    """What the counters and the chart show (three queries)."""
-    now = now or timezone.now()
-    counters = dashboard.counters(now)
-    return {
-        "counters": counters,
-        "bytes_today": dashboard.bytes_today(now),
-        "chart": dashboard.throughput_chart(now),
-        # Poll while anything is queued or running, whatever the filter shows.
-        "polling": bool(counters["queued"] or counters["running"]),
-        "poll_seconds": POLL_SECONDS,
-    }
-
-
-class DashboardView(ObjectListView):
-    queryset = Transfer.objects.select_related("template", "zone")
-    filter_form = TransferFilterForm
-    table = "storage/_transfer_table.html"
-    page_template = "storage/dashboard.html"
-    title = gettext_lazy("Dashboard")
-    paginate_by = 25
-
-    def get_queryset(self):
-        # The very expression of the index transfer_active_first.
-        return super().get_queryset().order_by(active_first().asc(), "-updated", "-id")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(summary_context())
-        partial = htmx_partial(self.request)
-        context["oob"] = partial  # the counters ride along out of band
-        if not partial:
-            context["swift_store"] = SwiftStore.objects.first()
-            context["zones"] = dashboard.zone_scans(Zone.objects.order_by("name"))
-        return context
 
 
 def refuse(request, action, target, message, *, level="danger"):
