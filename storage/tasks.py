@@ -10,11 +10,11 @@ from storage.transfers import lifecycle
 from zones import wizard
 
 
-@shared_task
-def scan_zone(scan_id: int) -> None:
+@shared_task(bind=True)
+def scan_zone(self, scan_id: int) -> None:
     """Run a queued ZoneScan, then queue the uploads and the copies of
     templates in Swift that the zone lacks."""
-    scanner.run_scan_and_replicate(scan_id)
+    scanner.run_scan_and_replicate(scan_id, worker=self.request.hostname or "")
 
 
 @shared_task

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from cloudadmin import config, events
 from storage import dispatch
+from storage.catalog import scan_runs
 from storage.models import ZoneScan
 from storage.transfers import queueing
 from zones.models import Zone
@@ -60,7 +61,7 @@ def sync_now(zone, *, user=None) -> ZoneScan | None:
 def sync_due_zones(now=None) -> list[ZoneScan]:
     """Queue a scan of every enabled zone whose newest scan started more than
     `swift.sync.interval` seconds ago (or never). Also hands stale transfers
-    (their worker died) back to the queue. Called by Celery beat."""
+    and scans (their worker died) back to the queue. Called by Celery beat."""
     now = now or timezone.now()
     due_before = now - timedelta(seconds=config.value("swift.sync.interval"))
     queued = []
@@ -73,4 +74,5 @@ def sync_due_zones(now=None) -> list[ZoneScan]:
         if scan is not None:
             queued.append(scan)
     queueing.requeue_stale(username="beat")
+    scan_runs.requeue_stale(username="beat")
     return queued
