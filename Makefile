@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh Debian machine:
 #   make run    the app on embedded defaults (SQLite, local Swift, Redis)
-#   make test   the whole test suite on PostgreSQL, Redis, Swift and chromium
+#   make test   the import contracts (lint-imports), then the whole test suite on
+#               PostgreSQL, Redis, Swift and chromium
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -43,6 +44,7 @@ run: venv compilemessages
 
 test: venv-test compilemessages
 	@bash scripts/system-deps.sh memcached chromium gettext
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 check-deploy: venv

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CloudadminConfig(AppConfig):
@@ -6,8 +7,7 @@ class CloudadminConfig(AppConfig):
     verbose_name = "cloudadmin"
 
     def ready(self):
-        from django.db.models.signals import post_migrate
-
+        # Here, not above: these modules use the models, loaded only now.
         from . import signals  # noqa: F401  (connects the login audit receivers)
         from .logs import connect_secret_registration
 
@@ -16,6 +16,6 @@ class CloudadminConfig(AppConfig):
 
 
 def _seed_settings(sender, **kwargs):
-    from .config import ensure_seeded
+    from .config import ensure_seeded  # config uses the models, not loaded when apps.py is
 
     ensure_seeded()

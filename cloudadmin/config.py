@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _, gettext_lazy
 
+from . import events
 from .models import GlobalSetting
 
 Type = GlobalSetting.Type
@@ -137,8 +138,6 @@ def change(name: str, raw: str, *, user=None) -> GlobalSetting:
     choosing the value in effect again withdraws the pending change.
     Raises ValidationError (nothing written) for a bad value.
     """
-    from . import events
-
     definition = DEFINITIONS[name]
     new = normalize(definition, raw)
     with transaction.atomic():

@@ -74,6 +74,7 @@ class ContextFilter(logging.Filter):
 
 
 def _current_task_id():
+    # Imported at the first log record: settings configure logging before Celery loads.
     from celery import current_task
 
     request = getattr(current_task, "request", None) if current_task else None
@@ -156,6 +157,7 @@ def _register_instance_secrets(sender, instance, **kwargs):
 def connect_secret_registration():
     """Every model value held in an EncryptedTextField is registered as soon
     as a process loads or saves it, so that no later log line can show it."""
+    # Called from AppConfig.ready: settings import this module (LOGGING) before Django is set up.
     from django.apps import apps
     from django.conf import settings
 

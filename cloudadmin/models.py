@@ -29,10 +29,6 @@ class Event(models.Model):
     def __str__(self):
         return f"{self.created:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.outcome}"
 
-    @property
-    def action_label(self):
-        from .events import action_label
-        return action_label(self.action)
 
 
 class GlobalSetting(models.Model):
@@ -66,19 +62,9 @@ class GlobalSetting(models.Model):
     @property
     def has_pending_change(self):
         return self.pending_value is not None
-
     # The row keeps the English text of its declaration (searchable, stable);
-    # the page shows the declaration's text in the user's language.
-    @property
-    def display_description(self):
-        from .config import DEFINITIONS
-        definition = DEFINITIONS.get(self.name)
-        return definition.description if definition else self.description
-
-    @property
-    def display_category(self):
-        from .config import CATEGORY_LABELS
-        return CATEGORY_LABELS.get(self.category, self.category)
+    # pages show the declaration's text in the user's language
+    # (cloudadmin_labels: setting_description, setting_category).
 
 
 class UserPreference(models.Model):

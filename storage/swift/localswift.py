@@ -128,6 +128,7 @@ class LocalSwift:
         self._build_rings()
 
     def _build_rings(self) -> None:
+        # Swift's server code, loaded only by the processes that run the local Swift.
         from swift.common.ring import RingBuilder
 
         for kind in SERVER_KINDS:
@@ -268,9 +269,11 @@ def serve(app_section: str, conf_path: str) -> int:
     at import time, before ``swift_dir`` applies; point it at ours first so
     that nothing is written outside the local Swift's own folder.
     """
+    # Swift's server code: only the server processes load it, in this order.
     from swift.common import utils
 
     utils.SWIFT_CONF_FILE = str(Path(conf_path).parent / "swift.conf")
+    # Only now: constraints reads swift.conf when imported.
     from swift.common import constraints
     from swift.common.wsgi import run_wsgi
 

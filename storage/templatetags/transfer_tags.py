@@ -3,6 +3,8 @@ from django import template
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from storage.models import ZoneScan
+
 register = template.Library()
 
 
@@ -31,8 +33,6 @@ def eta(transfer) -> str:
 @register.filter
 def scan_state(value) -> str:
     """The label of a ZoneScan state value (annotations carry the raw value)."""
-    from storage.models import ZoneScan
-
     try:
         return ZoneScan.State(value).label
     except ValueError:

@@ -10,7 +10,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
+from kombu.exceptions import ChannelError
 
+from cloudadmin.celery import app
+from cloudadmin.logs import redact
 from storage.models import Transfer
 from storage.transfers.queueing import stale_transfers
 
@@ -82,10 +85,6 @@ def ask_broker(timeout: float) -> tuple[list[Worker], dict[str, int]]:
     """The workers answering within `timeout` seconds (each with its running
     tasks) and the number of waiting messages per queue. Raises on a broker
     that cannot be reached."""
-    from kombu.exceptions import ChannelError
-
-    from cloudadmin.celery import app
-
     with app.connection_for_read(settings.CELERY_BROKER_URL, connect_timeout=timeout) as conn:
         conn.ensure_connection(max_retries=1, timeout=timeout)
         queues = {}
@@ -112,8 +111,6 @@ def collect(*, stale_after: timedelta, timeout: float) -> Report:
     try:
         report.workers, report.queues = ask_broker(timeout)
     except Exception as exc:  # noqa: BLE001 - an unreachable broker is part of the answer
-        from cloudadmin.logs import redact
-
         report.broker_error = redact(f"{type(exc).__name__}: {exc}")[:300]
     return report
 
