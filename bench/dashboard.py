@@ -78,7 +78,7 @@ def main():
 
     from django.contrib.auth import get_user_model
 
-    from tests.storage_rows import make_zone, seed_bulk
+    from sampledata.rows import make_zone, seed_bulk
 
     setup_test_environment()
     old_config = setup_databases(verbosity=0, interactive=False)

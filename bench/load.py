@@ -21,10 +21,10 @@ verified checksum.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
 import os
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -40,6 +40,7 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.uploads import make_templates, verify_in_swift  # noqa: E402 - needs ROOT on sys.path
 
 # What each simulated admin requests, in turn: (path, as htmx). As htmx
 # (HX-Request: true) a list page answers its table fragment, as the
@@ -215,54 +216,7 @@ def admin_sql(url: str, sql: str) -> None:
         conn.close()
 
 
-def make_templates(local_swift, count: int, size: int, segment_mib: int):
-    """The SwiftStore, one disabled zone whose NFS share holds `count`
-    templates of `size` random bytes; returns the zone and {id: (file, md5)}."""
-    from cloudadmin import config
-    from tests.transfer_helpers import add_template, make_swift_store, make_zone
-
-    make_swift_store(local_swift)
-    config.change("swift.segment.size", str(segment_mib * MIB))
-    zone, root = make_zone(seed=False)
-    sources = {}
-    for template_id in range(1001, 1001 + count):
-        data = os.urandom(size)
-        image = add_template(root, template_id, data)
-        sources[template_id] = (image.name, hashlib.md5(data).hexdigest())
-    return zone, sources
-
-
-def verify_in_swift(local_swift, sources: dict) -> tuple[int, list[str]]:
-    """Download every template from Swift; count the MD5s equal to the source's."""
-    import swiftclient
-
-    from storage.swift.localswift import AUTH_KEY, AUTH_USER
-    from storage.models import Transfer
-
-    conn = swiftclient.Connection(authurl=local_swift.auth_url, user=AUTH_USER, key=AUTH_KEY, retries=2)
-    verified, problems = 0, []
-    try:
-        for template_id, (name, md5) in sources.items():
-            transfer = Transfer.objects.filter(template_id=template_id).order_by("-id").first()
-            if transfer is None or transfer.state != Transfer.State.DONE:
-                problems.append(f"T-{template_id}: {transfer.state if transfer else 'no transfer'} "
-                                f"{transfer.last_error if transfer else ''}".strip())
-                continue
-            _headers, body = conn.get_object(f"T-{template_id}", name, resp_chunk_size=MIB)
-            digest = hashlib.md5()
-            for chunk in body:
-                digest.update(chunk)
-            if digest.hexdigest() == md5 == transfer.md5:
-                verified += 1
-            else:
-                problems.append(f"T-{template_id}: MD5 in Swift {digest.hexdigest()}, source {md5}, "
-                                f"recorded {transfer.md5}")
-    finally:
-        conn.close()
-    return verified, problems
-
-
-def main() -> int:
+def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=8, help="concurrent logged-in admins (default 8)")
     parser.add_argument("--transfers", type=int, default=8, help="uploads running meanwhile (default 8)")
@@ -272,8 +226,100 @@ def main() -> int:
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes (default 2)")
     parser.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn process (default 4)")
     parser.add_argument("--worker-concurrency", type=int, default=2, help="Celery worker processes (default 2)")
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def start_services(args, processes: Processes) -> tuple[str, list]:
+    """gunicorn and a Celery worker on the bench's database; returns the
+    base URL and one logged-in session per admin."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+    from django.contrib.auth import get_user_model
+
+    from cloudadmin.celery import app
+
+    users = [f"bench{i}" for i in range(args.users)]
+    for username in users:
+        get_user_model().objects.create_superuser(username, "", PASSWORD)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    processes.start("gunicorn", [sys.executable, "-m", "gunicorn", "cloudadmin.wsgi", "--bind",
+                                 f"127.0.0.1:{port}", "--workers", str(args.web_workers), "--threads",
+                                 str(args.web_threads)])
+    hostname = f"bench-{uuid.uuid4().hex[:6]}@localhost"
+    processes.start("worker", [sys.executable, "-m", "celery", "-A", "cloudadmin", "worker", "--queues",
+                               "celery,transfers", "--concurrency", str(args.worker_concurrency),
+                               "--hostname", hostname, "--without-gossip", "--without-mingle"])
+
+    def web_up():
+        try:
+            return requests.get(f"{base}/login/", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    wait_until(web_up, 60, "gunicorn")
+    wait_until(lambda: app.control.ping(destination=[hostname], timeout=0.5), 60, "the Celery worker")
+    with ThreadPoolExecutor(len(users)) as pool:
+        return base, list(pool.map(lambda u: login(base, u), users))
+
+
+def measure(args, base: str, sessions: list, zone, sources: dict) -> tuple[Run, Run, Run, float]:
+    """Idle, then while the zone's uploads run, then idle again; returns the
+    three runs and the seconds the copies took."""
+    from storage.models import Transfer
+    from zones import wizard
+    from zones.models import Zone
+
+    def idle_run(name):
+        started = time.monotonic()
+        return drive(name, base, sessions, lambda: time.monotonic() - started >= args.idle_seconds)
+
+    # Idle runs before and after the busy one, pooled: a machine shared
+    # with other jobs drifts less into the ratio.
+    idle_before = idle_run("idle before")
+    # Enabling the zone scans it and queues its uploads, as in the UI.
+    wizard.set_allocation(zone.pk, Zone.AllocationState.ENABLED)
+    busy_start = time.monotonic()
+    finished = {}
+
+    def transfers_ended():
+        if time.monotonic() - busy_start > 1800:
+            return True  # a broken run: stop, the verification reports it
+        ended = Transfer.objects.filter(template_id__in=sources, state__in=Transfer.TERMINAL_STATES).count()
+        if ended == len(sources) and "at" not in finished:
+            finished["at"] = time.monotonic()
+        return ended == len(sources)
+
+    # The check runs every 0.1 s in this thread, on its own connection.
+    busy = drive("with transfers", base, sessions, transfers_ended)
+    copy_seconds = finished.get("at", time.monotonic()) - busy_start
+    return idle_before, busy, idle_run("idle after"), copy_seconds
+
+
+def summarise(args, runs: tuple[Run, Run, Run, float], local_swift, sources: dict) -> bool:
+    """Print the runs, their ratio and the verification; True when all went well."""
+    idle_before, busy, idle_after, copy_seconds = runs
+    total = args.transfers * args.size_mib
+    idle = Run("idle (both)", seconds=idle_before.seconds + idle_after.seconds,
+               latencies={k: idle_before.latencies[k] + idle_after.latencies[k] for k in idle_before.latencies},
+               errors=idle_before.errors + idle_after.errors)
+    print()
+    print_runs([idle_before, busy, idle_after, idle])
+    ratio_rate = busy.rate / idle.rate if idle.rate else float("nan")
+    ratio_p95 = percentile(busy.all, 95) / percentile(idle.all, 95) if idle.all else float("nan")
+    print(f"ratio with transfers / idle (both): throughput {ratio_rate:.2f}x, p95 latency {ratio_p95:.2f}x")
+    verified, problems = verify_in_swift(local_swift, sources)
+    print(f"transfers: {verified}/{len(sources)} completed with the MD5 downloaded from Swift equal to the "
+          f"source's; {total} MiB in {copy_seconds:.1f} s ({total / copy_seconds:.1f} MiB/s, "
+          f"scan included)")
+    for problem in problems:
+        print(f"  {problem}")
+    return not idle.errors and not busy.errors and verified == len(sources)
+
+
+def main() -> int:
+    args = parse_args()
     admin_url, db_url, db_name = database_urls()
     scratch = Path(tempfile.mkdtemp(prefix="cloudadmin-bench-"))
     (scratch / "nfs").mkdir()
@@ -291,92 +337,18 @@ def main() -> int:
         import django
 
         django.setup()
-        from django.contrib.auth import get_user_model
         from django.core.management import call_command
 
-        from cloudadmin.celery import app
         from storage.swift import localswift
-        from storage.models import Transfer
-        from zones import wizard
-        from zones.models import Zone
 
         call_command("migrate", verbosity=0)
         local_swift = localswift.temporary().start()
         zone, sources = make_templates(local_swift, args.transfers, args.size_mib * MIB, args.segment_mib)
-        users = [f"bench{i}" for i in range(args.users)]
-        for username in users:
-            get_user_model().objects.create_superuser(username, "", PASSWORD)
-
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        processes.start("gunicorn", [sys.executable, "-m", "gunicorn", "cloudadmin.wsgi", "--bind",
-                                     f"127.0.0.1:{port}", "--workers", str(args.web_workers), "--threads",
-                                     str(args.web_threads)])
-        hostname = f"bench-{uuid.uuid4().hex[:6]}@localhost"
-        processes.start("worker", [sys.executable, "-m", "celery", "-A", "cloudadmin", "worker", "--queues",
-                                   "celery,transfers", "--concurrency", str(args.worker_concurrency),
-                                   "--hostname", hostname, "--without-gossip", "--without-mingle"])
-
-        def web_up():
-            import requests
-
-            try:
-                return requests.get(f"{base}/login/", timeout=2).status_code == 200
-            except requests.RequestException:
-                return False
-
-        wait_until(web_up, 60, "gunicorn")
-        wait_until(lambda: app.control.ping(destination=[hostname], timeout=0.5), 60, "the Celery worker")
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(len(users)) as pool:
-            sessions = list(pool.map(lambda u: login(base, u), users))
-        total = args.transfers * args.size_mib
+        base, sessions = start_services(args, processes)
         print(f"bench/load.py: {args.users} admins on {', '.join(map(label, PAGES))}, "
               f"gunicorn {args.web_workers}x{args.web_threads}; {args.transfers} uploads of {args.size_mib} MiB "
               f"(segments {args.segment_mib} MiB), worker concurrency {args.worker_concurrency}")
-
-        def idle_run(name):
-            started = time.monotonic()
-            return drive(name, base, sessions, lambda: time.monotonic() - started >= args.idle_seconds)
-
-        # Idle runs before and after the busy one, pooled: a machine shared
-        # with other jobs drifts less into the ratio.
-        idle_before = idle_run("idle before")
-
-        # Enabling the zone scans it and queues its uploads, as in the UI.
-        wizard.set_allocation(zone.pk, Zone.AllocationState.ENABLED)
-        busy_start = time.monotonic()
-        finished = {}
-
-        def transfers_ended():
-            if time.monotonic() - busy_start > 1800:
-                return True  # a broken run: stop, the verification reports it
-            ended = Transfer.objects.filter(template_id__in=sources, state__in=Transfer.TERMINAL_STATES).count()
-            if ended == len(sources) and "at" not in finished:
-                finished["at"] = time.monotonic()
-            return ended == len(sources)
-
-        # The check runs every 0.1 s in this thread, on its own connection.
-        busy = drive("with transfers", base, sessions, transfers_ended)
-        copy_seconds = finished.get("at", time.monotonic()) - busy_start
-
-        idle_after = idle_run("idle after")
-        idle = Run("idle (both)", seconds=idle_before.seconds + idle_after.seconds,
-                   latencies={k: idle_before.latencies[k] + idle_after.latencies[k] for k in idle_before.latencies},
-                   errors=idle_before.errors + idle_after.errors)
-        print()
-        print_runs([idle_before, busy, idle_after, idle])
-        ratio_rate = busy.rate / idle.rate if idle.rate else float("nan")
-        ratio_p95 = percentile(busy.all, 95) / percentile(idle.all, 95) if idle.all else float("nan")
-        print(f"ratio with transfers / idle (both): throughput {ratio_rate:.2f}x, p95 latency {ratio_p95:.2f}x")
-        verified, problems = verify_in_swift(local_swift, sources)
-        print(f"transfers: {verified}/{len(sources)} completed with the MD5 downloaded from Swift equal to the "
-              f"source's; {total} MiB in {copy_seconds:.1f} s ({total / copy_seconds:.1f} MiB/s, "
-              f"scan included)")
-        for problem in problems:
-            print(f"  {problem}")
-        ok = not idle.errors and not busy.errors and verified == len(sources)
+        ok = summarise(args, measure(args, base, sessions, zone, sources), local_swift, sources)
         return 0 if ok else 1
     finally:
         processes.stop()
@@ -389,8 +361,6 @@ def main() -> int:
         except Exception:  # noqa: BLE001 - Django may not be set up
             pass
         admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        import shutil
-
         shutil.rmtree(scratch, ignore_errors=True)
 
 

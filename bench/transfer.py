@@ -152,8 +152,6 @@ def main() -> None:
 
 
 def run_rounds(args, work: Path, database_url: str) -> None:
-    from django.conf import settings
-
     from storage.swift import localswift
 
     share_root = work / "share"
@@ -197,22 +195,35 @@ def run_rounds(args, work: Path, database_url: str) -> None:
                 "cli-plain": lambda: cli_run()}
         if args.size > local.max_file_size:
             del runs["cli-plain"]
-        times = {name: [] for name in runs}
-        cpu = {name: [] for name in runs}
-        peak_rss = []
-        order = list(runs)
-        for round_no in range(args.rounds):
-            for name in order:
-                clean()
-                seconds, cpu_seconds, rss = runs[name]()
-                times[name].append(seconds)
-                cpu[name].append(cpu_seconds)
-                if rss is not None:
-                    peak_rss.append(rss)
-                print(f"round {round_no + 1} {name:9s} {seconds:7.2f} s  client CPU {cpu_seconds:6.2f} s",
-                      flush=True)
-            order = order[1:] + order[:1]  # alternate who goes first
+        times, cpu, peak_rss = alternate(runs, args.rounds, clean)
         clean()
+    report(args, times, cpu, peak_rss)
+
+
+def alternate(runs: dict, rounds: int, clean) -> tuple[dict, dict, list]:
+    """Each run once per round from an empty container, who goes first
+    turning; returns the seconds and client CPU seconds of each, and the
+    engine's peak RSS of each round."""
+    times = {name: [] for name in runs}
+    cpu = {name: [] for name in runs}
+    peak_rss = []
+    order = list(runs)
+    for round_no in range(rounds):
+        for name in order:
+            clean()
+            seconds, cpu_seconds, rss = runs[name]()
+            times[name].append(seconds)
+            cpu[name].append(cpu_seconds)
+            if rss is not None:
+                peak_rss.append(rss)
+            print(f"round {round_no + 1} {name:9s} {seconds:7.2f} s  client CPU {cpu_seconds:6.2f} s",
+                  flush=True)
+        order = order[1:] + order[:1]  # alternate who goes first
+    return times, cpu, peak_rss
+
+
+def report(args, times: dict, cpu: dict, peak_rss: list) -> None:
+    from django.conf import settings
 
     mib = args.size / 1024 / 1024
     read_ahead = args.read_ahead_mb if args.read_ahead_mb is not None else settings.TRANSFER_READ_AHEAD_MB

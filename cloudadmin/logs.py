@@ -161,7 +161,7 @@ def connect_secret_registration():
     from django.apps import apps
     from django.conf import settings
 
-    from .crypto import EncryptedTextField
+    from .crypto import EncryptedTextField  # its module imports Django's models
 
     register_secret(settings.SECRET_KEY)
     for key in settings.SECRETS_ENCRYPTION_KEYS:

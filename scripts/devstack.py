@@ -48,48 +48,97 @@ def manage(env, *args, capture=False):
     return result.stdout if capture else None
 
 
+class Processes:
+    """The processes started here, each in its own session, stopped together."""
+
+    def __init__(self, env):
+        self.env = env
+        self.processes: list[subprocess.Popen] = []
+
+    def spawn(self, name, args):
+        print(f"starting {name}: {' '.join(args)}", flush=True)
+        proc = subprocess.Popen(args, cwd=ROOT, env=self.env, start_new_session=True)
+        proc.name = name
+        self.processes.append(proc)
+        return proc
+
+    def any_exited(self):
+        return next((proc for proc in self.processes if proc.poll() is not None), None)
+
+    def stop_all(self, *_):
+        for proc in self.processes:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.processes:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def ports_problem(env, processes: Processes) -> str:
+    """Why the stack cannot start ("" when it can); starts Redis when the
+    broker is a local one that nothing serves yet."""
+    broker = urlparse(env["CELERY_BROKER_URL"])
+    host, port = broker.hostname or "127.0.0.1", broker.port or 6379
+    if not listening(host, port):
+        if host in ("127.0.0.1", "localhost") and shutil.which("redis-server"):
+            processes.spawn("redis", ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                                      "--save", "", "--appendonly", "no"])
+        else:
+            return (f"Nothing listens at {host}:{port} for CELERY_BROKER_URL. "
+                    "Install Redis: sudo apt-get install -y redis-server")
+    if listening("127.0.0.1", SWIFT_PORT):
+        return f"Port {SWIFT_PORT} is taken; set SWIFT_PORT to a free port."
+    if listening("127.0.0.1", WEB_PORT):
+        return f"Port {WEB_PORT} is taken; set WEB_PORT to a free port."
+    return ""
+
+
+def banner(admin_note: str) -> str:
+    return ("\n" + "=" * 72 + "\n"
+            f"cloudadmin is running at http://127.0.0.1:{WEB_PORT}/\n"
+            "  login: user admin; " + admin_note.replace("\n", " ") + "\n"
+            "  Enable Swift dialog:\n"
+            f"    URL      http://127.0.0.1:{SWIFT_PORT}/auth/v1.0\n"
+            "    Account  test\n    Username tester\n    Key      testing\n"
+            "  Zone wizard, secondary storage step:\n"
+            f"    NFS Server {DEMO_NFS_SERVER}\n    Path       {DEMO_NFS_PATH}\n"
+            "Press Ctrl-C to stop everything.\n" + "=" * 72)
+
+
+def run_stack(processes: Processes, admin_note: str) -> int:
+    processes.spawn("swift", [PY, "manage.py", "runswift", "--port", str(SWIFT_PORT)])
+    processes.spawn("worker", [PY, "-m", "celery", "-A", "cloudadmin", "worker", "--beat",
+                               "--queues", "celery,transfers", "--loglevel", "INFO",
+                               "--schedule", str(DATA_DIR / "celerybeat-schedule")])
+    processes.spawn("web", [PY, "manage.py", "runserver", "--noreload", f"127.0.0.1:{WEB_PORT}"])
+    deadline = time.monotonic() + 60
+    while not (listening("127.0.0.1", WEB_PORT) and listening("127.0.0.1", SWIFT_PORT)):
+        if time.monotonic() > deadline or processes.any_exited() is not None:
+            print("A process failed to start; stopping.", file=sys.stderr)
+            return 1
+        time.sleep(0.3)
+    print(banner(admin_note), flush=True)
+    while True:
+        proc = processes.any_exited()
+        if proc is not None:
+            print(f"{proc.name} exited with {proc.returncode}; stopping.", file=sys.stderr)
+            return 1
+        time.sleep(0.5)
+
+
 def main() -> int:
     env = environment()
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     manage(env, "migrate", "--noinput", "-v", "0")
     admin_note = manage(env, "ensure_admin", capture=True).strip()
     manage(env, "create_demo_storage", str(DATA_DIR / "secondary"))
-
-    processes: list[subprocess.Popen] = []
-
-    def spawn(name, args):
-        print(f"starting {name}: {' '.join(args)}", flush=True)
-        proc = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
-        proc.name = name
-        processes.append(proc)
-        return proc
-
-    broker = urlparse(env["CELERY_BROKER_URL"])
-    host, port = broker.hostname or "127.0.0.1", broker.port or 6379
-    if not listening(host, port):
-        if host in ("127.0.0.1", "localhost") and shutil.which("redis-server"):
-            spawn("redis", ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                            "--save", "", "--appendonly", "no"])
-        else:
-            print(f"Nothing listens at {host}:{port} for CELERY_BROKER_URL. "
-                  "Install Redis: sudo apt-get install -y redis-server", file=sys.stderr)
-            return 1
-    if listening("127.0.0.1", SWIFT_PORT):
-        print(f"Port {SWIFT_PORT} is taken; set SWIFT_PORT to a free port.", file=sys.stderr)
+    processes = Processes(env)
+    problem = ports_problem(env, processes)
+    if problem:
+        print(problem, file=sys.stderr)
         return 1
-    if listening("127.0.0.1", WEB_PORT):
-        print(f"Port {WEB_PORT} is taken; set WEB_PORT to a free port.", file=sys.stderr)
-        return 1
-
-    def stop_all(*_):
-        for proc in processes:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in processes:
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
 
     # Explicit handlers: a shell that starts us in the background leaves
     # SIGINT ignored, and SIGTERM/SIGHUP must stop the children too.
@@ -99,39 +148,12 @@ def main() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, interrupt)
     try:
-        spawn("swift", [PY, "manage.py", "runswift", "--port", str(SWIFT_PORT)])
-        spawn("worker", [PY, "-m", "celery", "-A", "cloudadmin", "worker", "--beat",
-                         "--queues", "celery,transfers", "--loglevel", "INFO",
-                         "--schedule", str(DATA_DIR / "celerybeat-schedule")])
-        spawn("web", [PY, "manage.py", "runserver", "--noreload", f"127.0.0.1:{WEB_PORT}"])
-        deadline = time.monotonic() + 60
-        while not (listening("127.0.0.1", WEB_PORT) and listening("127.0.0.1", SWIFT_PORT)):
-            if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
-                print("A process failed to start; stopping.", file=sys.stderr)
-                return 1
-            time.sleep(0.3)
-        print(
-            "\n" + "=" * 72 + "\n"
-            f"cloudadmin is running at http://127.0.0.1:{WEB_PORT}/\n"
-            "  login: user admin; " + admin_note.replace("\n", " ") + "\n"
-            "  Enable Swift dialog:\n"
-            f"    URL      http://127.0.0.1:{SWIFT_PORT}/auth/v1.0\n"
-            "    Account  test\n    Username tester\n    Key      testing\n"
-            "  Zone wizard, secondary storage step:\n"
-            f"    NFS Server {DEMO_NFS_SERVER}\n    Path       {DEMO_NFS_PATH}\n"
-            "Press Ctrl-C to stop everything.\n" + "=" * 72, flush=True,
-        )
-        while True:
-            for proc in processes:
-                if proc.poll() is not None:
-                    print(f"{proc.name} exited with {proc.returncode}; stopping.", file=sys.stderr)
-                    return 1
-            time.sleep(0.5)
+        return run_stack(processes, admin_note)
     except KeyboardInterrupt:
         print("\nStopping...", flush=True)
         return 0
     finally:
-        stop_all()
+        processes.stop_all()
 
 
 if __name__ == "__main__":
