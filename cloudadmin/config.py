@@ -123,6 +123,19 @@ def seed_missing() -> None:
     GlobalSetting.objects.bulk_create([_row(d) for d in missing], ignore_conflicts=True)
 
 
+def missing_rows() -> list[GlobalSetting]:
+    """Unsaved rows, holding their defaults, of the declared settings that
+    have no row yet: a page lists them without writing (a GET never writes;
+    post_migrate, the web process's start and every change create them)."""
+    existing = set(GlobalSetting.objects.values_list("name", flat=True))
+    return [_row(d) for name, d in DEFINITIONS.items() if name not in existing]
+
+
+def row_or_default(name: str) -> GlobalSetting:
+    """The setting's row, or an unsaved one holding its default."""
+    return GlobalSetting.objects.filter(name=name).first() or _row(DEFINITIONS[name])
+
+
 def _row(definition: Definition) -> GlobalSetting:
     return GlobalSetting(name=definition.name, category=definition.category,
                          description=_stored_text(definition.description), type=definition.type,

@@ -12,6 +12,13 @@ class EventFilterForm(forms.Form):
     outcome = forms.ChoiceField(required=False, label=_("Outcome"),
                                 choices=[("", _("Any outcome")), *Event.Outcome.choices])
 
+    def matches(self, row) -> bool:
+        """The filter for one row not in the database (a declared setting
+        without its row yet)."""
+        query = self.cleaned_data["q"].lower()
+        shown = str(config.DEFINITIONS[row.name].description) if row.name in config.DEFINITIONS else ""
+        return not query or any(query in text.lower() for text in (row.name, row.description, shown))
+
     def filter(self, queryset):
         data = self.cleaned_data
         if data["q"]:
@@ -30,6 +37,13 @@ class GlobalSettingFilterForm(forms.Form):
     q = forms.CharField(required=False, label=_("Search"),
                         widget=forms.TextInput(attrs={"placeholder": _("Name or description"),
                                                       "class": "form-control", "type": "search"}))
+
+    def matches(self, row) -> bool:
+        """The filter for one row not in the database (a declared setting
+        without its row yet)."""
+        query = self.cleaned_data["q"].lower()
+        shown = str(config.DEFINITIONS[row.name].description) if row.name in config.DEFINITIONS else ""
+        return not query or any(query in text.lower() for text in (row.name, row.description, shown))
 
     def filter(self, queryset):
         if self.cleaned_data["q"]:

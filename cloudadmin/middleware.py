@@ -2,7 +2,10 @@ from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
+
+from .ui import HTMX_HEADERS
 
 # The session key holding the logged-in user's chosen language (set at login
 # from their UserPreference, and by the language switcher).
@@ -52,3 +55,17 @@ class StaffRequiredMiddleware(LoginRequiredMiddleware):
         if getattr(view_func, "login_required", True) and not request.user.is_staff:
             raise PermissionDenied(_("Administrators only."))
         return None
+
+
+class HtmxVaryMiddleware:
+    """A response whose view asked htmx_partial (page or fragment) varies on
+    the htmx request headers, so that no cache serves one for the other."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "varies_on_htmx", False):
+            patch_vary_headers(response, HTMX_HEADERS)
+        return response

@@ -8,7 +8,7 @@ import logging
 
 from django.db import DatabaseError, transaction
 
-from . import events
+from . import config, events
 from .models import GlobalSetting
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ def on_web_process_start() -> None:
     not migrated yet must not stop the server from starting: the pending
     change then stays pending (and shown) until the next start."""
     try:
+        config.seed_missing()  # settings declared since the last migrate get their rows
         apply_pending_settings()
     except DatabaseError as exc:
         logger.error("Pending settings not applied at start-up: %s", exc)

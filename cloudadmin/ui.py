@@ -6,11 +6,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import ListView
 
 
+# The request headers that htmx_partial reads.
+HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
+
+
 def htmx_partial(request) -> bool:
-    """True when only a fragment should be rendered: an htmx request that is
-    not a boosted navigation (a boosted request wants the whole page)."""
+    """The one rule of pages and fragments: True when only a fragment should
+    be rendered, for an htmx request that is neither a boosted navigation
+    nor a history restore (both want the whole page). Asking marks the
+    response as depending on those headers (Vary, HtmxVaryMiddleware)."""
+    request.varies_on_htmx = True
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def safe_next(request) -> str:

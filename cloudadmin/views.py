@@ -29,8 +29,12 @@ class GlobalSettingListView(ObjectListView):
     paginate_by = 50
 
     def get_queryset(self):
-        config.seed_missing()  # every declared setting is listed
-        return super().get_queryset()
+        # Every declared setting is listed, those without a row yet too (unsaved: a GET writes nothing).
+        rows = list(super().get_queryset())
+        form = self.filter_form_instance
+        valid = form is not None and form.is_valid()
+        missing = [row for row in config.missing_rows() if not valid or form.matches(row)]
+        return sorted(rows + missing, key=lambda row: (row.category, row.name)) if missing else rows
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(restart_command=settings.RESTART_COMMAND, **kwargs)
@@ -39,8 +43,7 @@ class GlobalSettingListView(ObjectListView):
 def _setting_or_404(name):
     if name not in config.DEFINITIONS:
         raise Http404(_("No such setting."))
-    config.seed_missing()
-    return GlobalSetting.objects.get(name=name)
+    return config.row_or_default(name)
 
 
 def _render_row(request, row, *, editing=False, value=None, error="", status=200):

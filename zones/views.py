@@ -3,7 +3,6 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -120,12 +119,10 @@ def render_step(request, draft, step, *, form=None, status=200, error="", notice
         context["review"] = review_sections(draft)
         context["share_check"] = wizard.share_check_for(draft, draft.data.get("secondary-storage", {}))
         context["share_check_message"] = wizard.share_check_message(context["share_check"])
-    template = "zones/_wizard.html" if htmx_partial(request) and not request.htmx.history_restore_request \
-        else "zones/wizard.html"
-    response = render(request, template, context, status=status)
-    if htmx_partial(request):
+    partial = htmx_partial(request)
+    response = render(request, "zones/_wizard.html" if partial else "zones/wizard.html", context, status=status)
+    if partial:
         response["HX-Push-Url"] = context["step_url"]
-    patch_vary_headers(response, ["HX-Request"])
     return response
 
 

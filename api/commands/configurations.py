@@ -28,8 +28,7 @@ def configuration(row: GlobalSetting) -> dict:
 
 @command("listConfigurations", Param("name"), Param("category"), is_list=True)
 def list_configurations(user, name=None, category=None, keyword=None, **paging):
-    """Lists the Global Settings."""
-    config.seed_missing()
+    """Lists the Global Settings (one without a row yet with its default: a list writes nothing)."""
     rows = GlobalSetting.objects.filter(name__in=list(config.DEFINITIONS)).order_by("name")
     if name:
         rows = rows.filter(name__icontains=name)
@@ -38,7 +37,17 @@ def list_configurations(user, name=None, category=None, keyword=None, **paging):
     if keyword:
         rows = rows.filter(Q(name__icontains=keyword) | Q(description__icontains=keyword)
                            | Q(category__icontains=keyword))
+    missing = [row for row in config.missing_rows() if _matches(row, name, category, keyword)]
+    rows = sorted([*rows, *missing], key=lambda row: row.name) if missing else rows
     return list_payload("configuration", [configuration(row) for row in rows], paging)
+
+
+def _matches(row, name, category, keyword) -> bool:
+    """listConfigurations' filters, for a row not in the database."""
+    return ((not name or name.lower() in row.name.lower())
+            and (not category or category.lower() == row.category.lower())
+            and (not keyword or any(keyword.lower() in text.lower()
+                                    for text in (row.name, row.description, row.category))))
 
 
 @command("updateConfiguration", Param("name", required=True), Param("value", required=True, max_length=4096))

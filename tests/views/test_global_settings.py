@@ -132,3 +132,11 @@ def test_unknown_setting_is_404(admin_client):
 def test_changes_need_post(admin_client):
     admin_client.get(row_url("swift.sync.interval"), {"value": "900"})
     assert config.value("swift.sync.interval") == 300
+
+
+def test_showing_settings_writes_nothing(admin_client):
+    GlobalSetting.objects.all().delete()  # as after a transactional test's flush
+    assert admin_client.get(reverse("global_settings"), {"q": "swift"}).status_code == 200
+    assert admin_client.get(row_url("enable.swift")).status_code == 200
+    assert admin_client.get(row_url("enable.swift"), {"edit": "1"}).status_code == 200
+    assert not GlobalSetting.objects.exists()
