@@ -1,6 +1,6 @@
 #!/usr/bin/env python
-"""Benchmark: Register template's download (storage.downloads, run through
-engine.run_transfer as a worker does: pinned connection, dnld<random>tmp_
+"""Benchmark: Register template's download (storage.transfers.downloads, run through
+storage.transfers.lifecycle.run_transfer as a worker does: pinned connection, dnld<random>tmp_
 file, MD5, fsync, rename, template.properties, progress rows) against
 `curl -o` (and `curl | tee | md5sum`, which hashes like the engine) of
 the same file from the same local HTTP server, alternating rounds. Prints the medians and the ratio (engine / curl). Not a test: run

@@ -187,7 +187,7 @@ class ZoneScan(models.Model):
     problems = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     # Like a Transfer's: the running task owns the row through `claim` and
-    # refreshes `heartbeat`; a silent one lost its worker (storage.scan_runs).
+    # refreshes `heartbeat`; a silent one lost its worker (storage.catalog.scan_runs).
     heartbeat = models.DateTimeField(null=True, blank=True)
     claim = models.UUIDField(null=True, blank=True, editable=False)
     worker = models.CharField(max_length=255, blank=True)
@@ -233,7 +233,7 @@ class Transfer(models.Model):
         UP = "up", _("To Swift")
         DOWN = "down", _("To zone")
         # Register template: from the registration's URL to `zone`'s NFS
-        # secondary storage (storage.downloads).
+        # secondary storage (storage.transfers.downloads).
         DOWNLOAD = "download", _("From URL")
 
     class State(models.TextChoices):

@@ -1,5 +1,5 @@
 """addSwift and listSwifts, with the rules of the Enable Swift dialog
-(storage/swift_setup.py), plus our own async connection test."""
+(storage/swift/swift_setup.py), plus our own async connection test."""
 from urllib.parse import urlsplit
 
 from storage.swift import client as swift, swift_setup

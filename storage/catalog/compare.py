@@ -26,7 +26,7 @@ from storage.swift import client as swift
 
 TEMPLATE_CONTAINER = re.compile(r"^T-(\d+)$")
 # CloudStack downloads into dnld<digits>tmp_ and renames when complete: such
-# a file is never part of a template, so the engine never copies it.
+# a file is never part of a template, so no transfer ever copies it.
 UNFINISHED_DOWNLOAD = re.compile(r"^dnld.*tmp_$")
 
 
@@ -143,7 +143,7 @@ class TemplateRow:
 
 def content_md5(obj: dict) -> str:
     """The MD5 of an object's content: a plain object's ETag is its MD5; a
-    large object's is not, the engine stores the whole-file MD5 as metadata
+    large object's is not, the upload stores the whole-file MD5 as metadata
     (metadata on plain objects may describe something else, e.g. the image
     on template.properties)."""
     return obj.get("md5", "") if obj.get("slo") else obj.get("etag", "")

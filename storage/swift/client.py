@@ -203,7 +203,7 @@ def store_connection(store, *, timeout: float = DEFAULT_TIMEOUT):
 
 
 def capabilities(conn: swiftclient.Connection) -> dict:
-    """Swift's /info, reduced to what the engine plans with."""
+    """Swift's /info, reduced to what an upload plans with."""
     info = call(_("Reading /info"), conn.get_capabilities)
     if not isinstance(info, dict) or "swift" not in info:
         raise SwiftError(_failed(_("Reading /info"), _("not a Swift endpoint")))
@@ -238,7 +238,7 @@ def check_write_access(conn: swiftclient.Connection) -> None:
         raise
 
 
-# --- objects (the transfer engine) -------------------------------------------
+# --- objects (the transfers) -------------------------------------------------
 def ensure_container(conn: swiftclient.Connection, container: str) -> None:
     """Create `container` if needed (PUT is idempotent in Swift)."""
     call(f"Creating container {container}", conn.put_container, container)
@@ -359,7 +359,7 @@ def slo_segments(conn: swiftclient.Connection, container: str, name: str) -> lis
 
 def describe_objects(conn: swiftclient.Connection, container: str) -> list[dict]:
     """The objects of `container` as a page shows them: name, bytes, etag
-    and, for a Static Large Object, the whole-file MD5 the engine stored as
+    and, for a Static Large Object, the whole-file MD5 the upload stored as
     metadata and its segment count (a HEAD and a manifest read each; plain
     objects need nothing beyond the listing). [] when the container does not
     exist."""

@@ -82,7 +82,7 @@ def enqueue_copy_down(template: Template, zone, *, user=None) -> Transfer:
 
 def enqueue_url_download(template: Template, zone, *, user=None) -> Transfer:
     """Queue the download of a registered template from its URL into
-    `zone`'s NFS secondary storage (storage.downloads). Raises
+    `zone`'s NFS secondary storage (storage.transfers.downloads). Raises
     TransferRefused when one is already queued or running."""
     transfer = _create(template, Transfer.Direction.DOWNLOAD, zone, user=user)
     if transfer is None:
@@ -143,7 +143,7 @@ def stale_transfers(older_than: timedelta | None = None):
 
 def requeue_stale(older_than: timedelta | None = None, *, user=None, username="system") -> list[Transfer]:
     """Give transfers whose worker died back to the queue: the periodic task
-    (storage.sync) and `manage.py transfers_status --requeue` both call this.
+    (storage.catalog.sync) and `manage.py transfers_status --requeue` both call this.
 
     Each row goes back to queued with its claim cleared, in one conditional
     UPDATE that re-checks staleness (a worker that sent a heartbeat meanwhile

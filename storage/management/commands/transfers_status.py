@@ -1,5 +1,5 @@
 """Workers, queues and stuck transfers at a glance; `--requeue` hands the
-stuck ones back to the queue through storage.transfers.requeue_stale, the
+stuck ones back to the queue through storage.transfers.queueing.requeue_stale, the
 function the periodic task calls too.
 
 Exit status: 0 all well; 1 stuck transfers left in place; 2 no worker
