@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cloudadmin import config, events
+from cloudadmin import events
 from zones import swift_first
 
 from storage.swift import client as swift
