@@ -71,7 +71,8 @@ def test_wrong_secret_is_refused_and_recorded(client, admin_user, keys):
     response = client.get("/client/api", signed("listSwifts", keys[0], "not-the-secret"))
     _refused(response)
     event = auth_failures().get()
-    assert event.username == "admin" and "signature mismatch" in event.detail and event.target == "127.0.0.1"
+    assert event.username == "admin" and "signature mismatch" in event.detail
+    assert event.target == f"127.0.0.1 key {keys[0][:12]}"  # counted per (address, key)
 
 
 def test_unknown_key_missing_signature_and_tampered_values_are_refused(client, keys):
@@ -133,23 +134,51 @@ def test_regenerated_key_stops_the_old_pair(client, admin_user, keys):
     assert client.get("/client/api", signed("listSwifts", *new)).status_code == 200
 
 
-def test_failed_signatures_are_rate_limited_per_address(client, keys, settings):
+def _throttled(response):
+    body = unwrap(response)
+    assert response.status_code == 429 and body["errorcode"] == 429, body
+    assert "too many failed API requests" in body["errortext"]
+
+
+def _unsigned(command="listSwifts"):
+    return {"command": command, "response": "json"}
+
+
+def test_failures_without_a_known_key_never_lock_out_a_valid_key(client, keys, settings):
+    # Behind a proxy every client shares one address: a scanner's unsigned
+    # requests must not stop the admins' signed ones.
+    settings.API_SIGNATURE_FAILURE_LIMIT = 3
+    for _ in range(2):
+        _refused(client.get("/client/api", _unsigned()))
+    _refused(client.get("/client/api", signed("listSwifts", "no-such-key", "x")))
+    # Missing and unknown keys share one bucket per address, now full: refused
+    # before any check, and floods add no events.
+    for data in (_unsigned(), signed("listSwifts", "another-unknown-key", "x")):
+        _throttled(client.get("/client/api", data))
+    assert auth_failures().count() == 3
+    assert client.get("/client/api", signed("listSwifts", *keys)).status_code == 200
+    # A wrong signature for the known key is judged in that key's own bucket.
+    _refused(client.get("/client/api", signed("listSwifts", keys[0], "wrong")))
+
+
+def test_a_correct_signature_passes_even_when_its_key_is_throttled(client, admin_user, keys, settings,
+                                                                   django_user_model):
     settings.API_SIGNATURE_FAILURE_LIMIT = 3
     for _ in range(3):
         _refused(client.get("/client/api", signed("listSwifts", keys[0], "wrong")))
-    # Now even a good signature from this address waits, and floods add no events.
-    for data in (signed("listSwifts", *keys), signed("listSwifts", keys[0], "wrong")):
-        response = client.get("/client/api", data)
-        body = unwrap(response)
-        assert response.status_code == 429 and body["errorcode"] == 429
-        assert "too many failed API requests" in body["errortext"]
+    _throttled(client.get("/client/api", signed("listSwifts", keys[0], "wrong")))
     assert auth_failures().count() == 3
-    # Another address is not affected.
-    response = client.get("/client/api", signed("listSwifts", *keys), REMOTE_ADDR="127.0.0.2")
-    assert response.status_code == 200
-    # Failures age out of the window.
-    auth_failures().update(created=datetime.now(timezone.utc) - timedelta(hours=1))
+    # Whoever else guessed wrong, the key's holder gets through ...
     assert client.get("/client/api", signed("listSwifts", *keys)).status_code == 200
+    # ... and another admin's key from the same address is counted apart.
+    other = django_user_model.objects.create_user("admin2", password="x-very-long-pass", is_staff=True)
+    other_keys = key_pair(other)
+    _refused(client.get("/client/api", signed("listSwifts", other_keys[0], "wrong")))
+    assert client.get("/client/api", signed("listSwifts", *other_keys)).status_code == 200
+    # Another address is not affected; failures age out of the window.
+    _refused(client.get("/client/api", signed("listSwifts", keys[0], "wrong"), REMOTE_ADDR="127.0.0.2"))
+    auth_failures().update(created=datetime.now(timezone.utc) - timedelta(hours=1))
+    _refused(client.get("/client/api", signed("listSwifts", keys[0], "wrong")))
 
 
 def test_a_logged_in_session_is_no_credential(admin_client):
