@@ -13,6 +13,7 @@ Deliberately free of Django imports so that tests and benches can use it alone.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
@@ -38,6 +39,15 @@ SERVER_KINDS = ("account", "container", "object")
 def _kind(server: str) -> str:
     """"object-2" -> "object": the Swift server a process runs."""
     return server.split("-", 1)[0]
+
+
+def _die_with_parent() -> None:
+    """Popen preexec_fn: SIGKILL the server when the process that started it
+    dies (runswift killed), so that none is left holding the ports."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux
 
 
 def free_port() -> int:
@@ -198,7 +208,7 @@ class LocalSwift:
             args += ["-u", "root"]
         self.processes["memcached"] = subprocess.Popen(
             args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=_die_with_parent,
         )
 
     def _start_server(self, server: str) -> None:
@@ -208,6 +218,7 @@ class LocalSwift:
             [sys.executable, "-m", "storage.localswift", f"{_kind(server)}-server",
              str(self.conf_dir / f"{server}-server.conf")],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
+            preexec_fn=_die_with_parent,
         )
 
     def start_proxy(self, timeout: float = 30.0) -> None:
