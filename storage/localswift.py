@@ -42,8 +42,10 @@ def _kind(server: str) -> str:
 
 
 def _die_with_parent() -> None:
-    """Popen preexec_fn: SIGKILL the server when the process that started it
-    dies (runswift killed), so that none is left holding the ports."""
+    """Ask for SIGKILL when the process that started this one dies (runswift
+    killed), so that no server is left holding the ports. Run first thing in
+    the new process (``__main__`` below), not as a Popen preexec_fn, which is
+    unsafe in a process with threads (the tests')."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -206,9 +208,10 @@ class LocalSwift:
         args = [binary, "-l", host, "-p", port, "-U", "0", "-m", "32"]
         if os.geteuid() == 0:
             args += ["-u", "root"]
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
         self.processes["memcached"] = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_parent,
+            [sys.executable, "-m", "storage.localswift", "exec", *args],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env,
         )
 
     def _start_server(self, server: str) -> None:
@@ -218,7 +221,6 @@ class LocalSwift:
             [sys.executable, "-m", "storage.localswift", f"{_kind(server)}-server",
              str(self.conf_dir / f"{server}-server.conf")],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
-            preexec_fn=_die_with_parent,
         )
 
     def start_proxy(self, timeout: float = 30.0) -> None:
@@ -329,4 +331,7 @@ def serve(app_section: str, conf_path: str) -> int:
 
 
 if __name__ == "__main__":
+    _die_with_parent()
+    if sys.argv[1] == "exec":  # memcached: the death signal survives exec
+        os.execv(sys.argv[2], sys.argv[2:])
     sys.exit(serve(sys.argv[1], sys.argv[2]))

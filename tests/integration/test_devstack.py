@@ -11,7 +11,6 @@ import subprocess
 import sys
 import urllib.request
 
-import pytest
 import swiftclient
 
 from storage.localswift import AUTH_KEY, AUTH_USER, free_port
