@@ -61,7 +61,7 @@ def list_image_stores(user, id=None, name=None, zoneid=None, provider=None, prot
     if provider in (None, "Swift") and zoneid is None:
         items += [image_store(store) for store in SwiftStore.objects.all()]
     if id:
-        items = [item for item in items if item["id"] == id]
+        items = [item for item in items if item["id"] == id.strip().lower()]
     if name:
         items = [item for item in items if item["name"].lower() == name.lower()]
     if protocol:

@@ -75,4 +75,4 @@ def test_swift(user):
     store = SwiftStore.objects.first()
     if store is None:
         raise ApiError(PARAM_ERROR, "Swift is not configured.", CS_INVALID_PARAMETER_VALUE)
-    return jobs.start(user, f"{OWN_PREFIX}TestSwift", {}, instance_type="ImageStore", instance_id=store.pk)
+    return jobs.start(user, f"{OWN_PREFIX}TestSwift", {}, instance_type="ImageStore", instance_id=store.uuid)

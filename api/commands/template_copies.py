@@ -34,7 +34,7 @@ def _in_zone(template: Template, zone: Zone) -> dict:
     return TEMPLATE.serialize(TemplateInZone(template, location))
 
 
-def _queue(command_name, template, zone, user) -> Transfer | None:
+def _queue(template, zone, user) -> Transfer | None:
     """The queued copy, or None when the zone has the template already."""
     try:
         return copy_to_zone.queue(template, zone, user=user)
@@ -50,7 +50,7 @@ def prepare_template(user, templateid, zoneid, storageid=None):
     """Copies a template from Swift to a zone's secondary storage now (if it lacks it)."""
     template = _template("prepareTemplate", "templateid", templateid)
     zone = _zone("prepareTemplate", "zoneid", zoneid)
-    _queue("prepareTemplate", template, zone, user)
+    _queue(template, zone, user)
     return {"count": 1, "template": [_in_zone(template, zone)]}
 
 
@@ -76,7 +76,7 @@ def copy_template(user, id, destzoneid, sourcezoneid=None):
         if not template.locations.filter(zone=source, state=TemplateLocation.State.READY).exists():
             raise ApiError(PARAM_ERROR, f"Template {template.pk} is not ready in zone {source.name} (sourcezoneid).",
                            CS_INVALID_PARAMETER_VALUE)
-    transfer = _queue("copyTemplate", template, destination, user)
+    transfer = _queue(template, destination, user)
     job = jobs.start(user, "copyTemplate", {"transfer": transfer.pk if transfer else None,
                                             "template": template.pk, "destzoneid": destination.pk},
                      instance_type="Template", instance_id=template.uuid, enqueue=False)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from api.models import AsyncJob
 from api.registry import COMMANDS
 from cloudadmin import events
-from storage.models import SwiftStore, Template, TemplateLocation
+from storage.models import SwiftStore, Template, TemplateLocation, Transfer
 from tests.api_helpers import call, key_pair, signed, xml_root
 from zones.models import Zone
 
@@ -225,3 +225,36 @@ def test_other_methods_are_405_in_the_asked_format(client, keys):
                 assert answer["errorcode"] == 405 and "use GET or POST" in answer["errortext"]
             else:
                 assert xml_root(response).findtext("errorcode") == "405"
+
+
+def test_prepare_and_copy_template_answer_templates(client, keys, inventory, admin_user):
+    zone = Zone.objects.get(uuid=inventory["zoneid"])
+    # The zone has template 1: nothing to copy, the answer is the template there.
+    body = check_command(client, keys, "prepareTemplate", templateid=inventory["templateid"], zoneid=str(zone.uuid))
+    assert body["template"][0]["isready"] and not Transfer.objects.exists()
+    started = json_call(client, keys, "copyTemplate", id="1", destzoneid=str(zone.uuid))
+    assert started["id"] == inventory["templateid"]
+    job = check_command(client, keys, "queryAsyncJobResult", jobid=started["jobid"])
+    assert job["jobstatus"] == 1 and job["jobinstancetype"] == "Template"
+    check_json("TemplateResponse", job["jobresult"]["template"])
+    # Template 201 is only in Swift: copyTemplate queues the copy and its job ends with it.
+    registered = Template.objects.get(pk=201)
+    started = json_call(client, keys, "copyTemplate", id=str(registered.uuid), destzoneid=str(zone.uuid))
+    transfer = Transfer.objects.get(template=registered, zone=zone, direction="down")
+    assert json_call(client, keys, "queryAsyncJobResult", jobid=started["jobid"])["jobstatus"] == 0
+    status, body = call(client, "copyTemplate", *keys, id="201", destzoneid=str(zone.uuid))
+    assert status == 431 and "already queued or running" in body["errortext"]
+    Transfer.objects.filter(pk=transfer.pk).update(state="done")
+    TemplateLocation.objects.create(template=registered, zone=zone, state="Ready")
+    job = check_command(client, keys, "queryAsyncJobResult", jobid=started["jobid"])
+    assert job["jobstatus"] == 1 and job["jobresult"]["template"]["zoneid"] == str(zone.uuid)
+    # A source zone must hold the template; a disabled zone is refused, as on the template page.
+    status, body = call(client, "copyTemplate", *keys, id="201", destzoneid=str(zone.uuid),
+                        sourcezoneid=str(zone.uuid))
+    assert status == 200
+    other = Zone.objects.create(name="Off", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.1",
+                                hypervisor="KVM")
+    status, body = call(client, "prepareTemplate", *keys, templateid="201", zoneid=str(other.uuid))
+    assert status == 431 and "Zone Off is disabled." in body["errortext"]
+    status, body = call(client, "copyTemplate", *keys, id="201", destzoneid=str(zone.uuid), sourcezoneid=str(other.uuid))
+    assert status == 431 and "sourcezoneid" in body["errortext"]
