@@ -39,7 +39,7 @@ CONFIGURATION = response(
     Field("parent", STRING),
     Field("displaytext", STRING, lambda row: _display_text(row.name), note="from the name: Swift sync interval"),
     Field("type", STRING, lambda row: row.get_type_display()),
-    Field("options", STRING),  # only for settings with a fixed list of values
+    Field("options", STRING, default=""),  # none of ours has a fixed list of values
     Field(f"{OWN_PREFIX}pendingvalue", STRING,
           lambda row: row.pending_value if row.has_pending_change else None),
 )
