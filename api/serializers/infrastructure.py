@@ -1,8 +1,8 @@
 """ZoneResponse, PodResponse, ClusterResponse, HostResponse,
-StoragePoolResponse, ImageStoreResponse and CapacityResponse-free
-IpRangeResponse (org.apache.cloudstack.api.response, CloudStack 4.19.0.0).
-Fields of the base classes come first: BaseResponse (jobid, jobstatus) and
-BaseResponseWithAnnotations (hasannotations)."""
+StoragePoolResponse and ImageStoreResponse (org.apache.cloudstack.api.response,
+CloudStack 4.19.0.0). Fields of the base classes come first: BaseResponse
+(jobid, jobstatus) and BaseResponseWithAnnotations (hasannotations). Lists
+of capacities (`capacity`) are only sent with showcapacities: never here."""
 import uuid
 from urllib.parse import urlsplit
 
