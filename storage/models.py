@@ -194,6 +194,11 @@ class ZoneScan(models.Model):
     transfers_queued = models.PositiveIntegerField(default=0)
     problems = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
+    # Like a Transfer's: the running task owns the row through `claim` and
+    # refreshes `heartbeat`; a silent one lost its worker (storage.scan_runs).
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    worker = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["-created", "-id"]
