@@ -6,8 +6,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("zones", "0002_wizard_inventory"), ("storage", "0004_template_registration_url_downloads")]
-AFTER = [("zones", "0005_uuid_unique"), ("storage", "0007_uuid_unique")]
+BEFORE = [("zones", "0002_wizard_inventory"), ("storage", "0005_zonescan_heartbeat")]
+AFTER = [("zones", "0005_uuid_unique"), ("storage", "0008_uuid_unique")]
 
 
 def migrate(targets):

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("storage", "0006_uuid_fill")]
+    dependencies = [("storage", "0007_uuid_fill")]
 
     operations = [
         migrations.AlterField("swiftstore", "uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),

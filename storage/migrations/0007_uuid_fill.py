@@ -14,6 +14,6 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("storage", "0005_uuid_add")]
+    dependencies = [("storage", "0006_uuid_add")]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]

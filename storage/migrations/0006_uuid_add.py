@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("storage", "0004_template_registration_url_downloads")]
+    dependencies = [("storage", "0005_zonescan_heartbeat")]
 
     operations = [
         migrations.AddField("swiftstore", "uuid", models.UUIDField(null=True, editable=False)),
