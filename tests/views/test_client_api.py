@@ -13,8 +13,9 @@ from api import registry
 from api.models import ApiKey
 from cloudadmin import config, startup
 from cloudadmin.models import Event, GlobalSetting
-from storage.models import SwiftStore
+from storage.models import SwiftStore, Template, TemplateLocation
 from tests.api_helpers import call, key_pair, signed, unwrap, xml_root
+from zones.models import Cluster, Host, Pod, Zone
 
 pytestmark = pytest.mark.django_db
 
@@ -328,7 +329,22 @@ VALUES = st.one_of(
                      "nfs://server/path", "http://127.0.0.1:1/auth/v1.0", "<x>&", "a" * 5000, "é" * 300,
                      "6f1c1a9e-0000-4000-8000-000000000000", "Enabled", "Advanced"]),
     st.integers(min_value=-(2**64), max_value=2**64).map(str),
+    st.uuids().map(str), st.uuids().map(lambda value: str(value).upper()),
 )
+
+
+def _existing_uuids() -> list[str]:
+    """A zone with a pod, cluster and host, and a template in Swift and in the zone, so that
+    generated ids also name real objects."""
+    zone = Zone.objects.create(name="Fuzz", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.1",
+                               hypervisor="XenServer", allocation_state="Enabled")
+    pod = Pod.objects.create(zone=zone, name="P", gateway="10.0.0.1", netmask="255.255.255.0",
+                             start_ip="10.0.0.10", end_ip="10.0.0.20")
+    cluster = Cluster.objects.create(pod=pod, name="C", hypervisor="XenServer")
+    host = Host.objects.create(cluster=cluster, host_name="10.0.0.11", username="root", password="x")
+    template = Template.objects.create(id=1, name="routing-1", format="vhd", size=10, swift_state="Stored")
+    TemplateLocation.objects.create(template=template, zone=zone, state="Ready")
+    return [str(row.uuid) for row in (zone, pod, cluster, host, template)]
 
 
 def _utf8(text):
@@ -339,10 +355,11 @@ def _utf8(text):
 def test_every_command_answers_generated_input_in_cloudstacks_form(client, keys, command):
     GlobalSetting.objects.filter(name="enable.swift").update(value="true")
     names = [p.name for p in command.params] + ["id", "zoneid", "unknown"]
+    values = st.one_of(VALUES, st.sampled_from(_existing_uuids()))
 
     @hsettings(max_examples=30, deadline=None, derandomize=True,
                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-    @given(params=st.dictionaries(st.sampled_from(names), VALUES, max_size=6))
+    @given(params=st.dictionaries(st.sampled_from(names), values, max_size=6))
     def check(params):
         data = signed(command.name, *keys, **{k: _utf8(v) for k, v in params.items()})
         response = client.post("/client/api", data)
@@ -376,7 +393,7 @@ def test_oversized_and_overlong_requests_get_cloudstacks_error_form(client, keys
 @pytest.mark.parametrize("method", ["put", "delete", "patch"])
 def test_other_methods_are_refused_in_cloudstacks_form(client, keys, method):
     response = getattr(client, method)("/client/api?" + urlencode(signed("listSwifts", *keys)))
-    assert response.status_code == 432 and unwrap(response)["errorcode"] == 432
+    assert response.status_code == 405 and unwrap(response)["errorcode"] == 405
 
 
 def test_list_apis_describes_every_command(client, keys):
