@@ -8,10 +8,12 @@ class CloudadminConfig(AppConfig):
 
     def ready(self):
         # Here, not above: these modules use the models, loaded only now.
+        from . import converters
         from . import signals  # noqa: F401  (connects the login audit receivers)
         from .logs import connect_secret_registration
 
         connect_secret_registration()
+        converters.register()  # before any URLconf is loaded
         post_migrate.connect(_seed_settings, sender=self)
 
 

@@ -21,7 +21,6 @@ checked (no second lookup that a rebinding DNS could answer differently).
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import logging
 import secrets
 import socket
@@ -34,6 +33,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cloudadmin.addresses import is_internal
 from storage.failures import TransferFailed
 from storage.models import SwiftStore, Template, TemplateLocation, TemplateRegistration, Transfer
 from storage.secondary import layout, properties
@@ -76,16 +76,6 @@ def check_scheme(url: str):
     if parts.username or parts.password:
         raise DownloadError(_("Put no user name or password in the URL."))
     return parts
-
-
-def is_internal(address: str) -> bool:
-    """True for any address that is not a public unicast one: loopback,
-    private, link-local (cloud metadata services), shared, reserved,
-    multicast, unspecified."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
 
 
 def resolve(url: str) -> tuple[object, list[str]]:
