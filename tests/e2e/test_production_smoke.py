@@ -4,15 +4,18 @@ migrate and the admin user as the `migrate` service, gunicorn with DEBUG off,
 a Celery worker and beat, on PostgreSQL, Redis and the local Swift. Then
 chromium logs in and visits every page the navigation reaches, in English
 and in Japanese."""
+import json
 import re
 import secrets
 import subprocess
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from cryptography.fernet import Fernet
+from playwright.sync_api import expect
 
-from storage.localswift import free_port
+from storage.localswift import AUTH_KEY, AUTH_USER, free_port
 from tests import production_stack as stack
 
 ADMIN_PASSWORD = "smoke-" + secrets.token_urlsafe(12)
@@ -53,6 +56,14 @@ PAGE_CHECKS = """() => {
 }"""
 
 
+def _wait_healthz(production, status):
+    """/healthz through gunicorn, until it answers `status`: (status, body)."""
+    def probe():
+        answer = stack.http_get(f"{production['url']}/healthz", HOST)
+        return answer if answer and answer[0] == status else None
+    return stack.wait_for(f"/healthz {status}", probe, list(production["services"].values()))
+
+
 @pytest.fixture(scope="module")
 def production(tmp_path_factory, django_db_setup):
     from django.conf import settings
@@ -63,7 +74,7 @@ def production(tmp_path_factory, django_db_setup):
         ["redis-server", "--port", str(redis_port), "--bind", HOST, "--save", "", "--appendonly", "no",
          "--dir", str(work)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     database_url, drop_database = stack.throwaway_database(settings.DATABASES["default"])
-    web_port = free_port()
+    web_port, swift_port = free_port(), free_port()
     (work / "nfs").mkdir()
     env = {
         **stack.compose_environment(
@@ -83,11 +94,35 @@ def production(tmp_path_factory, django_db_setup):
         "SECURE_SSL_REDIRECT": "0",
     }
     assert env.get("DEBUG", "0") == "0"
+    replace = {
+        "web": {"0.0.0.0:8000": f"{HOST}:{web_port}"},
+        "beat": {"/app/var/celerybeat-schedule": str(work / "celerybeat-schedule")},
+        # Nothing listens on that memcached address: runswift starts its own.
+        "swift": {"8080": str(swift_port), "/srv/swift": str(work / "swift"),
+                  "memcached:11211": f"{HOST}:{free_port()}"},
+    }
 
-    def service(name, replace=None):
-        return stack.Service(name, stack.command(name, replace), stack.process_env(name, env), work)
+    def service(name):
+        # The swift service has an environment of its own in compose (no .env).
+        settings_env = {"DATA_DIR": str(work / "swift-var")} if name == "swift" else env
+        return stack.Service(name, stack.command(name, replace.get(name)),
+                             stack.process_env(name, settings_env), work)
 
-    running = []
+    production = {"url": f"http://{HOST}:{web_port}", "env": env, "services": {},
+                  "swift_auth_url": f"http://{HOST}:{swift_port}/auth/v1.0"}
+    running = production["services"]
+
+    def start_web():
+        running["web"] = service("web").start()
+        stack.wait_for("gunicorn", lambda: stack.http_get(f"{production['url']}/healthz", HOST),
+                       list(running.values()))
+
+    def restart_web():
+        """What compose's RESTART_COMMAND (`docker compose restart web`) does."""
+        running.pop("web").stop()
+        start_web()
+
+    production["restart_web"] = restart_web
     try:
         # The image's build steps, then the one-shot migrate service.
         service("collectstatic").run()
@@ -95,22 +130,16 @@ def production(tmp_path_factory, django_db_setup):
         migrate_log = service("migrate").run()
         assert "Created user admin with the password from ADMIN_PASSWORD." in migrate_log
 
-        web = service("web", {"0.0.0.0:8000": f"{HOST}:{web_port}"}).start()
-        worker = service("worker").start()
-        beat = service("beat", {"/app/var/celerybeat-schedule": str(work / "celerybeat-schedule")}).start()
-        running += [web, worker, beat]
-        base_url = f"http://{HOST}:{web_port}"
-        stack.wait_for("gunicorn", lambda: stack.http_get(f"{base_url}/healthz", HOST), running)
-        stack.wait_for("beat", lambda: "beat: Starting" in beat.log(), running)
-        # /healthz through gunicorn: the database, pages, Redis and the worker.
-        health = stack.wait_for(
-            "/healthz 200", lambda: (lambda r: r if r and r[0] == 200 else None)(
-                stack.http_get(f"{base_url}/healthz", HOST)), running)
-        yield {"url": base_url, "health": health, "services": running, "env": env}
-        for proc in running:
+        for name in ("swift", "worker", "beat"):
+            running[name] = service(name).start()
+        start_web()
+        stack.wait_for("swift", lambda: "Swift is up" in running["swift"].log(), list(running.values()))
+        stack.wait_for("beat", lambda: "beat: Starting" in running["beat"].log(), list(running.values()))
+        yield production
+        for proc in running.values():
             assert proc.alive(), f"{proc.name} died during the test:\n{proc.log()}"
     finally:
-        for proc in reversed(running):
+        for proc in reversed(list(running.values())):
             proc.stop()
         redis_server.terminate()
         redis_server.wait(10)
@@ -130,36 +159,57 @@ def _nav_paths(page):
     return sorted({urlsplit(href).path for href in hrefs if href.startswith("/")})
 
 
-def test_every_page_renders_with_its_static_files_in_english_and_japanese(production, browser):
-    import json
+def _watch(page, problems, static_responses):
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.on("console", lambda msg: msg.type == "error" and problems.append(f"console: {page.url}: {msg.text}"))
+    page.on("pageerror", lambda exc: problems.append(f"page error: {page.url}: {exc}"))
+    page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"{r.status}: {r.url}"))
+    page.on("response", lambda r: "/static/" in r.url and static_responses.append(r))
 
+
+def _enable_swift(page, production):
+    """The operator's path: Global Settings enable.swift, restart web, Enable Swift."""
     base_url = production["url"]
-    health_status, health_body = production["health"]
-    health = json.loads(health_body)
-    assert health["checks"]["pages"] == "ok" and health["checks"]["workers"] == "ok", health
+    page.get_by_role("link", name="Global Settings").click()
+    page.get_by_role("button", name="Edit enable.swift").click()
+    page.get_by_label("Value of enable.swift").select_option("true")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#setting-enableswift").get_by_role("status")).to_contain_text(
+        production["env"]["RESTART_COMMAND"])
+    production["restart_web"]()
+    page.goto(f"{base_url}/zones/")
+    page.get_by_role("button", name="Enable Swift").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("URL", exact=True).fill(production["swift_auth_url"])
+    dialog.get_by_label("Account", exact=True).fill(AUTH_USER.split(":")[0])
+    dialog.get_by_label("Username", exact=True).fill(AUTH_USER.split(":")[1])
+    dialog.get_by_label("Key", exact=True).fill(AUTH_KEY)
+    dialog.get_by_role("button", name="OK").click()
+    expect(dialog.get_by_role("status")).to_contain_text("Swift configured.")
 
+
+def test_every_page_renders_with_its_static_files_in_english_and_japanese(production, browser):
+    base_url = production["url"]
     context = browser.new_context()
     context.set_default_timeout(30000)
     page = context.new_page()
-    page.add_init_script(RECORD_VIOLATIONS)
-    console_errors, static_responses, failed_requests = [], [], []
-    page.on("console", lambda msg: msg.type == "error" and console_errors.append(f"{page.url}: {msg.text}"))
-    page.on("pageerror", lambda exc: console_errors.append(f"{page.url}: {exc}"))
-    page.on("requestfailed", lambda request: failed_requests.append(request.url))
-    page.on("response", lambda r: r.status >= 400 and failed_requests.append(f"{r.status} {r.url}"))
-    page.on("response", lambda r: "/static/" in r.url and static_responses.append(r))
+    problems, static_responses = [], []
+    _watch(page, problems, static_responses)
 
-    # The login page itself, then the admin's password from the migrate service.
+    visited = []
     login = _visit(page, f"{base_url}/login/")
-    assert login["button_display"] == "inline-block" and login["htmx"] and login["cloudadmin_js"], login
+    assert (login["lang"], login["button_display"], login["htmx"], login["cloudadmin_js"],
+            login["csp_violations"]) == ("en", "inline-block", True, True, []), login
+    visited.append("en /login/")
     page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)  # the migrate service's ADMIN_PASSWORD
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{base_url}/")
+    _enable_swift(page, production)
 
     paths = _nav_paths(page)
-    assert {"/", "/events/", "/zones/", "/swift/"} <= set(paths), paths
-    visited = []
+    assert {"/", "/templates/", "/zones/", "/swift/", "/settings/", "/events/", "/account/"} <= set(paths), paths
     for language in ("en", "ja"):
         if language == "ja":
             page.goto(f"{base_url}/")
@@ -173,53 +223,56 @@ def test_every_page_renders_with_its_static_files_in_english_and_japanese(produc
                 "sidebar_min_height": True, "htmx": True, "cloudadmin_js": True, "csp_violations": [],
             }, f"{language} {path}: {checks}"
             visited.append(f"{language} {path}")
+    page.goto(f"{base_url}/swift/")
+    expect(page.get_by_test_id("capabilities")).to_be_visible()  # Swift answers the web process
+
+    # The login page in Japanese, for a browser that asks for it.
+    ja_context = browser.new_context(locale="ja-JP")
+    ja_page = ja_context.new_page()
+    _watch(ja_page, problems, static_responses)
+    login = _visit(ja_page, f"{base_url}/login/")
+    assert (login["lang"], login["button_display"], login["htmx"], login["cloudadmin_js"],
+            login["csp_violations"]) == ("ja", "inline-block", True, True, []), login
+    visited.append("ja /login/")
+    ja_context.close()
+    context.close()
 
     # Every static file came from whitenoise: hashed names, cached for long, gzip.
-    assert static_responses
+    assert len({urlsplit(r.url).path for r in static_responses}) == 5
     for response in static_responses:
         assert response.status == 200, response.url
         assert re.search(r"\.[0-9a-f]{12}\.(css|js|svg)$", urlsplit(response.url).path), response.url
         assert "immutable" in response.headers["cache-control"], response.url
         assert response.headers.get("content-encoding") == "gzip", response.url
-    assert failed_requests == []
-    assert console_errors == []
-    context.close()
-    web = next(s for s in production["services"] if s.name == "web")
-    assert "Traceback" not in web.log(), web.log()
+    assert problems == []
+    assert "Traceback" not in production["services"]["web"].log(), production["services"]["web"].log()
+    health_status, health_body = _wait_healthz(production, 200)
+    assert json.loads(health_body)["checks"] == {
+        "database": "ok", "pages": "ok", "broker": "ok", "swift": "ok", "workers": "ok"}
 
-    print("\nproduction smoke test: visited, each 200 with Bootstrap's .navbar flex and .btn "
+    print("\nproduction smoke test: pages visited, each 200 with Bootstrap's .navbar flex and .btn "
           "inline-block, cloudadmin.css's .sidebar min-height, htmx loaded, cloudadmin.js opening and "
-          "closing a dialog, no console error, no CSP violation, html lang as chosen:")
-    print("  en/ja /login/ (before login)")
+          "closing a dialog, html lang as chosen, no console error, no failed request, no CSP violation:")
     for entry in visited:
         print(f"  {entry}")
-    print(f"static files: {sorted({urlsplit(r.url).path for r in static_responses})}")
+    print(f"static files (hashed, immutable, gzip): {sorted({urlsplit(r.url).path for r in static_responses})}")
     print(f"/healthz: {health_status} {health_body}")
 
 
 def test_healthz_fails_when_pages_cannot_render(production):
-    """Break the manifest under the running gunicorn: /healthz says so."""
-    import json
-    from pathlib import Path
-
+    """A manifest without an entry under the running gunicorn: every page is
+    a 500, and /healthz says 503 instead of 200."""
     manifest_path = Path(production["env"]["STATIC_ROOT"]) / "staticfiles.json"
     original = manifest_path.read_text()
     manifest = json.loads(original)
     del manifest["paths"]["cloudadmin.js"]
     manifest_path.write_text(json.dumps(manifest))
     try:
-        # A new gunicorn worker reads the changed manifest: restart gracefully.
-        web = next(s for s in production["services"] if s.name == "web")
-        import os
-        import signal
-
-        os.kill(web.proc.pid, signal.SIGHUP)
-        status = stack.wait_for("/healthz 503", lambda: (lambda r: r if r and r[0] == 503 else None)(
-            stack.http_get(f"{production['url']}/healthz", HOST)), production["services"])
-        assert json.loads(status[1])["checks"]["pages"] == "failed"
+        production["restart_web"]()  # new workers read the manifest
+        status, body = _wait_healthz(production, 503)
+        assert json.loads(body)["checks"]["pages"] == "failed"
         assert stack.http_get(f"{production['url']}/login/", HOST)[0] == 500
     finally:
         manifest_path.write_text(original)
-        os.kill(web.proc.pid, signal.SIGHUP)
-        stack.wait_for("/healthz 200", lambda: (lambda r: r if r and r[0] == 200 else None)(
-            stack.http_get(f"{production['url']}/healthz", HOST)), production["services"])
+        production["restart_web"]()
+    _wait_healthz(production, 200)
