@@ -154,9 +154,14 @@ def _visit(page, url):
     return page.evaluate(PAGE_CHECKS)
 
 
+def _links(page, selector):
+    """The site's own pages that `selector` links to (paths, without queries)."""
+    hrefs = page.eval_on_selector_all(selector, "els => els.map(e => e.getAttribute('href'))")
+    return sorted({urlsplit(href).path for href in hrefs if href.startswith("/") and not href.startswith("//")})
+
+
 def _nav_paths(page):
-    hrefs = page.eval_on_selector_all("header a[href], nav a[href]", "els => els.map(e => e.getAttribute('href'))")
-    return sorted({urlsplit(href).path for href in hrefs if href.startswith("/")})
+    return _links(page, "header a[href], nav a[href]")
 
 
 def _watch(page, problems, static_responses):
@@ -208,21 +213,24 @@ def test_every_page_renders_with_its_static_files_in_english_and_japanese(produc
     page.wait_for_url(f"{base_url}/")
     _enable_swift(page, production)
 
-    paths = _nav_paths(page)
+    nav = _nav_paths(page)
+    paths = list(nav)
     assert {"/", "/templates/", "/zones/", "/swift/", "/settings/", "/events/", "/account/"} <= set(paths), paths
     for language in ("en", "ja"):
         if language == "ja":
             page.goto(f"{base_url}/")
             page.locator('[data-testid="language-switcher"] button[value="ja"]').click()
             page.wait_for_function("document.documentElement.lang === 'ja'")
-            assert _nav_paths(page) == paths  # the same navigation in Japanese
-        for path in paths:
+            assert _nav_paths(page) == nav  # the same navigation in Japanese
+        for path in paths:  # the navigation's pages, then the pages their content links to
             checks = _visit(page, f"{base_url}{path}")
             assert checks == {
                 "lang": language, "navbar_display": "flex", "button_display": "inline-block",
                 "sidebar_min_height": True, "htmx": True, "cloudadmin_js": True, "csp_violations": [],
             }, f"{language} {path}: {checks}"
             visited.append(f"{language} {path}")
+            if language == "en":
+                paths += [link for link in _links(page, "main a[href]") if link not in paths]
     page.goto(f"{base_url}/swift/")
     expect(page.get_by_test_id("capabilities")).to_be_visible()  # Swift answers the web process
 
