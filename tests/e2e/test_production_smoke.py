@@ -65,7 +65,7 @@ def _wait_healthz(production, status):
 
 
 @pytest.fixture(scope="module")
-def production(tmp_path_factory, django_db_setup):
+def production(tmp_path_factory):
     from django.conf import settings
 
     work = tmp_path_factory.mktemp("production")
