@@ -66,7 +66,9 @@ def live_server(request):
     (which know no hashed names)."""
     from pytest_django.live_server_helper import LiveServer
 
-    server = LiveServer(os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost", start=False)
+    address = (request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+               or "localhost")
+    server = LiveServer(address, start=False)
     server.thread.static_handler = lambda application: application
     server.start()
     yield server
