@@ -7,6 +7,11 @@ from django.core.management.base import BaseCommand
 
 from storage.localswift import AUTH_KEY, AUTH_USER, LocalSwift
 
+# A server that exits is started again after 1, 2, 4 ... at most 30 seconds;
+# one that then ran this long starts the count afresh.
+RESTART_BACKOFF_MAX = 30.0
+RESTART_STABLE_SECONDS = 60.0
+
 
 class Command(BaseCommand):
     help = "Run a local OpenStack Swift (proxy, account, container, object) on loopback."
@@ -19,25 +24,49 @@ class Command(BaseCommand):
                             help="largest single object in bytes; larger uploads need SLO")
         parser.add_argument("--memcache", default=None,
                             help="host:port of an existing memcached (default: start one)")
+        parser.add_argument("--replicas", type=int, default=1, choices=range(1, 6), metavar="N",
+                            help="object replicas, each on its own object server and device (default 1)")
 
     def handle(self, *args, **options):
         swift = LocalSwift(root=Path(options["root"]), proxy_port=options["port"],
-                           max_file_size=options["max_file_size"], memcache=options["memcache"])
+                           max_file_size=options["max_file_size"], memcache=options["memcache"],
+                           replicas=options["replicas"])
         swift.start()
         self.stdout.write(self.style.SUCCESS(
-            f"Swift is up: auth URL {swift.auth_url}  user {AUTH_USER}  key {AUTH_KEY}"
+            f"Swift is up: auth URL {swift.auth_url}  user {AUTH_USER}  key {AUTH_KEY}  "
+            f"replicas {swift.replicas}"
         ))
         stop = []
         signal.signal(signal.SIGTERM, lambda *a: stop.append(True))
         try:
-            while not stop:
-                for name, proc in swift.processes.items():
-                    if proc.poll() is not None:
-                        self.stderr.write(f"swift {name} exited with {proc.returncode}")
-                        stop.append(True)
-                time.sleep(0.5)
+            self._supervise(swift, stop)
         except KeyboardInterrupt:
             pass
         finally:
             swift.stop()
             self.stdout.write("Swift stopped.")
+
+    def _supervise(self, swift, stop):
+        """Restart a server that exited, with backoff, and log it: with
+        replicas the others carry on meanwhile (Swift degraded, not down)."""
+        started = {name: time.monotonic() for name in swift.processes}
+        failures: dict[str, int] = {}
+        restart_at: dict[str, float] = {}
+        while not stop:
+            now = time.monotonic()
+            for name, proc in list(swift.processes.items()):
+                if proc.poll() is None or name in restart_at:
+                    continue
+                if now - started[name] >= RESTART_STABLE_SECONDS:
+                    failures[name] = 0
+                failures[name] = failures.get(name, 0) + 1
+                delay = min(RESTART_BACKOFF_MAX, 2.0 ** (failures[name] - 1))
+                restart_at[name] = now + delay
+                self.stderr.write(f"swift {name} exited with {proc.returncode}; restarting in {delay:g} s")
+            for name, when in list(restart_at.items()):
+                if now >= when:
+                    del restart_at[name]
+                    swift.restart_server(name)
+                    started[name] = time.monotonic()
+                    self.stderr.write(f"swift {name} restarted")
+            time.sleep(0.5)
