@@ -36,7 +36,7 @@ SWIFT_PORT = int(os.environ.get("SWIFT_PORT", "8080"))
 # What the operator types into the zone wizard's secondary storage step.
 DEMO_NFS_SERVER = "127.0.0.1"
 DEMO_NFS_PATH = "/export/secondary"
-# The local Swift's tempauth user (storage/localswift.py).
+# The local Swift's tempauth user (storage/swift/localswift.py).
 SWIFT_USER, SWIFT_KEY = "test:tester", "testing"
 RESTART_BACKOFF_MAX = 30.0  # seconds between restarts of a child that keeps exiting
 RESTART_STABLE_SECONDS = 60.0  # a child that ran this long starts its backoff afresh
