@@ -19,6 +19,9 @@ PY = sys.executable
 DATA_DIR = Path(os.environ.get("DATA_DIR", ROOT / "var")).resolve()
 WEB_PORT = int(os.environ.get("WEB_PORT", "8000"))
 SWIFT_PORT = int(os.environ.get("SWIFT_PORT", "8080"))
+# tempauth in the Swift proxy, or "keystone": a local Keystone in front of it.
+SWIFT_AUTH = os.environ.get("SWIFT_AUTH", "tempauth")
+KEYSTONE_PORT = int(os.environ.get("KEYSTONE_PORT", "5000"))
 # What the operator types into the zone wizard's secondary storage step.
 DEMO_NFS_SERVER = "127.0.0.1"
 DEMO_NFS_PATH = "/export/secondary"
@@ -40,6 +43,21 @@ def environment() -> dict:
     env.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def enable_swift_banner() -> str:
+    """What to type into the Enable Swift dialog for the Swift started here."""
+    if SWIFT_AUTH == "keystone":
+        sys.path.insert(0, str(ROOT))
+        from storage import localkeystone as ks
+
+        return ("  Enable Swift dialog (Swift behind the local Keystone v3):\n"
+                f"    URL      http://127.0.0.1:{KEYSTONE_PORT}/v3\n"
+                f"    Account  {ks.PROJECT}\n    Username {ks.USERNAME}\n    Key      {ks.PASSWORD}\n"
+                f"    Domain   {ks.DOMAIN}\n")
+    return ("  Enable Swift dialog:\n"
+            f"    URL      http://127.0.0.1:{SWIFT_PORT}/auth/v1.0\n"
+            "    Account  test\n    Username tester\n    Key      testing\n")
 
 
 def manage(env, *args, capture=False):
@@ -74,6 +92,12 @@ def main() -> int:
             print(f"Nothing listens at {host}:{port} for CELERY_BROKER_URL. "
                   "Install Redis: sudo apt-get install -y redis-server", file=sys.stderr)
             return 1
+    if SWIFT_AUTH not in ("tempauth", "keystone"):
+        print(f"SWIFT_AUTH is tempauth or keystone, not {SWIFT_AUTH!r}.", file=sys.stderr)
+        return 1
+    if SWIFT_AUTH == "keystone" and listening("127.0.0.1", KEYSTONE_PORT):
+        print(f"Port {KEYSTONE_PORT} is taken; set KEYSTONE_PORT to a free port.", file=sys.stderr)
+        return 1
     if listening("127.0.0.1", SWIFT_PORT):
         print(f"Port {SWIFT_PORT} is taken; set SWIFT_PORT to a free port.", file=sys.stderr)
         return 1
@@ -99,12 +123,15 @@ def main() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, interrupt)
     try:
-        spawn("swift", [PY, "manage.py", "runswift", "--port", str(SWIFT_PORT)])
+        swift_args = ["--port", str(SWIFT_PORT)]
+        if SWIFT_AUTH == "keystone":
+            swift_args += ["--auth", "keystone", "--keystone-port", str(KEYSTONE_PORT)]
+        spawn("swift", [PY, "manage.py", "runswift", *swift_args])
         spawn("worker", [PY, "-m", "celery", "-A", "cloudadmin", "worker", "--beat",
                          "--queues", "celery,transfers", "--loglevel", "INFO",
                          "--schedule", str(DATA_DIR / "celerybeat-schedule")])
         spawn("web", [PY, "manage.py", "runserver", "--noreload", f"127.0.0.1:{WEB_PORT}"])
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + (240 if SWIFT_AUTH == "keystone" else 60)
         while not (listening("127.0.0.1", WEB_PORT) and listening("127.0.0.1", SWIFT_PORT)):
             if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
                 print("A process failed to start; stopping.", file=sys.stderr)
@@ -114,9 +141,7 @@ def main() -> int:
             "\n" + "=" * 72 + "\n"
             f"cloudadmin is running at http://127.0.0.1:{WEB_PORT}/\n"
             "  login: user admin; " + admin_note.replace("\n", " ") + "\n"
-            "  Enable Swift dialog:\n"
-            f"    URL      http://127.0.0.1:{SWIFT_PORT}/auth/v1.0\n"
-            "    Account  test\n    Username tester\n    Key      testing\n"
+            + enable_swift_banner() +
             "  Zone wizard, secondary storage step:\n"
             f"    NFS Server {DEMO_NFS_SERVER}\n    Path       {DEMO_NFS_PATH}\n"
             "Press Ctrl-C to stop everything.\n" + "=" * 72, flush=True,

@@ -38,11 +38,14 @@ class Credentials:
     key: str
     account: str = ""
     auth_version: str = "1.0"  # "1.0" tempauth, "2.0" / "3" Keystone
+    domain: str = "Default"  # Keystone v3: the user's and the project's domain
+    region: str = ""  # Keystone: the catalog region of the object-store endpoint ("" = the only one)
 
     @classmethod
     def from_store(cls, store) -> "Credentials":
         return cls(url=store.url, username=store.username, key=store.key,
-                   account=store.account, auth_version=store.auth_version)
+                   account=store.account, auth_version=store.auth_version,
+                   domain=store.domain or "Default", region=store.region)
 
     def __repr__(self) -> str:  # never show the key, even in tracebacks
         return f"Credentials(url={self.url!r}, account={self.account!r}, username={self.username!r})"
@@ -72,6 +75,9 @@ def _failed(action, problem) -> str:
     return format_lazy(_("{action}: {problem}"), action=action, problem=problem)
 
 
+failed = _failed  # public name, for the Keystone checks (storage/keystone.py)
+
+
 def detect_auth_version(url: str) -> str:
     """The auth version that a URL's path names: v1.0 tempauth, v2.0 or v3."""
     path = urlparse(url).path.rstrip("/").lower()
@@ -90,7 +96,9 @@ def connect(creds: Credentials, *, timeout: float = DEFAULT_TIMEOUT, retries: in
                                       auth_version="1", retries=retries, timeout=timeout)
     os_options = {"project_name": creds.account} if creds.account else {}
     if creds.auth_version == "3":
-        os_options.update(user_domain_name="Default", project_domain_name="Default")
+        os_options.update(user_domain_name=creds.domain, project_domain_name=creds.domain)
+    if creds.region:
+        os_options["region_name"] = creds.region
     return swiftclient.Connection(authurl=creds.url, user=creds.username, key=creds.key,
                                   tenant_name=creds.account or None, os_options=os_options,
                                   auth_version=creds.auth_version, retries=retries, timeout=timeout)
