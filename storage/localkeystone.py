@@ -217,6 +217,14 @@ class LocalKeystone:
             self.admin("POST", "/endpoints", {"endpoint": {
                 "service_id": service, "interface": "public", "region_id": region, "url": object_store_url}})
 
+    def add_object_store_region(self, region: str, url: str) -> str:
+        """One more object-store endpoint, in `region`; returns its id."""
+        if region not in {r["id"] for r in self.admin("GET", "/regions")["regions"]}:
+            self.admin("POST", "/regions", {"region": {"id": region}})
+        service = self._find_or_create("service", "swift", {"type": "object-store"})
+        return self.admin("POST", "/endpoints", {"endpoint": {
+            "service_id": service, "interface": "public", "region_id": region, "url": url}})["endpoint"]["id"]
+
     def remove_object_store(self) -> list[dict]:
         """Delete the object-store endpoints (tests of a catalog without
         them); returns them for restore_object_store()."""

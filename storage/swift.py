@@ -27,6 +27,9 @@ try:  # Keystone v2/v3 auth goes through python-keystoneclient / keystoneauth1
 except ImportError:  # pragma: no cover - pinned in requirements.txt
     keystone_exceptions = None
 
+# Keystone authenticated, but its catalog names no Swift (for this region).
+NO_OBJECT_STORE = _("Keystone lists no object-store (Swift) endpoint for this project")
+
 # Seconds for connect and for each read; transfers pass their own.
 DEFAULT_TIMEOUT = 15
 
@@ -157,6 +160,8 @@ def translate(exc: BaseException, action: str) -> SwiftError:
                               status=status)
         # swiftclient raises status-less ClientExceptions for its own checks
         # (e.g. an ETag mismatch it detected); exc.msg carries no secret.
+        if str(exc.msg).startswith("Endpoint for object-store not found"):
+            return SwiftError(_failed(action, NO_OBJECT_STORE))
         return SwiftError(_failed(action, exc.msg))
     if isinstance(exc, (requests.exceptions.Timeout, socket.timeout, TimeoutError)):
         return SwiftError(_failed(action, _("timed out")), transient=True)
@@ -298,12 +303,23 @@ def put_object(conn: swiftclient.Connection, container: str, name: str, contents
 
     `contents` is bytes or an iterable of chunks (then content_length is
     required). With `etag` Swift itself refuses a body whose MD5 differs (422)."""
-    if not isinstance(contents, (bytes, str)):
+    streamed = not isinstance(contents, (bytes, str))
+    if streamed:
         contents = StreamBody(contents, content_length)
     response: dict = {}
-    result = call(f"Uploading {container}/{name}", conn.put_object, container, name, contents,
-                  content_length=content_length, etag=etag, headers=headers or {},
-                  query_string=query_string, response_dict=response)
+    try:
+        result = call(f"Uploading {container}/{name}", conn.put_object, container, name, contents,
+                      content_length=content_length, etag=etag, headers=headers or {},
+                      query_string=query_string, response_dict=response)
+    except SwiftError as error:
+        # A 401 on a token that worked (Keystone's expired) makes swiftclient
+        # drop it and re-authenticate, but a stream cannot be sent twice: the
+        # caller's retry sends it again with a fresh token.
+        if streamed and conn.token is None and error.status in (None, 401):
+            raise SwiftError(_failed(f"Uploading {container}/{name}", _(
+                "the token expired during the upload; authenticating again and retrying")),
+                status=401, transient=True) from None
+        raise
     return (result or "").strip('"')
 
 

@@ -4,7 +4,7 @@ from django.utils import translation
 from django.views import View
 from django.views.generic import TemplateView
 
-from . import swift, swift_setup
+from . import keystone, swift, swift_setup
 from .forms import EnableSwiftForm
 from .models import SwiftStore
 
@@ -62,6 +62,8 @@ class EnableSwiftView(View):
         except swift_setup.NotAllowed as refused:
             return render(request, self.dialog, {"refused": str(refused)}, status=409)
         except swift.SwiftError as error:
+            if isinstance(error, keystone.RegionNeeded):
+                form.regions = error.regions
             return render(request, self.dialog, {"form": form, "error": str(error)}, status=400)
         return render(request, self.dialog, {"configured": True})
 
