@@ -17,7 +17,7 @@ from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v2, v3
 
 from .swift import NO_OBJECT_STORE, Credentials, SwiftError
-from .swift import failed as _failed
+from .swift import _failed  # the same '<action>: <problem>' lines as swift.py
 
 ACTION = _("Keystone authentication")
 
@@ -30,6 +30,12 @@ class RegionNeeded(SwiftError):
         super().__init__(_failed(ACTION, format_lazy(
             _("Swift is in several regions ({regions}): choose one"), regions=", ".join(regions))))
         self.regions = regions
+
+
+def no_operator_role() -> SwiftError:
+    """Swift's keystoneauth refused a container: the user lacks an operator role."""
+    return SwiftError(_failed(_("Creating a container"), _(
+        "the user has no Swift operator role on this project (403)")), status=403)
 
 
 def _password_plugin(creds: Credentials, *, scoped: bool = True):

@@ -27,7 +27,6 @@ try:  # Keystone v2/v3 auth goes through python-keystoneclient / keystoneauth1
 except ImportError:  # pragma: no cover - pinned in requirements.txt
     keystone_exceptions = None
 
-# Keystone authenticated, but its catalog names no Swift (for this region).
 NO_OBJECT_STORE = _("Keystone lists no object-store (Swift) endpoint for this project")
 
 # Seconds for connect and for each read; transfers pass their own.
@@ -76,9 +75,6 @@ class SwiftError(Exception):
 def _failed(action, problem) -> str:
     """'<action>: <problem>', both translatable and rendered when shown."""
     return format_lazy(_("{action}: {problem}"), action=action, problem=problem)
-
-
-failed = _failed  # public name, for the Keystone checks (storage/keystone.py)
 
 
 def detect_auth_version(url: str) -> str:
@@ -312,9 +308,8 @@ def put_object(conn: swiftclient.Connection, container: str, name: str, contents
                       content_length=content_length, etag=etag, headers=headers or {},
                       query_string=query_string, response_dict=response)
     except SwiftError as error:
-        # A 401 on a token that worked (Keystone's expired) makes swiftclient
-        # drop it and re-authenticate, but a stream cannot be sent twice: the
-        # caller's retry sends it again with a fresh token.
+        # After a 401 on a token that worked (expired), swiftclient dropped it; a
+        # stream cannot be sent twice: the caller's retry sends it with a new one.
         if streamed and conn.token is None and error.status in (None, 401):
             raise SwiftError(_failed(f"Uploading {container}/{name}", _(
                 "the token expired during the upload; authenticating again and retrying")),

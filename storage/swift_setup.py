@@ -84,8 +84,7 @@ def probe(creds: swift.Credentials) -> tuple[swift.Credentials, dict]:
             swift.check_write_access(conn)
         except swift.SwiftError as error:
             if error.status == 403 and creds.auth_version != SwiftStore.AuthVersion.V1:
-                raise swift.SwiftError(swift.failed(_("Creating a container"), _(
-                    "the user has no Swift operator role on this project (403)")), status=403) from None
+                raise keystone.no_operator_role() from None
             raise
         return creds, caps
     finally:
