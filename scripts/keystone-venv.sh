@@ -16,6 +16,7 @@ fi
 echo "Building the local Keystone's virtualenv in $VENV (once per clone)..."
 start=$(date +%s)
 test -x "$VENV/bin/python" || "$PYTHON" -m venv "$VENV"
+rm -rf "$VENV/bootstrapped"  # storage/localkeystone.py's cached bootstrap, of the old pins
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements-keystone.txt
 echo "$WANT" > "$STAMP"
 echo "Keystone virtualenv ready in $(( $(date +%s) - start )) s."

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -36,6 +37,7 @@ from .localswift import LocalSwift, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(os.environ.get("KEYSTONE_VENV", ROOT / ".venv-keystone"))
+BOOTSTRAP_CACHE = VENV / "bootstrapped"  # scripts/keystone-venv.sh removes it on a rebuild
 
 ADMIN_PASSWORD = "keystone-admin"
 PROJECT = "cloud"
@@ -119,10 +121,18 @@ class LocalKeystone:
             raise RuntimeError(f"keystone-manage {args[0]} failed: {result.stderr[-2000:]}")
 
     def bootstrap(self) -> None:
-        """Database, fernet keys, admin and the identity endpoint; once per folder."""
+        """Database, fernet keys, admin and the identity endpoint; once per
+        folder. The first bootstrap is kept in the venv (BOOTSTRAP_CACHE) and
+        copied into later folders: keystone-manage costs seconds per call."""
         self.write_config()
         marker = self.root / ".bootstrapped"
         if marker.exists():
+            return
+        if (BOOTSTRAP_CACHE / ".done").exists():
+            shutil.copy2(BOOTSTRAP_CACHE / "keystone.sqlite", self.root / "keystone.sqlite")
+            for keys in ("fernet-keys", "credential-keys"):
+                shutil.copytree(BOOTSTRAP_CACHE / keys, self.root / keys, dirs_exist_ok=True)
+            marker.touch()
             return
         import getpass
         import grp
@@ -132,10 +142,19 @@ class LocalKeystone:
         self._manage("fernet_setup", "--keystone-user", user, "--keystone-group", group)
         self._manage("credential_setup", "--keystone-user", user, "--keystone-group", group)
         self._manage("bootstrap", "--bootstrap-password", ADMIN_PASSWORD,
-                     "--bootstrap-region-id", self.regions[0],
+                     "--bootstrap-region-id", REGION,
                      "--bootstrap-admin-url", self.url, "--bootstrap-public-url", self.url,
                      "--bootstrap-internal-url", self.url)
         marker.touch()
+        staging = Path(tempfile.mkdtemp(prefix=".bootstrapped-", dir=VENV))
+        shutil.copy2(self.root / "keystone.sqlite", staging / "keystone.sqlite")
+        for keys in ("fernet-keys", "credential-keys"):
+            shutil.copytree(self.root / keys, staging / keys)
+        (staging / ".done").touch()
+        try:
+            staging.rename(BOOTSTRAP_CACHE)
+        except OSError:  # another process cached one first
+            shutil.rmtree(staging, ignore_errors=True)
 
     def start(self, timeout: float = 60.0) -> "LocalKeystone":
         self.bootstrap()
@@ -206,6 +225,12 @@ class LocalKeystone:
         self._grant(projects[PROJECT], users[READER_USERNAME], roles["reader"])
         for role in ("admin", "service"):
             self._grant(projects["service"], users[SERVICE_USER], roles[role])
+        # A bootstrap copied from the cache names another port: authtoken finds
+        # Keystone through this catalog.
+        identity = self._find_or_create("service", "keystone", {"type": "identity"})
+        for endpoint in self.admin("GET", f"/endpoints?service_id={identity}")["endpoints"]:
+            if endpoint["url"] != self.url:
+                self.admin("PATCH", f"/endpoints/{endpoint['id']}", {"endpoint": {"url": self.url}})
         service = self._find_or_create("service", "swift", {"type": "object-store"})
         existing = self.admin("GET", f"/endpoints?service_id={service}")["endpoints"]
         for endpoint in existing:

@@ -299,17 +299,18 @@ def put_object(conn: swiftclient.Connection, container: str, name: str, contents
 
     `contents` is bytes or an iterable of chunks (then content_length is
     required). With `etag` Swift itself refuses a body whose MD5 differs (422)."""
+    # A HEAD first renews an expired token (swiftclient re-authenticates on its
+    # 401): a stream cannot be sent twice, and SLO answers a manifest whose
+    # segment checks met an expired token with a 400.
+    call("Reading the account", conn.head_account)
     streamed = not isinstance(contents, (bytes, str))
     if streamed:
         contents = StreamBody(contents, content_length)
-    response: dict = {}
     try:
         result = call(f"Uploading {container}/{name}", conn.put_object, container, name, contents,
                       content_length=content_length, etag=etag, headers=headers or {},
-                      query_string=query_string, response_dict=response)
-    except SwiftError as error:
-        # After a 401 on a token that worked (expired), swiftclient dropped it; a
-        # stream cannot be sent twice: the caller's retry sends it with a new one.
+                      query_string=query_string, response_dict={})
+    except SwiftError as error:  # expired since the HEAD: swiftclient dropped it; the caller retries
         if streamed and conn.token is None and error.status in (None, 401):
             raise SwiftError(_failed(f"Uploading {container}/{name}", _(
                 "the token expired during the upload; authenticating again and retrying")),
