@@ -3,7 +3,6 @@ answers a `jobid` at once; a worker runs it; queryAsyncJobResult reads the row."
 from __future__ import annotations
 
 from datetime import timedelta
-from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.db import transaction
@@ -12,11 +11,9 @@ from django.utils import timezone
 
 from .models import AsyncJob
 from .responses import INTERNAL_ERROR, ApiError
+from .serializers.system import ASYNC_JOB
 
 
-def cs_date(moment) -> str | None:
-    """CloudStack's date format: 2026-11-25T14:59:59+0000."""
-    return None if moment is None else moment.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
 def start(user, command: str, params: dict, *, instance_type: str = "", instance_id="",
@@ -58,22 +55,6 @@ def fail(job: AsyncJob, error: ApiError) -> None:
 
 
 def describe(job: AsyncJob) -> dict:
-    """The queryAsyncJobResult / listAsyncJobs shape of a job."""
-    payload = {
-        "jobid": str(job.id),
-        "userid": str(job.user_id) if job.user_id else None,
-        "cmd": job.command,
-        "jobstatus": job.status,
-        "jobprocstatus": 0,
-        "jobresultcode": job.result_code,
-        "created": cs_date(job.created),
-    }
-    if job.instance_type:
-        payload["jobinstancetype"] = job.instance_type
-    if job.instance_id:
-        payload["jobinstanceid"] = job.instance_id
-    if job.status != AsyncJob.Status.PENDING:
-        payload["jobresulttype"] = "object"
-        payload["jobresult"] = job.result or {}
-        payload["completed"] = cs_date(job.completed)
-    return payload
+    """The queryAsyncJobResult / listAsyncJobs shape of a job (AsyncJobResponse)."""
+    return ASYNC_JOB.serialize(job)
+

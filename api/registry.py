@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from django.apps import apps
 from django.db.models import QuerySet
 
 from .responses import CS_INVALID_PARAMETER_VALUE, PARAM_ERROR, ApiError
@@ -15,6 +16,13 @@ from .responses import CS_INVALID_PARAMETER_VALUE, PARAM_ERROR, ApiError
 OWN_PREFIX = "cloudadmin"
 
 STRING, INTEGER, BOOLEAN, ID, CHOICE = "string", "integer", "boolean", "id", "choice"
+
+UUID_FORM = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# The object an id parameter names, by parameter name; `id` itself says it
+# per command (Param.model).
+ID_MODELS = {"zoneid": "zones.Zone", "sourcezoneid": "zones.Zone", "destzoneid": "zones.Zone",
+             "podid": "zones.Pod", "clusterid": "zones.Cluster", "hostid": "zones.Host",
+             "templateid": "storage.Template"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,8 @@ class Param:
     max_length: int = 255
     minimum: int | None = None
     maximum: int | None = None
+    # For ID: "app_label.Model" whose `uuid` the value may be (default: ID_MODELS).
+    model: str = ""
 
 
 @dataclass
@@ -71,11 +81,13 @@ class Command:
             if len(value) > param.max_length:
                 raise self._invalid(param, value, f"at most {param.max_length} characters")
             return value
+        if param.type == ID and UUID_FORM.fullmatch(value.strip()):
+            return self._resolve_uuid(param, value)
         if param.type in (INTEGER, ID):
             text = value.strip()
             if not re.fullmatch(r"-?[0-9]{1,18}", text):
                 raise self._invalid(param, value, "not a whole number" if param.type == INTEGER
-                                    else "no such id (ids are whole numbers)")
+                                    else "no such id (ids are UUIDs)")
             number = int(text)
             if param.type == ID and number < 1:
                 raise self._invalid(param, value, "no such id")
@@ -94,6 +106,18 @@ class Command:
                     return choice
             raise self._invalid(param, value, "must be one of " + ", ".join(param.choices))
         raise AssertionError(param.type)
+
+    def _resolve_uuid(self, param: Param, value: str) -> int:
+        """The primary key of the object whose UUID this is. Numeric ids stay
+        accepted too, as CloudStack accepts internal ids for its pre-3.x
+        parameters (and a template's id is CloudStack's own)."""
+        label = param.model or ID_MODELS.get(param.name)
+        pk = None
+        if label:
+            pk = apps.get_model(label).objects.filter(uuid=value.strip().lower()).values_list("pk", flat=True).first()
+        if pk is None:
+            raise self._invalid(param, value, "no such object")
+        return pk
 
 
 COMMANDS: dict[str, Command] = {}

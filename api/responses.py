@@ -14,6 +14,8 @@ CLOUDSTACK_VERSION = "4.19.0.0"
 
 # CloudStack's ApiErrorCode values (also the HTTP status).
 UNAUTHORIZED = 401
+# Not one of CloudStack's codes: its servlet answers other methods with HTTP 405.
+METHOD_NOT_ALLOWED = 405
 API_LIMIT_EXCEED = 429
 MALFORMED_PARAMETER_ERROR = 430
 PARAM_ERROR = 431

@@ -9,7 +9,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from . import auth, registry
 from .models import AsyncJob
-from .responses import (INTERNAL_ERROR, MALFORMED_PARAMETER_ERROR, PARAM_ERROR, UNSUPPORTED_ACTION_ERROR,
+from .responses import (INTERNAL_ERROR, MALFORMED_PARAMETER_ERROR, METHOD_NOT_ALLOWED, PARAM_ERROR,
+                        UNSUPPORTED_ACTION_ERROR,
                         ApiError, render, render_error, response_name)
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,10 @@ def _answer(request):
         command = registry.find(command_name) if command_name else None
         name = response_name(command_name, command is not None)
         if request.method not in ("GET", "POST"):
-            raise ApiError(UNSUPPORTED_ACTION_ERROR, "Only GET and POST are supported.")
+            response = render_error(name, ApiError(METHOD_NOT_ALLOWED, f"Method {request.method} is not allowed: "
+                                                   "use GET or POST."), fmt)
+            response["Allow"] = "GET, POST"
+            return response
         user = auth.authenticate(request, params, command=command_name or "")
         if not command_name:
             raise ApiError(PARAM_ERROR, "Unable to execute API command due to missing parameter command")

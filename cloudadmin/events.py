@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "zone.disable": _("Disable a zone"),
     "zone.draft.discard": _("Discard an unfinished zone"),
     "secondary_storage.state": _("Secondary storage state"),
+    "zone.scan.requeue": _("Requeue a zone scan whose worker stopped"),
     "template.register": _("Register a template"),
     "api.auth": _("Refuse an API request"),
     "api.key.generate": _("Generate API keys"),

@@ -38,6 +38,12 @@ def set_language_cookie(response, language):
         samesite=settings.LANGUAGE_COOKIE_SAMESITE)
 
 
+def staff_not_required(view_func):
+    """Marks a view that any logged-in user may use (log out), not only staff."""
+    view_func.staff_required = False
+    return view_func
+
+
 class StaffRequiredMiddleware(LoginRequiredMiddleware):
     """Every view needs a logged-in admin unless marked @login_not_required.
 
@@ -49,6 +55,7 @@ class StaffRequiredMiddleware(LoginRequiredMiddleware):
         response = super().process_view(request, view_func, view_args, view_kwargs)
         if response is not None:
             return response
-        if getattr(view_func, "login_required", True) and not request.user.is_staff:
+        needs_staff = getattr(view_func, "login_required", True) and getattr(view_func, "staff_required", True)
+        if needs_staff and not request.user.is_staff:
             raise PermissionDenied(_("Administrators only."))
         return None

@@ -56,9 +56,10 @@ def _local_secret_key():
     """A random key kept in DATA_DIR so that `make run` survives restarts."""
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Created 0600: never readable by others, not even for a moment.
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as key_file:
+            key_file.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 

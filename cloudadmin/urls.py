@@ -4,10 +4,12 @@ from django.urls import include, path
 from storage.transfer_views import DashboardView
 
 from . import health, views
+from .middleware import staff_not_required
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Any logged-in user may leave, also one refused for not being staff.
+    path("logout/", staff_not_required(auth_views.LogoutView.as_view()), name="logout"),
     path("healthz", health.healthz, name="healthz"),
     path("language/", views.SetLanguageView.as_view(), name="set_language"),
     path("", DashboardView.as_view(), name="dashboard"),

@@ -148,7 +148,9 @@ def throughput_chart(now: datetime | None = None, minutes: int = CHART_MINUTES) 
 
 
 def zone_scans(zones):
-    """The zones with `last_scan_state` and `last_scan_finished` (one query)."""
+    """The zones with `last_scan_state`, `last_scan_finished` and
+    `last_scan_error` (one query)."""
     newest = ZoneScan.objects.filter(zone=OuterRef("pk")).order_by("-created", "-id")
     return zones.annotate(last_scan_state=Subquery(newest.values("state")[:1]),
-                          last_scan_finished=Subquery(newest.values("finished")[:1]))
+                          last_scan_finished=Subquery(newest.values("finished")[:1]),
+                          last_scan_error=Subquery(newest.values("error")[:1]))

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import ipaddress
 import logging
 import os
 import secrets
@@ -40,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cloudadmin import events
+from cloudadmin.addresses import is_internal
 
 from . import nfs, properties, swift
 from .engine import (CHUNK, Progress, Throttle, TransferFailed, _record_ready, _store_root,
@@ -80,16 +80,6 @@ def check_scheme(url: str):
     if parts.username or parts.password:
         raise DownloadError(_("Put no user name or password in the URL."))
     return parts
-
-
-def is_internal(address: str) -> bool:
-    """True for any address that is not a public unicast one: loopback,
-    private, link-local (cloud metadata services), shared, reserved,
-    multicast, unspecified."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
 
 
 def resolve(url: str) -> tuple[object, list[str]]:

@@ -4,12 +4,16 @@ Runs the proxy, account, container and object servers from the installed
 ``swift`` package, each in one process (``workers = 0``), with tempauth
 (``test:tester`` / ``testing``) and the slo/dlo middlewares. tempauth keeps
 tokens in memcached, so a private memcached is started unless one is given.
+With ``replicas`` N > 1, objects are stored N times by N object servers, each
+on a device of its own (``object``, ``object-2``, ...): one may stop and
+Swift's write quorum (a majority) still accepts every upload.
 
 Used by ``manage.py runswift`` (make run), the pytest fixture and the benches.
 Deliberately free of Django imports so that tests and benches can use it alone.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
@@ -32,6 +36,22 @@ READER_KEY = "reader"
 SERVER_KINDS = ("account", "container", "object")
 
 
+def _kind(server: str) -> str:
+    """"object-2" -> "object": the Swift server a process runs."""
+    return server.split("-", 1)[0]
+
+
+def _die_with_parent() -> None:
+    """Ask for SIGKILL when the process that started this one dies (runswift
+    killed), so that no server is left holding the ports. Run first thing in
+    the new process (``__main__`` below), not as a Popen preexec_fn, which is
+    unsafe in a process with threads (the tests')."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -52,6 +72,7 @@ class LocalSwift:
     proxy_port: int = 8080
     max_file_size: int = 5 * 1024**3 + 2  # Swift's own default
     memcache: str | None = None  # "host:port" of an existing memcached
+    replicas: int = 1  # object replicas, each on its own object server and device
     backend_ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     probe_timeout: float = 2.0  # seconds per readiness request (Keystone's first check is slower)
@@ -68,13 +89,28 @@ class LocalSwift:
     def conf_dir(self) -> Path:
         return self.root / "etc"
 
+    @property
+    def object_servers(self) -> list[str]:
+        return ["object", *(f"object-{n}" for n in range(2, self.replicas + 1))]
+
+    @property
+    def backend_servers(self) -> list[str]:
+        return ["account", "container", *self.object_servers]
+
+    def _device(self, server: str) -> tuple[Path, str]:
+        """(devices folder, device name) of a backend server: the first
+        object server shares srv/d1 with account and container, as before."""
+        number = int(server.rsplit("-", 1)[1]) if server.startswith("object-") else 1
+        return (self.root / "srv", "d1") if number == 1 else (self.root / f"srv-{number}", f"d{number}")
+
     # -- configuration -----------------------------------------------------
     def write_config(self) -> None:
         self.conf_dir.mkdir(parents=True, exist_ok=True)
-        (self.root / "srv" / "d1").mkdir(parents=True, exist_ok=True)
         (self.root / "run").mkdir(parents=True, exist_ok=True)
-        for kind in SERVER_KINDS:
-            self.backend_ports.setdefault(kind, free_port())
+        for server in self.backend_servers:
+            devices, device = self._device(server)
+            (devices / device).mkdir(parents=True, exist_ok=True)
+            self.backend_ports.setdefault(server, free_port())
         if self.memcache is None:
             self.memcache = f"127.0.0.1:{free_port()}"
 
@@ -92,21 +128,22 @@ class LocalSwift:
             "bind_port = {port}\n"
             "workers = 0\n"
             f"swift_dir = {self.conf_dir}\n"
-            f"devices = {self.root / 'srv'}\n"
+            "devices = {devices}\n"
             "mount_check = false\n"
             "disable_fallocate = true\n"
             "log_name = {kind}-server\n"
             "log_level = WARNING\n"
         )
-        for kind in SERVER_KINDS:
-            (self.conf_dir / f"{kind}-server.conf").write_text(
-                common.format(port=self.backend_ports[kind], kind=kind)
+        for server in self.backend_servers:
+            kind = _kind(server)
+            (self.conf_dir / f"{server}-server.conf").write_text(
+                common.format(port=self.backend_ports[server], kind=server, devices=self._device(server)[0])
                 + f"\n[pipeline:main]\npipeline = {kind}-server\n\n"
                 f"[app:{kind}-server]\nuse = egg:swift#{kind}\n"
             )
         auth_filters, auth_sections = self.auth_pipeline()
         (self.conf_dir / "proxy-server.conf").write_text(
-            common.format(port=self.proxy_port, kind="proxy")
+            common.format(port=self.proxy_port, kind="proxy", devices=self.root / "srv")
             + "\n[pipeline:main]\n"
             "pipeline = catch_errors gatekeeper healthcheck proxy-logging cache "
             f"listing_formats bulk {auth_filters} copy slo dlo proxy-logging proxy-server\n\n"
@@ -139,12 +176,14 @@ class LocalSwift:
         from swift.common.ring import RingBuilder
 
         for kind in SERVER_KINDS:
-            builder = RingBuilder(10, 1, 1)  # 2^10 partitions, 1 replica
-            builder.add_dev({
-                "id": 0, "region": 1, "zone": 1, "ip": "127.0.0.1",
-                "port": self.backend_ports[kind], "device": "d1",
-                "weight": 100, "meta": "",
-            })
+            servers = self.object_servers if kind == "object" else [kind]
+            builder = RingBuilder(10, len(servers), 1)  # 2^10 partitions, a replica per server
+            for number, server in enumerate(servers):
+                builder.add_dev({
+                    "id": number, "region": 1, "zone": number + 1, "ip": "127.0.0.1",
+                    "port": self.backend_ports[server], "device": self._device(server)[1],
+                    "weight": 100, "meta": "",
+                })
             builder.rebalance()
             builder.get_ring().save(str(self.conf_dir / f"{kind}.ring.gz"))
 
@@ -155,8 +194,8 @@ class LocalSwift:
         self.write_config()
         if not self._memcache_reachable():
             self._start_memcached()
-        for kind in (*SERVER_KINDS, "proxy"):
-            self._start_server(kind)
+        for server in (*self.backend_servers, "proxy"):
+            self._start_server(server)
         self._wait_ready(timeout)
         return self
 
@@ -177,17 +216,18 @@ class LocalSwift:
         args = [binary, "-l", host, "-p", port, "-U", "0", "-m", "32"]
         if os.geteuid() == 0:
             args += ["-u", "root"]
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
         self.processes["memcached"] = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True,
+            [sys.executable, "-m", "storage.localswift", "exec", *args],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env,
         )
 
-    def _start_server(self, kind: str) -> None:
-        log = open(self.root / "run" / f"{kind}.log", "ab")
+    def _start_server(self, server: str) -> None:
+        log = open(self.root / "run" / f"{server}.log", "ab")
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-        self.processes[kind] = subprocess.Popen(
-            [sys.executable, "-m", "storage.localswift", f"{kind}-server",
-             str(self.conf_dir / f"{kind}-server.conf")],
+        self.processes[server] = subprocess.Popen(
+            [sys.executable, "-m", "storage.localswift", f"{_kind(server)}-server",
+             str(self.conf_dir / f"{server}-server.conf")],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
         )
 
@@ -197,10 +237,22 @@ class LocalSwift:
         self._wait_ready(timeout)
 
     def kill_proxy(self) -> None:
-        proc = self.processes.pop("proxy", None)
+        self.kill_server("proxy")
+
+    def kill_server(self, server: str) -> None:
+        """SIGKILL one server ("proxy", "object-2", ...), as a crash would."""
+        proc = self.processes.pop(server, None)
         if proc is not None:
             proc.kill()
             proc.wait(10)
+
+    def restart_server(self, server: str) -> None:
+        """Start a server again after it exited (runswift's supervision)."""
+        self.processes.pop(server, None)
+        if server == "memcached":
+            self._start_memcached()
+        else:
+            self._start_server(server)
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -287,4 +339,7 @@ def serve(app_section: str, conf_path: str) -> int:
 
 
 if __name__ == "__main__":
+    _die_with_parent()
+    if sys.argv[1] == "exec":  # memcached: the death signal survives exec
+        os.execv(sys.argv[2], sys.argv[2:])
     sys.exit(serve(sys.argv[1], sys.argv[2]))

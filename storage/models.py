@@ -1,3 +1,5 @@
+from uuid import uuid4
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,8 @@ class SwiftStore(models.Model):
         V3 = "3", "Keystone v3"
 
     # Always True and unique: the database itself refuses a second row.
+    # CloudStack's public id (the API answers and accepts it); the integer pk stays internal.
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     singleton = models.BooleanField(default=True, unique=True, editable=False)
     url = models.URLField(max_length=500)
     account = models.CharField(max_length=128, blank=True)
@@ -45,6 +49,8 @@ class SecondaryStorage(models.Model):
         UP = "Up", _("Up")
         DOWN = "Down", _("Down")
 
+    # CloudStack's public id (the API answers and accepts it); the integer pk stays internal.
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="secondary_storages")
     server = models.CharField(max_length=253)
     path = models.CharField(max_length=1024)
@@ -84,6 +90,8 @@ class Template(models.Model):
     # CloudStack's template id is the primary key, so every `template_id`
     # foreign key value is the CloudStack id too.
     id = models.PositiveBigIntegerField(primary_key=True, verbose_name=_("template id"))
+    # The API's public id; the CloudStack id above names the NFS folder and T-<id>.
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     account_id = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("account"))
     name = models.CharField(max_length=255, blank=True, verbose_name=_("name"))  # uniquename
     description = models.TextField(blank=True, verbose_name=_("description"))
@@ -190,6 +198,11 @@ class ZoneScan(models.Model):
     transfers_queued = models.PositiveIntegerField(default=0)
     problems = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
+    # Like a Transfer's: the running task owns the row through `claim` and
+    # refreshes `heartbeat`; a silent one lost its worker (storage.scan_runs).
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    worker = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -246,6 +259,8 @@ class Transfer(models.Model):
     ACTIVE_STATES = (State.QUEUED, State.RUNNING, State.VERIFYING)
     TERMINAL_STATES = (State.DONE, State.FAILED, State.CANCELLED)
 
+    # CloudStack's public id (the API answers and accepts it); the integer pk stays internal.
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="transfers",
                                  verbose_name=_("template"))
     direction = models.CharField(max_length=8, choices=Direction.choices, verbose_name=_("direction"))

@@ -20,7 +20,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from . import nfs, properties
+from . import nfs, properties, scan_runs
 from .models import SecondaryStorage, SwiftStore, Template, TemplateLocation, Transfer, ZoneScan
 
 logger = logging.getLogger(__name__)
@@ -182,23 +182,28 @@ def scan_folder(root: Path | str) -> FolderScan:
 
 
 # --- recording a scan --------------------------------------------------------
-def _claim(scan_id: int) -> ZoneScan | None:
-    now = timezone.now()
-    if not ZoneScan.objects.filter(pk=scan_id, state=ZoneScan.State.QUEUED).update(
-            state=ZoneScan.State.RUNNING, started=now):
-        return None  # a duplicate delivery, or already done
-    return ZoneScan.objects.select_related("zone").get(pk=scan_id)
-
-
-def run_scan(scan_id: int) -> ZoneScan | None:
+def run_scan(scan_id: int, worker: str = "") -> ZoneScan | None:
     """Run one queued ZoneScan: record what every secondary storage of the
     zone holds, then queue the uploads. Returns the scan, None if it was not
-    queued."""
-    from cloudadmin import events
-
-    scan = _claim(scan_id)
+    queued or was taken from this run. A scan that raises ends failed with
+    its reason (storage.scan_runs), so the zone is never left held."""
+    scan = scan_runs.claim(scan_id, worker)
     if scan is None:
         return None
+    try:
+        with scan_runs.heartbeat(scan):
+            return _scan_and_record(scan)
+    except scan_runs.ScanStopped:
+        logger.warning("zone scan %s was requeued while this run scanned; its results are dropped", scan_id)
+        return None
+    except Exception as exc:
+        logger.exception("zone scan %s failed", scan_id)
+        return scan_runs.fail(scan, exc)
+
+
+def _scan_and_record(scan: ZoneScan) -> ZoneScan:
+    from cloudadmin import events
+
     zone = scan.zone
     entries: list[tuple[SecondaryStorage, Entry]] = []
     problems, errors = [], []
@@ -221,8 +226,10 @@ def run_scan(scan_id: int) -> ZoneScan | None:
         scan.problems = problems[:1000]
         scan.error = "; ".join(errors)[:5000]
         scan.state = ZoneScan.State.FAILED if errors and not entries else ZoneScan.State.DONE
-        scan.finished = timezone.now()
-        scan.save()
+        scan.finished = scan.heartbeat = timezone.now()
+        scan_runs.finish(scan, **{name: getattr(scan, name) for name in (
+            "templates_found", "templates_ready", "templates_invalid", "transfers_queued", "problems",
+            "error", "state", "finished", "heartbeat")})
         detail = (f"{scan.templates_ready} ready, {scan.templates_invalid} invalid, "
                   f"{queued} uploads queued")
         if errors:

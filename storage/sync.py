@@ -60,11 +60,11 @@ def sync_now(zone, *, user=None) -> ZoneScan | None:
 def sync_due_zones(now=None) -> list[ZoneScan]:
     """Queue a scan of every enabled zone whose newest scan started more than
     `swift.sync.interval` seconds ago (or never). Also hands stale transfers
-    (their worker died) back to the queue. Called by Celery beat."""
+    and scans (their worker died) back to the queue. Called by Celery beat."""
     from cloudadmin import config
     from zones.models import Zone
 
-    from . import transfers
+    from . import scan_runs, transfers
 
     now = now or timezone.now()
     due_before = now - timedelta(seconds=config.value("swift.sync.interval"))
@@ -78,4 +78,5 @@ def sync_due_zones(now=None) -> list[ZoneScan]:
         if scan is not None:
             queued.append(scan)
     transfers.requeue_stale(username="beat")
+    scan_runs.requeue_stale(username="beat")
     return queued

@@ -3,14 +3,14 @@ Tasks named transfer_* go to the transfers queue (CELERY_TASK_ROUTES)."""
 from celery import shared_task
 
 
-@shared_task
-def scan_zone(scan_id: int) -> None:
+@shared_task(bind=True)
+def scan_zone(self, scan_id: int) -> None:
     """Run a queued ZoneScan (storage.scanner), then queue the uploads, and
     the copies of templates in Swift that the zone lacks
     (storage.replication)."""
     from . import replication, scanner
 
-    scan = scanner.run_scan(scan_id)
+    scan = scanner.run_scan(scan_id, worker=self.request.hostname or "")
     if scan is not None and scan.state == scan.State.DONE:  # not onto a store that cannot be read
         replication.replicate_to_zone(scan.zone_id)
 

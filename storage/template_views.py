@@ -10,7 +10,7 @@ from cloudadmin.models import Event
 from cloudadmin.ui import ObjectListView
 from zones.models import Zone
 
-from . import availability, properties, swift, transfers
+from . import availability, copy_to_zone, properties, swift, transfers
 from .forms import TemplateFilterForm
 from .models import SwiftStore, Template, TemplateLocation, Transfer
 from .transfer_views import POLL_SECONDS, action_result, refuse
@@ -83,17 +83,9 @@ class TemplateCopyView(View):
         template = get_object_or_404(Template, pk=pk)
         zone_id = properties.parse_id(request.POST.get("zone", ""))
         zone = Zone.objects.filter(pk=zone_id).first() if zone_id is not None else None
-        target = template.swift_container
-        if zone is None:
-            return refuse(request, "transfer.queue", target, _("Choose a zone to copy the template to."))
-        if not zone.is_enabled:
-            return refuse(request, "transfer.queue", target, _("Zone %(zone)s is disabled.") % {"zone": zone.name})
-        if template.locations.filter(zone=zone, state=TemplateLocation.State.READY).exists():
-            return refuse(request, "transfer.queue", target, _("Zone %(zone)s already has template %(id)s.")
-                          % {"zone": zone.name, "id": template.pk})
         try:
-            transfer = transfers.enqueue_copy_down(template, zone, user=request.user)
+            transfer = copy_to_zone.queue(template, zone, user=request.user)
         except transfers.TransferRefused as refused:
-            return refuse(request, "transfer.queue", target, str(refused))
+            return refuse(request, "transfer.queue", template.swift_container, str(refused))
         return action_result(request, _("Template %(id)s is queued for copy to zone %(zone)s (transfer %(t)s).")
                              % {"id": template.pk, "zone": zone.name, "t": transfer.pk})

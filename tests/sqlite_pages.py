@@ -2,7 +2,8 @@
 DATABASE_URL is a fresh SQLite file (the `make run` default): migrate, add a
 zone, templates and transfers in every state, then GET every page without
 URL arguments as the admin. Prints one line per page and exits non-zero when
-any page crashes (5xx; /healthz may say 503, nothing is configured)."""
+any page crashes (5xx; /healthz may say 503, nothing is configured), or when
+an id beyond the integer range in any URL is not a 404."""
 import os
 import sys
 
@@ -18,7 +19,7 @@ from django.utils import timezone  # noqa: E402
 
 from storage.models import Transfer  # noqa: E402
 from tests import storage_rows  # noqa: E402
-from tests.urlcrawl import endpoints  # noqa: E402
+from tests.urlcrawl import MISSING_ID, endpoints  # noqa: E402
 
 call_command("migrate", verbosity=0)
 admin = get_user_model().objects.create_superuser("admin", password="sqlite-pages-1")
@@ -43,4 +44,13 @@ for name, path, _view in endpoints():
         ok = status < 500 or (path == "/healthz" and status == 503)
         failed += not ok
         print(f"{'ok ' if ok else 'BAD'} {status} {path} {'(htmx)' if headers else ''}")
+# SQLite's integers end at 2**63 - 1: an id past it must not reach a query.
+for name, path, _view in endpoints():
+    if str(MISSING_ID) not in path:
+        continue
+    url = path.replace(str(MISSING_ID), str(2**63))
+    for method in (client.get, client.post):
+        status = method(url).status_code
+        failed += status != 404
+        print(f"{'ok ' if status == 404 else 'BAD'} {status} {method.__name__.upper()} {url}")
 sys.exit(1 if failed else 0)

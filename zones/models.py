@@ -1,3 +1,5 @@
+from uuid import uuid4
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -20,6 +22,8 @@ class Zone(models.Model):
         ENABLED = "Enabled", _("Enabled")
         DISABLED = "Disabled", _("Disabled")
 
+    # CloudStack's public id (the API answers and accepts it); the integer pk stays internal.
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     name = models.CharField(max_length=64)
     network_type = models.CharField(max_length=16, choices=NetworkType.choices)
     dns1 = models.GenericIPAddressField(protocol="IPv4")
@@ -53,6 +57,8 @@ class Pod(models.Model):
     """A pod: the reserved system IP range of the zone's system VMs and, in a
     Basic zone, the guest IP range (per pod, as in CloudStack)."""
 
+    # CloudStack's public id (the API answers and accepts it); the integer pk stays internal.
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="pods")
     name = models.CharField(_("pod name"), max_length=64)
     gateway = models.GenericIPAddressField(_("reserved system gateway"), protocol="IPv4")
@@ -75,6 +81,8 @@ class Pod(models.Model):
 
 
 class Cluster(models.Model):
+    # CloudStack's public id (the API answers and accepts it); the integer pk stays internal.
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     pod = models.ForeignKey(Pod, on_delete=models.CASCADE, related_name="clusters")
     name = models.CharField(_("cluster name"), max_length=64)
     hypervisor = models.CharField(_("hypervisor"), max_length=16, choices=Zone.Hypervisor.choices)
@@ -91,6 +99,8 @@ class Cluster(models.Model):
 class Host(models.Model):
     """Inventory only: the hypervisor is never contacted."""
 
+    # CloudStack's public id (the API answers and accepts it); the integer pk stays internal.
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="hosts")
     host_name = models.CharField(_("host name"), max_length=253)
     username = models.CharField(_("username"), max_length=128)
@@ -109,6 +119,8 @@ class PrimaryStorage(models.Model):
         NFS = "NFS", _("NFS")
         SHARED_MOUNT_POINT = "SharedMountPoint", _("SharedMountPoint")
 
+    # CloudStack's public id (the API answers and accepts it); the integer pk stays internal.
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="primary_storages")
     name = models.CharField(_("name"), max_length=64)
     protocol = models.CharField(_("protocol"), max_length=32, choices=Protocol.choices)

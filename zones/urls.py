@@ -6,11 +6,11 @@ from .models import Zone
 app_name = "zones"
 urlpatterns = [
     path("", views.ZoneListView.as_view(), name="list"),
-    path("<int:pk>/", views.ZoneDetailView.as_view(), name="detail"),
-    path("<int:pk>/enable/", views.ZoneAllocationView.as_view(state=Zone.AllocationState.ENABLED), name="enable"),
-    path("<int:pk>/disable/", views.ZoneAllocationView.as_view(state=Zone.AllocationState.DISABLED), name="disable"),
+    path("<id:pk>/", views.ZoneDetailView.as_view(), name="detail"),
+    path("<id:pk>/enable/", views.ZoneAllocationView.as_view(state=Zone.AllocationState.ENABLED), name="enable"),
+    path("<id:pk>/disable/", views.ZoneAllocationView.as_view(state=Zone.AllocationState.DISABLED), name="disable"),
     path("add/", views.WizardStartView.as_view(), name="wizard_start"),
-    path("add/<int:draft_id>/launch/", views.WizardLaunchView.as_view(), name="wizard_launch"),
-    path("add/<int:draft_id>/discard/", views.WizardDiscardView.as_view(), name="wizard_discard"),
-    path("add/<int:draft_id>/<slug:step>/", views.WizardStepView.as_view(), name="wizard_step"),
+    path("add/<id:draft_id>/launch/", views.WizardLaunchView.as_view(), name="wizard_launch"),
+    path("add/<id:draft_id>/discard/", views.WizardDiscardView.as_view(), name="wizard_discard"),
+    path("add/<id:draft_id>/<slug:step>/", views.WizardStepView.as_view(), name="wizard_step"),
 ]

@@ -1,2 +1,3 @@
 """Every API command, one module per area; importing this registers them."""
-from . import apis, asyncjobs, configurations, imagestores, swift, templates, zones  # noqa: F401
+from . import (apis, asyncjobs, configurations, imagestores, infrastructure, swift, template_copies,  # noqa: F401
+               templates, zones)

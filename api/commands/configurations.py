@@ -5,25 +5,15 @@ from django.db.models import Q
 from cloudadmin import config
 from cloudadmin.models import GlobalSetting
 
-from ..registry import OWN_PREFIX, Param, command, list_payload
+from ..registry import Param, command, list_payload
 from ..responses import CS_INVALID_PARAMETER_VALUE, PARAM_ERROR, ApiError
+from ..serializers.system import CONFIGURATION
 
 
 def configuration(row: GlobalSetting) -> dict:
     """CloudStack's ConfigurationResponse. `value` is the value in effect; a
     restart-required change waiting for the next start is our own field."""
-    payload = {
-        "category": row.category,
-        "name": row.name,
-        "value": row.value,
-        "defaultvalue": row.default,
-        "description": row.description,
-        "type": row.get_type_display(),
-        "isdynamic": not row.requires_restart,
-    }
-    if row.has_pending_change:
-        payload[f"{OWN_PREFIX}pendingvalue"] = row.pending_value
-    return payload
+    return CONFIGURATION.serialize(row)
 
 
 @command("listConfigurations", Param("name"), Param("category"), is_list=True)

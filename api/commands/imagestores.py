@@ -11,6 +11,7 @@ from zones.models import Zone
 
 from ..registry import CHOICE, ID, Param, command, list_payload
 from ..responses import CS_INVALID_PARAMETER_VALUE, PARAM_ERROR, ApiError
+from ..serializers.infrastructure import IMAGE_STORE
 from .forms import draft, not_found, validated
 from .swift import image_store
 
@@ -18,9 +19,7 @@ BAD_URL = "url must be nfs://server/path, such as nfs://192.168.1.10/export/seco
 
 
 def secondary_storage_response(store: SecondaryStorage) -> dict:
-    return {"id": f"nfs-{store.pk}", "name": store.url, "url": store.url, "protocol": "nfs",
-            "providername": "NFS", "scope": "ZONE", "zoneid": str(store.zone_id), "zonename": store.zone.name,
-            "readonly": False, "state": store.state, "cloudadminstatereason": store.state_reason or None}
+    return IMAGE_STORE.serialize(store)
 
 
 @command("addSecondaryStorage", Param("url", required=True, max_length=1300), Param("zoneid", ID, required=True))
@@ -62,7 +61,7 @@ def list_image_stores(user, id=None, name=None, zoneid=None, provider=None, prot
     if provider in (None, "Swift") and zoneid is None:
         items += [image_store(store) for store in SwiftStore.objects.all()]
     if id:
-        items = [item for item in items if item["id"] == id]
+        items = [item for item in items if item["id"] == id.strip().lower()]
     if name:
         items = [item for item in items if item["name"].lower() == name.lower()]
     if protocol:

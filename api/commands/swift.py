@@ -1,7 +1,5 @@
 """addSwift and listSwifts, with the rules of the Enable Swift dialog
 (storage/swift_setup.py), plus our own async connection test."""
-from urllib.parse import urlsplit
-
 from storage import swift, swift_setup
 from storage.forms import EnableSwiftForm
 from storage.models import SwiftStore
@@ -10,24 +8,12 @@ from .. import jobs
 from ..registry import ID, OWN_PREFIX, Param, command, list_payload
 from ..responses import (CS_INVALID_PARAMETER_VALUE, CS_RESOURCE_UNAVAILABLE, PARAM_ERROR,
                          RESOURCE_UNAVAILABLE_ERROR, ApiError)
+from ..serializers.infrastructure import IMAGE_STORE
 
 
 def image_store(store: SwiftStore) -> dict:
     """CloudStack's ImageStoreResponse for the Swift store. Never the key."""
-    details = [{"name": "account", "value": store.account}, {"name": "username", "value": store.username}]
-    return {
-        "id": str(store.pk),
-        "name": "Swift",
-        "url": store.url,
-        "protocol": urlsplit(store.url).scheme,
-        "providername": "Swift",
-        "scope": "REGION",
-        "readonly": False,
-        "details": details,
-        f"{OWN_PREFIX}authversion": store.auth_version,
-        f"{OWN_PREFIX}swiftversion": (store.capabilities or {}).get("version") or "",
-        f"{OWN_PREFIX}lastcontact": jobs.cs_date(store.last_contact),
-    }
+    return IMAGE_STORE.serialize(store)
 
 
 def swift_failure(error: swift.SwiftError) -> ApiError:
@@ -62,7 +48,7 @@ def add_swift(user, url, username, key, account=""):
     return {"imagestore": image_store(store)}
 
 
-@command("listSwifts", Param("id", ID), is_list=True)
+@command("listSwifts", Param("id", ID, model="storage.SwiftStore"), is_list=True)
 def list_swifts(user, id=None, keyword=None, **paging):
     """Lists the Swift store."""
     stores = SwiftStore.objects.all()
@@ -89,4 +75,4 @@ def test_swift(user):
     store = SwiftStore.objects.first()
     if store is None:
         raise ApiError(PARAM_ERROR, "Swift is not configured.", CS_INVALID_PARAMETER_VALUE)
-    return jobs.start(user, f"{OWN_PREFIX}TestSwift", {}, instance_type="ImageStore", instance_id=store.pk)
+    return jobs.start(user, f"{OWN_PREFIX}TestSwift", {}, instance_type="ImageStore", instance_id=store.uuid)

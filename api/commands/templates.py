@@ -8,37 +8,21 @@ from .. import jobs
 from ..models import AsyncJob
 from ..registry import CHOICE, ID, OWN_PREFIX, Param, command, list_payload
 from ..responses import CS_INVALID_PARAMETER_VALUE, INTERNAL_ERROR, PARAM_ERROR, ApiError
+from ..serializers.system import TRANSFER
+from ..serializers.templates import TEMPLATE, TemplateInZone
 from .forms import not_found
 
 # CloudStack's filters. Every template here was found on secondary storage
 # and is public to the admins, so each filter lists them all.
 TEMPLATE_FILTERS = ("featured", "self", "selfexecutable", "sharedexecutable", "executable", "community", "all")
-# CloudStack's status text of a template on a zone's secondary storage.
-LOCATION_STATUS = {TemplateLocation.State.READY: "Download Complete",
-                   TemplateLocation.State.MISSING: "Not found on secondary storage"}
 
 
 def template_response(template: Template, location: TemplateLocation | None) -> dict:
-    payload = {
-        "id": str(template.pk), "name": template.name, "displaytext": template.description or template.name,
-        "format": (template.format or "").upper() or None, "size": template.size,
-        "checksum": template.checksum or None, "ispublic": template.properties.get("public") == "true",
-        "isready": location is not None and location.state == TemplateLocation.State.READY,
-        "templatetype": "USER", "account": str(template.account_id) if template.account_id else None,
-        f"{OWN_PREFIX}swiftstate": template.swift_state,
-        f"{OWN_PREFIX}swiftcontainer": template.swift_container,
-    }
-    if location is not None:
-        payload.update({
-            "zoneid": str(location.zone_id), "zonename": location.zone.name,
-            "status": LOCATION_STATUS.get(location.state, location.reason or location.state),
-            f"{OWN_PREFIX}zonestate": location.state,
-        })
-    return payload
+    return TEMPLATE.serialize(TemplateInZone(template, location))
 
 
 @command("listTemplates", Param("templatefilter", CHOICE, required=True, choices=TEMPLATE_FILTERS),
-         Param("id", ID), Param("zoneid", ID), Param("name"), is_list=True)
+         Param("id", ID, model="storage.Template"), Param("zoneid", ID), Param("name"), is_list=True)
 def list_templates(user, templatefilter, id=None, zoneid=None, name=None, keyword=None, **paging):
     """Lists templates: one entry per zone that holds it, with its Swift state."""
     locations = TemplateLocation.objects.select_related("template", "zone").order_by("template_id", "zone__name")
@@ -62,17 +46,10 @@ def list_templates(user, templatefilter, id=None, zoneid=None, name=None, keywor
 
 
 def transfer_response(transfer: Transfer) -> dict:
-    return {
-        "id": str(transfer.pk), "templateid": str(transfer.template_id), "direction": transfer.direction,
-        "zoneid": str(transfer.zone_id), "zonename": transfer.zone.name, "state": transfer.state,
-        "bytestotal": transfer.bytes_total, "bytesdone": transfer.bytes_done, "percent": transfer.percent,
-        "rate": round(transfer.rate), "attempts": transfer.attempts, "lasterror": transfer.last_error or None,
-        "created": jobs.cs_date(transfer.created), "started": jobs.cs_date(transfer.started),
-        "finished": jobs.cs_date(transfer.finished),
-    }
+    return TRANSFER.serialize(transfer)
 
 
-@command(f"{OWN_PREFIX}ListTransfers", Param("id", ID), Param("zoneid", ID), Param("templateid", ID),
+@command(f"{OWN_PREFIX}ListTransfers", Param("id", ID, model="storage.Transfer"), Param("zoneid", ID), Param("templateid", ID),
          Param("state", CHOICE, choices=tuple(Transfer.State.values)), is_list=True)
 def list_transfers(user, id=None, zoneid=None, templateid=None, state=None, keyword=None, **paging):
     """Ours: lists template copies between the zones' NFS and Swift, newest first."""

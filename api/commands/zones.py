@@ -11,6 +11,8 @@ from zones.models import Cluster, Host, Pod, PrimaryStorage, Zone
 
 from ..registry import BOOLEAN, CHOICE, ID, OWN_PREFIX, Param, command, list_payload
 from ..responses import CS_INVALID_PARAMETER_VALUE, PARAM_ERROR, ApiError
+from ..serializers.infrastructure import CLUSTER, HOST, POD, STORAGE_POOL, ZONE
+from ..serializers.system import VLAN_IP_RANGE
 from .forms import draft, not_found, validated
 
 NETWORK_TYPES = tuple(Zone.NetworkType.values)
@@ -19,20 +21,13 @@ STATES = tuple(Zone.AllocationState.values)
 
 
 def zone_response(zone: Zone) -> dict:
-    return {
-        "id": str(zone.pk), "name": zone.name, "networktype": zone.network_type,
-        "dns1": zone.dns1, "dns2": zone.dns2 or None,
-        "internaldns1": zone.internal_dns1, "internaldns2": zone.internal_dns2 or None,
-        "domain": zone.network_domain or None, "guestcidraddress": zone.guest_cidr or None,
-        "allocationstate": zone.allocation_state, "securitygroupsenabled": zone.network_type == "Basic",
-        f"{OWN_PREFIX}hypervisor": zone.hypervisor,
-    }
+    return ZONE.serialize(zone)
 
 
-def _zone(command_name, zoneid) -> Zone:
+def _zone(command_name, zoneid, param="zoneid") -> Zone:
     zone = Zone.objects.filter(pk=zoneid).first()
     if zone is None:
-        raise not_found(command_name, "zoneid", zoneid)
+        raise not_found(command_name, param, zoneid)
     return zone
 
 
@@ -78,7 +73,7 @@ def create_zone(user, name, dns1, internaldns1, networktype, dns2="", internaldn
     return {"zone": zone_response(zone)}
 
 
-@command("listZones", Param("id", ID), Param("name"), Param("available", BOOLEAN), is_list=True)
+@command("listZones", Param("id", ID, model="zones.Zone"), Param("name"), Param("available", BOOLEAN), is_list=True)
 def list_zones(user, id=None, name=None, available=None, keyword=None, **paging):
     """Lists zones."""
     zones = Zone.objects.all()
@@ -91,10 +86,10 @@ def list_zones(user, id=None, name=None, available=None, keyword=None, **paging)
     return list_payload("zone", [zone_response(zone) for zone in zones], paging)
 
 
-@command("updateZone", Param("id", ID, required=True), Param("allocationstate", CHOICE, choices=STATES))
+@command("updateZone", Param("id", ID, required=True, model="zones.Zone"), Param("allocationstate", CHOICE, choices=STATES))
 def update_zone(user, id, allocationstate=None):
     """Enables or disables a zone; enabling starts its templates' copy to Swift."""
-    zone = _zone("updateZone", id)
+    zone = _zone("updateZone", id, "id")
     if allocationstate is not None:
         try:
             zone = wizard.set_allocation(zone.pk, allocationstate, user=user)
@@ -104,9 +99,7 @@ def update_zone(user, id, allocationstate=None):
 
 
 def pod_response(pod: Pod) -> dict:
-    return {"id": str(pod.pk), "name": pod.name, "zoneid": str(pod.zone_id), "zonename": pod.zone.name,
-            "gateway": pod.gateway, "netmask": pod.netmask, "startip": pod.start_ip, "endip": pod.end_ip,
-            "allocationstate": "Enabled"}
+    return POD.serialize(pod)
 
 
 @command("createPod", Param("zoneid", ID, required=True), Param("name", required=True, max_length=64),
@@ -139,10 +132,7 @@ def _pod(command_name, zoneid, podid) -> Pod:
 
 
 def cluster_response(cluster: Cluster) -> dict:
-    pod = cluster.pod
-    return {"id": str(cluster.pk), "name": cluster.name, "podid": str(pod.pk), "podname": pod.name,
-            "zoneid": str(pod.zone_id), "zonename": pod.zone.name, "hypervisortype": cluster.hypervisor,
-            "clustertype": "CloudManaged", "allocationstate": "Enabled", "managedstate": "Managed"}
+    return CLUSTER.serialize(cluster)
 
 
 @command("addCluster", Param("zoneid", ID, required=True), Param("podid", ID, required=True),
@@ -167,13 +157,7 @@ def add_cluster(user, zoneid, podid, clustername, hypervisor, clustertype=None):
 
 
 def host_response(host: Host) -> dict:
-    cluster = host.cluster
-    return {"id": str(host.pk), "name": host.host_name, "ipaddress": host.host_name, "type": "Routing",
-            "clusterid": str(cluster.pk), "clustername": cluster.name, "podid": str(cluster.pod_id),
-            "podname": cluster.pod.name, "zoneid": str(cluster.pod.zone_id), "zonename": cluster.pod.zone.name,
-            "hypervisor": cluster.hypervisor, "resourcestate": "Enabled",
-            # Inventory only: the hypervisor is never contacted.
-            "state": "Unknown", f"{OWN_PREFIX}inventoryonly": True}
+    return HOST.serialize(host)
 
 
 def _cluster(command_name, zoneid, podid, clusterid) -> Cluster:
@@ -215,12 +199,7 @@ def add_host(user, zoneid, podid, clusterid, url, username, password, hypervisor
 
 
 def storage_pool_response(pool: PrimaryStorage) -> dict:
-    cluster = pool.cluster
-    return {"id": str(pool.pk), "name": pool.name, "type": "NetworkFilesystem" if pool.protocol == "NFS"
-            else "SharedMountPoint", "ipaddress": pool.server or None, "path": pool.path,
-            "clusterid": str(cluster.pk), "clustername": cluster.name, "podid": str(cluster.pod_id),
-            "podname": cluster.pod.name, "zoneid": str(cluster.pod.zone_id), "zonename": cluster.pod.zone.name,
-            "scope": "CLUSTER", "state": "Up"}
+    return STORAGE_POOL.serialize(pool)
 
 
 @command("createStoragePool", Param("zoneid", ID, required=True), Param("podid", ID, required=True),
@@ -271,7 +250,4 @@ def create_vlan_ip_range(user, podid, gateway, netmask, startip, endip, zoneid=N
             guest_start_ip=values["guest_start_ip"], guest_end_ip=values["guest_end_ip"])
         events.record("pod.guest_range", user=user, target=f"{pod.zone.name}/{pod.name}",
                       detail=f"{values['guest_start_ip']}-{values['guest_end_ip']} (API)")
-    return {"vlan": {"id": f"pod-{pod.pk}", "podid": str(pod.pk), "podname": pod.name,
-                     "zoneid": str(pod.zone_id), "gateway": values["guest_gateway"],
-                     "netmask": values["guest_netmask"], "startip": values["guest_start_ip"],
-                     "endip": values["guest_end_ip"], "forvirtualnetwork": False}}
+    return {"vlan": VLAN_IP_RANGE.serialize(Pod.objects.select_related("zone").get(pk=pod.pk))}

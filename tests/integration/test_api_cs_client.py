@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from cs import CloudStack, CloudStackApiException
@@ -123,6 +124,8 @@ def test_the_seed_workflow_through_the_api(api, local_swift, celery_worker, swif
     export = f"/export/api-{uuid.uuid4().hex[:8]}"
     share = nfs.local_path("127.0.0.1", export)
     demo.create_demo_secondary_storage(share)
+    export2 = f"{export}-zone2"
+    share2 = Path(nfs.local_path("127.0.0.1", export2))
     try:
         # 1-3. enable.swift, restart, addSwift (the CLI as a subprocess).
         code, _, stderr = cs_cli(api, "updateConfiguration", "name=enable.swift", "value=true")
@@ -167,27 +170,50 @@ def test_the_seed_workflow_through_the_api(api, local_swift, celery_worker, swif
         deadline = time.monotonic() + 240
         while True:
             listed = api.listTemplates(templatefilter="all", zoneid=zone["id"]).get("template", [])
-            in_swift = {t["id"] for t in listed if t["cloudadminswiftstate"] == "Stored"}
-            if {"1", "5"} <= in_swift:
+            in_swift = {t["cloudadmintemplateid"] for t in listed if t["cloudadminswiftstate"] == "Stored"}
+            if {1, 5} <= in_swift:
                 break
             assert time.monotonic() < deadline, (listed, api.cloudadminListTransfers())
             time.sleep(0.5)
-        by_id = {t["id"]: t for t in listed}
-        assert by_id["1"]["isready"] and by_id["1"]["zonename"] == "Zone1"
-        assert by_id["1"]["status"] == "Download Complete"
-        code, one, _ = cs_cli(api, "listTemplates", "templatefilter=all", "id=5")
-        assert code == 0 and one["count"] == 1 and one["template"][0]["cloudadminzonestate"] == "Ready"
+        by_id = {t["cloudadmintemplateid"]: t for t in listed}
+        assert by_id[1]["isready"] and by_id[1]["zonename"] == "Zone1" and by_id[1]["zoneid"] == zone["id"]
+        assert by_id[1]["status"] == "Download Complete" and by_id[1]["account"] == "system"
+        # A template's CloudStack id is still accepted, and its UUID.
+        for template_id in ("5", by_id[5]["id"]):
+            code, one, _ = cs_cli(api, "listTemplates", "templatefilter=all", f"id={template_id}")
+            assert code == 0 and one["count"] == 1 and one["template"][0]["cloudadminzonestate"] == "Ready"
         # Swift holds the files under T-<id>, the unfinished download never.
         _, objects = swift_connection.get_container("T-5")
         names = {o["name"] for o in objects}
         assert "template.properties" in names and "d5a259e7-9d77-3580-97db-74ce5fcf5b99.vhd" in names
         assert not any(name.startswith("dnld") for name in names)
         transfers = api.cloudadminListTransfers(zoneid=zone["id"])["cloudadmintransfer"]
-        assert {t["templateid"] for t in transfers if t["state"] == "done"} >= {"1", "5"}
+        assert {t["templateid"] for t in transfers if t["state"] == "done"} >= {by_id[1]["id"], by_id[5]["id"]}
 
         # Our sync trigger: an async job that ends with its scan.
         result = api._jobresult(api.cloudadminSyncZone(zoneid=zone["id"])["jobid"])
         assert result["cloudadminzonescan"]["state"] == "done"
         assert result["cloudadminzonescan"]["templatesready"] == 2
+
+        # 9. A second zone (no automatic copies): prepareTemplate and copyTemplate,
+        # with the UUIDs of the answers only.
+        api.updateConfiguration(name="swift.replicate.to.all.zones", value="false")
+        (share2 / "template" / "tmpl").mkdir(parents=True)
+        zone2 = api.createZone(name="Zone2", networktype="Basic", dns1="8.8.8.8", internaldns1="192.168.2.1")["zone"]
+        api.addSecondaryStorage(zoneid=zone2["id"], url=f"nfs://127.0.0.1{export2}")
+        api.updateZone(id=zone2["id"], allocationstate="Enabled")
+        code, copied, stderr = cs_cli(api, "copyTemplate", f"id={by_id[5]['id']}", f"sourcezoneid={zone['id']}",
+                                      f"destzoneid={zone2['id']}")
+        assert code == 0, stderr
+        assert copied["template"]["zoneid"] == zone2["id"] and copied["template"]["isready"]
+        prepared = api.prepareTemplate(templateid=by_id[1]["id"], zoneid=zone2["id"])["template"][0]
+        assert prepared["zoneid"] == zone2["id"] and prepared["id"] == by_id[1]["id"]
+        deadline = time.monotonic() + 120
+        while not api.listTemplates(templatefilter="all", id=by_id[1]["id"], zoneid=zone2["id"]).get(
+                "template", [{}])[0].get("isready"):
+            assert time.monotonic() < deadline, api.cloudadminListTransfers(zoneid=zone2["id"])
+            time.sleep(0.5)
+        assert (share2 / "template" / "tmpl" / "1" / "5" / "template.properties").exists()
     finally:
         shutil.rmtree(share, ignore_errors=True)
+        shutil.rmtree(share2, ignore_errors=True)

@@ -15,3 +15,4 @@ def test_every_page_renders_on_the_embedded_sqlite(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert " 200 / " in result.stdout  # the dashboard itself was among the pages
+    assert " 404 GET /templates/register/9223372036854775808/" in result.stdout

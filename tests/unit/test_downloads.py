@@ -19,6 +19,27 @@ def test_internal_addresses(address, internal):
     assert downloads.is_internal(address) is internal
 
 
+# Every IPv6 form that embeds an IPv4 address is judged by that address:
+# the download would reach it (through NAT64, a 6to4 or Teredo relay, or the
+# host's own IPv4 stack), so an internal one behind any wrapping is refused.
+@pytest.mark.parametrize("address,internal", [
+    # NAT64, the well-known prefix 64:ff9b::/96 (and the local-use 64:ff9b:1::/48)
+    ("64:ff9b::127.0.0.1", True), ("64:ff9b::a9fe:a9fe", True), ("64:ff9b::10.1.2.3", True),
+    ("64:ff9b:1::a00:1", True), ("64:ff9b::8.8.8.8", False),
+    # 6to4, 2002::/16: the IPv4 address is bits 16 to 48
+    ("2002:7f00:1::1", True), ("2002:a9fe:a9fe::", True), ("2002:c0a8:101::1", True), ("2002:808:808::1", False),
+    # IPv4-compatible ::/96 (deprecated, still routed by some stacks), and SIIT's ::ffff:0:0:0/96
+    ("::127.0.0.1", True), ("::169.254.169.254", True), ("::10.0.0.1", True), ("::ffff:0:127.0.0.1", True),
+    # Teredo, 2001::/32: server 8.8.8.8, client 127.0.0.1 / 10.0.0.1 (stored inverted); server 10.0.0.1
+    ("2001:0:808:808::80ff:fffe", True), ("2001:0:808:808::f5ff:fffe", True), ("2001:0:a00:1::f7f7:fbfb", True),
+    # IETF protocol assignments 192.0.0.0/24, the anycast ones Python calls global included, wrapped or not
+    ("192.0.0.9", True), ("192.0.0.10", True), ("192.0.0.170", True), ("::ffff:192.0.0.9", True),
+    ("64:ff9b::192.0.0.10", True), ("2002:c000:9::", True),
+])
+def test_embedded_ipv4_addresses_are_unwrapped(address, internal):
+    assert downloads.is_internal(address) is internal
+
+
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://x/y", "gopher://x/", "javascript:alert(1)",
                                  "http://user:pw@example.com/", "http://example.com:99999/"])
 def test_only_plain_http_urls(url):

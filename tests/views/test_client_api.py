@@ -13,8 +13,9 @@ from api import registry
 from api.models import ApiKey
 from cloudadmin import config, startup
 from cloudadmin.models import Event, GlobalSetting
-from storage.models import SwiftStore
+from storage.models import SwiftStore, Template, TemplateLocation
 from tests.api_helpers import call, key_pair, signed, unwrap, xml_root
+from zones.models import Cluster, Host, Pod, Zone
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,8 @@ def test_wrong_secret_is_refused_and_recorded(client, admin_user, keys):
     response = client.get("/client/api", signed("listSwifts", keys[0], "not-the-secret"))
     _refused(response)
     event = auth_failures().get()
-    assert event.username == "admin" and "signature mismatch" in event.detail and event.target == "127.0.0.1"
+    assert event.username == "admin" and "signature mismatch" in event.detail
+    assert event.target == f"127.0.0.1 key {keys[0][:12]}"  # counted per (address, key)
 
 
 def test_unknown_key_missing_signature_and_tampered_values_are_refused(client, keys):
@@ -133,23 +135,51 @@ def test_regenerated_key_stops_the_old_pair(client, admin_user, keys):
     assert client.get("/client/api", signed("listSwifts", *new)).status_code == 200
 
 
-def test_failed_signatures_are_rate_limited_per_address(client, keys, settings):
+def _throttled(response):
+    body = unwrap(response)
+    assert response.status_code == 429 and body["errorcode"] == 429, body
+    assert "too many failed API requests" in body["errortext"]
+
+
+def _unsigned(command="listSwifts"):
+    return {"command": command, "response": "json"}
+
+
+def test_failures_without_a_known_key_never_lock_out_a_valid_key(client, keys, settings):
+    # Behind a proxy every client shares one address: a scanner's unsigned
+    # requests must not stop the admins' signed ones.
+    settings.API_SIGNATURE_FAILURE_LIMIT = 3
+    for _ in range(2):
+        _refused(client.get("/client/api", _unsigned()))
+    _refused(client.get("/client/api", signed("listSwifts", "no-such-key", "x")))
+    # Missing and unknown keys share one bucket per address, now full: refused
+    # before any check, and floods add no events.
+    for data in (_unsigned(), signed("listSwifts", "another-unknown-key", "x")):
+        _throttled(client.get("/client/api", data))
+    assert auth_failures().count() == 3
+    assert client.get("/client/api", signed("listSwifts", *keys)).status_code == 200
+    # A wrong signature for the known key is judged in that key's own bucket.
+    _refused(client.get("/client/api", signed("listSwifts", keys[0], "wrong")))
+
+
+def test_a_correct_signature_passes_even_when_its_key_is_throttled(client, admin_user, keys, settings,
+                                                                   django_user_model):
     settings.API_SIGNATURE_FAILURE_LIMIT = 3
     for _ in range(3):
         _refused(client.get("/client/api", signed("listSwifts", keys[0], "wrong")))
-    # Now even a good signature from this address waits, and floods add no events.
-    for data in (signed("listSwifts", *keys), signed("listSwifts", keys[0], "wrong")):
-        response = client.get("/client/api", data)
-        body = unwrap(response)
-        assert response.status_code == 429 and body["errorcode"] == 429
-        assert "too many failed API requests" in body["errortext"]
+    _throttled(client.get("/client/api", signed("listSwifts", keys[0], "wrong")))
     assert auth_failures().count() == 3
-    # Another address is not affected.
-    response = client.get("/client/api", signed("listSwifts", *keys), REMOTE_ADDR="127.0.0.2")
-    assert response.status_code == 200
-    # Failures age out of the window.
-    auth_failures().update(created=datetime.now(timezone.utc) - timedelta(hours=1))
+    # Whoever else guessed wrong, the key's holder gets through ...
     assert client.get("/client/api", signed("listSwifts", *keys)).status_code == 200
+    # ... and another admin's key from the same address is counted apart.
+    other = django_user_model.objects.create_user("admin2", password="x-very-long-pass", is_staff=True)
+    other_keys = key_pair(other)
+    _refused(client.get("/client/api", signed("listSwifts", other_keys[0], "wrong")))
+    assert client.get("/client/api", signed("listSwifts", *other_keys)).status_code == 200
+    # Another address is not affected; failures age out of the window.
+    _refused(client.get("/client/api", signed("listSwifts", keys[0], "wrong"), REMOTE_ADDR="127.0.0.2"))
+    auth_failures().update(created=datetime.now(timezone.utc) - timedelta(hours=1))
+    _refused(client.get("/client/api", signed("listSwifts", keys[0], "wrong")))
 
 
 def test_a_logged_in_session_is_no_credential(admin_client):
@@ -299,7 +329,22 @@ VALUES = st.one_of(
                      "nfs://server/path", "http://127.0.0.1:1/auth/v1.0", "<x>&", "a" * 5000, "é" * 300,
                      "6f1c1a9e-0000-4000-8000-000000000000", "Enabled", "Advanced"]),
     st.integers(min_value=-(2**64), max_value=2**64).map(str),
+    st.uuids().map(str), st.uuids().map(lambda value: str(value).upper()),
 )
+
+
+def _existing_uuids() -> list[str]:
+    """A zone with a pod, cluster and host, and a template in Swift and in the zone, so that
+    generated ids also name real objects."""
+    zone = Zone.objects.create(name="Fuzz", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.1",
+                               hypervisor="XenServer", allocation_state="Enabled")
+    pod = Pod.objects.create(zone=zone, name="P", gateway="10.0.0.1", netmask="255.255.255.0",
+                             start_ip="10.0.0.10", end_ip="10.0.0.20")
+    cluster = Cluster.objects.create(pod=pod, name="C", hypervisor="XenServer")
+    host = Host.objects.create(cluster=cluster, host_name="10.0.0.11", username="root", password="x")
+    template = Template.objects.create(id=1, name="routing-1", format="vhd", size=10, swift_state="Stored")
+    TemplateLocation.objects.create(template=template, zone=zone, state="Ready")
+    return [str(row.uuid) for row in (zone, pod, cluster, host, template)]
 
 
 def _utf8(text):
@@ -310,10 +355,11 @@ def _utf8(text):
 def test_every_command_answers_generated_input_in_cloudstacks_form(client, keys, command):
     GlobalSetting.objects.filter(name="enable.swift").update(value="true")
     names = [p.name for p in command.params] + ["id", "zoneid", "unknown"]
+    values = st.one_of(VALUES, st.sampled_from(_existing_uuids()))
 
     @hsettings(max_examples=30, deadline=None, derandomize=True,
                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-    @given(params=st.dictionaries(st.sampled_from(names), VALUES, max_size=6))
+    @given(params=st.dictionaries(st.sampled_from(names), values, max_size=6))
     def check(params):
         data = signed(command.name, *keys, **{k: _utf8(v) for k, v in params.items()})
         response = client.post("/client/api", data)
@@ -347,7 +393,7 @@ def test_oversized_and_overlong_requests_get_cloudstacks_error_form(client, keys
 @pytest.mark.parametrize("method", ["put", "delete", "patch"])
 def test_other_methods_are_refused_in_cloudstacks_form(client, keys, method):
     response = getattr(client, method)("/client/api?" + urlencode(signed("listSwifts", *keys)))
-    assert response.status_code == 432 and unwrap(response)["errorcode"] == 432
+    assert response.status_code == 405 and unwrap(response)["errorcode"] == 405
 
 
 def test_list_apis_describes_every_command(client, keys):

@@ -29,13 +29,16 @@ def test_list_templates_states_per_zone_and_swift(client, keys):
     TemplateLocation.objects.create(template=t5, zone=zone2, state="Invalid", reason="size mismatch")
     status, body = call(client, "listTemplates", *keys, templatefilter="all")
     assert status == 200 and body["count"] == 3
-    cells = {(t["id"], t["zonename"]): t for t in body["template"]}
-    assert cells[("1", "Zone1")]["cloudadminswiftstate"] == "Stored" and cells[("1", "Zone1")]["isready"]
-    assert cells[("1", "Zone1")]["status"] == "Download Complete" and cells[("1", "Zone1")]["format"] == "VHD"
-    assert cells[("5", "Zone2")]["cloudadminzonestate"] == "Invalid"
-    assert cells[("5", "Zone2")]["status"] == "size mismatch" and not cells[("5", "Zone2")]["isready"]
-    status, body = call(client, "listTemplates", *keys, templatefilter="featured", id=5, zoneid=zone1.pk)
-    assert body["count"] == 1 and body["template"][0]["cloudadminswiftstate"] == "Absent"
+    cells = {(t["cloudadmintemplateid"], t["zonename"]): t for t in body["template"]}
+    assert {t["id"] for t in body["template"]} == {str(t1.uuid), str(t5.uuid)}
+    assert cells[(1, "Zone1")]["cloudadminswiftstate"] == "Stored" and cells[(1, "Zone1")]["isready"]
+    assert cells[(1, "Zone1")]["status"] == "Download Complete" and cells[(1, "Zone1")]["format"] == "VHD"
+    assert cells[(5, "Zone2")]["cloudadminzonestate"] == "Invalid"
+    assert cells[(5, "Zone2")]["status"] == "size mismatch" and not cells[(5, "Zone2")]["isready"]
+    # The template's CloudStack id or its UUID; a zone's UUID (or internal id).
+    for template_id, zone_id in ((5, zone1.pk), (str(t5.uuid), str(zone1.uuid))):
+        status, body = call(client, "listTemplates", *keys, templatefilter="featured", id=template_id, zoneid=zone_id)
+        assert body["count"] == 1 and body["template"][0]["cloudadminswiftstate"] == "Absent"
     status, body = call(client, "listTemplates", *keys, templatefilter="mine")
     assert status == 431 and "templatefilter" in body["errortext"]
     status, body = call(client, "listTemplates", *keys)
@@ -43,10 +46,10 @@ def test_list_templates_states_per_zone_and_swift(client, keys):
 
 
 def test_a_template_only_in_swift_is_listed_without_a_zone(client, keys):
-    Template.objects.create(id=7, name="gone-from-nfs", swift_state="Stored")
+    gone = Template.objects.create(id=7, name="gone-from-nfs", swift_state="Stored")
     Template.objects.create(id=8, name="nowhere")
     status, body = call(client, "listTemplates", *keys, templatefilter="all")
-    assert [t["id"] for t in body["template"]] == ["7"]
+    assert [t["id"] for t in body["template"]] == [str(gone.uuid)]
     assert "zoneid" not in body["template"][0]
 
 
@@ -58,7 +61,7 @@ def test_list_transfers(client, keys):
     status, body = call(client, "cloudadminListTransfers", *keys, zoneid=zone1.pk, state="running")
     assert status == 200 and body["count"] == 1
     transfer = body["cloudadmintransfer"][0]
-    assert (transfer["templateid"], transfer["percent"], transfer["direction"]) == ("1", 40, "up")
+    assert (transfer["templateid"], transfer["percent"], transfer["direction"]) == (str(template.uuid), 40, "up")
     status, body = call(client, "cloudadminListTransfers", *keys, state="done")
     assert body == {}
 

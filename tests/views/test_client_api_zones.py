@@ -127,7 +127,7 @@ def test_add_secondary_storage_checks_the_url(client, keys):
         assert status == 431, (url, body)
     status, body = call(client, "addSecondaryStorage", *keys, zoneid=zone["id"], url="nfs://192.168.1.20/export/secondary")
     assert status == 200 and body["secondarystorage"]["url"] == "nfs://192.168.1.20/export/secondary"
-    assert SecondaryStorage.objects.get().zone_id == int(zone["id"])
+    assert str(SecondaryStorage.objects.get().zone.uuid) == zone["id"]
     status, body = call(client, "listImageStores", *keys, provider="NFS")
     assert body["count"] == 1 and body["imagestore"][0]["scope"] == "ZONE"
 
@@ -138,7 +138,7 @@ def test_update_zone_enabled_calls_the_storage_hook(client, keys, admin_user):
     assert status == 200 and body["zone"]["allocationstate"] == "Enabled"
     assert Event.objects.filter(action="zone.enable", user=admin_user).exists()
     # The engine's hook queued a scan of the zone (sent to a worker on commit).
-    assert ZoneScan.objects.filter(zone_id=zone["id"], trigger="zone-enabled").exists()
+    assert ZoneScan.objects.filter(zone__uuid=zone["id"], trigger="zone-enabled").exists()
     status, body = call(client, "updateZone", *keys, id=zone["id"], allocationstate="Disabled")
     assert body["zone"]["allocationstate"] == "Disabled"
     status, body = call(client, "updateZone", *keys, id=zone["id"], allocationstate="Sideways")
@@ -162,3 +162,17 @@ def test_guest_range_of_a_basic_pod_uses_the_wizards_rules(client, keys):
 def test_unset_fields_are_left_out_like_cloudstack_does(client, keys):
     zone = make_zone(client, keys)
     assert "dns2" not in zone and "guestcidraddress" not in zone and zone["dns1"] == "8.8.8.8"
+
+
+def test_ids_are_uuids_and_unknown_ones_name_their_parameter(client, keys):
+    zone = make_zone(client, keys)
+    assert str(Zone.objects.get().uuid) == zone["id"]
+    status, body = call(client, "updateZone", *keys, id=99)
+    assert status == 431 and "Invalid parameter id value=99" in body["errortext"], body
+    unknown = "6f9619ff-8b86-4d01-b42d-00cf4fc964ff"
+    for command, params in (("updateZone", {"id": unknown}), ("createPod", {**POD, "zoneid": unknown})):
+        status, body = call(client, command, *keys, **params)
+        param = "id" if command == "updateZone" else "zoneid"
+        assert status == 431 and f"Invalid parameter {param} value={unknown}: no such object" in body["errortext"]
+    status, body = call(client, "updateZone", *keys, id="zone-1")
+    assert status == 431 and "ids are UUIDs" in body["errortext"]

@@ -193,3 +193,13 @@ def test_bytes_moved_in_postgresql_equals_the_portable_spreading():
     spread = dashboard.bytes_per_bucket(since, now, 1)[0]
     assert in_sql > 0
     assert abs(in_sql - spread) < 1.0, (in_sql, spread)
+
+
+def test_a_failed_scan_shows_its_reason_on_the_dashboard(admin_client):
+    from storage.models import ZoneScan
+
+    zone = make_zone("zone-f")
+    ZoneScan.objects.create(zone=zone, trigger=ZoneScan.Trigger.MANUAL, state=ZoneScan.State.FAILED,
+                            finished=timezone.now(), error="OperationalError: database is locked")
+    body = admin_client.get(URL).content.decode()
+    assert "OperationalError: database is locked" in body

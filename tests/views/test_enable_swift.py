@@ -152,8 +152,8 @@ def test_database_refuses_a_second_row():
         SwiftStore.objects.create(url="http://b/auth/v1.0", username="u", key="k", auth_version="1.0")
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO storage_swiftstore (singleton, url, account, username, key, auth_version,"
-            " capabilities, created) VALUES (false, 'http://c', '', 'u', 'x', '1.0', '{}', now())")
+            "INSERT INTO storage_swiftstore (uuid, singleton, url, account, username, key, auth_version,"
+            " capabilities, created) VALUES (gen_random_uuid(), false, 'http://c', '', 'u', 'x', '1.0', '{}', now())")
     assert SwiftStore.objects.count() == 1
 
 

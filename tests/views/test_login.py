@@ -102,3 +102,18 @@ def test_cool_off_ends(client, admin_user, admin_password, settings):
     AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME)
     response = client.post(reverse("login"), {"username": "admin", "password": admin_password})
     assert response.status_code == 302
+
+
+def test_a_logged_in_user_who_is_not_staff_can_log_out(client, django_user_model):
+    user = django_user_model.objects.create_user("operator", password="x-very-long-pass")
+    client.force_login(user)
+    refused = client.get(reverse("dashboard"))
+    assert refused.status_code == 403
+    # The refusal offers the way out, a POST with its CSRF token.
+    assert f'action="{reverse("logout")}"'.encode() in refused.content
+    assert b"csrfmiddlewaretoken" in refused.content
+    assert client.get(reverse("logout")).status_code == 405
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302 and response.url == reverse("login")
+    assert "_auth_user_id" not in client.session
+    assert client.get(reverse("dashboard")).status_code == 302  # to the login page now

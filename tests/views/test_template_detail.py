@@ -35,6 +35,8 @@ def test_properties_transfers_and_history(admin_client):
     assert "checksum mismatch" in body and "To Swift" in body
     assert [e.detail for e in response.context["history"]] == [f"transfer {failed.pk} retried"]
     assert "Swift is not configured." in body
+    assert f'data-testid="template-uuid">{template.uuid}<' in body
+    assert f">{failed.uuid}</code>" in body and f">{done.uuid}</code>" in body
 
 
 def test_unknown_template_is_404(admin_client):

@@ -23,6 +23,11 @@ def test_every_record_is_shown(admin_client, zone):
                  "nfs://127.0.0.1/export/secondary", "<td>Up</td>", "reachable, 2 templates found"):
         assert text in body, text
     assert STEP_DATA["host"]["password"] not in body
+    pod = zone.pods.get()
+    cluster = pod.clusters.get()
+    for row in (zone, pod, cluster, cluster.hosts.get(), cluster.primary_storages.get(),
+                zone.secondary_storages.get()):
+        assert f"<code>{row.uuid}</code>" in body or f'data-testid="zone-uuid">{row.uuid}<' in body, row
     assert ">Enable zone</button>" in body and "Disable zone" not in body
     assert 'data-testid="allocation-state">Disabled<' in body
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('storage', '0004_template_registration_url_downloads'),
+        ('storage', '0008_uuid_unique'),
     ]
 
     operations = [

@@ -1,0 +1,22 @@
+"""Copy to zone: the rules for queueing a copy of a template from Swift to
+one zone, shared by the template page and the API (prepareTemplate,
+copyTemplate)."""
+from django.utils.translation import gettext as _
+
+from . import transfers
+from .models import Template, TemplateLocation, Transfer
+
+
+class AlreadyInZone(transfers.TransferRefused):
+    """The zone has the template already: nothing to copy."""
+
+
+def queue(template: Template, zone, *, user=None) -> Transfer:
+    """The queued copy-down Transfer, or TransferRefused saying why not."""
+    if zone is None:
+        raise transfers.TransferRefused(_("Choose a zone to copy the template to."))
+    if not zone.is_enabled:
+        raise transfers.TransferRefused(_("Zone %(zone)s is disabled.") % {"zone": zone.name})
+    if template.locations.filter(zone=zone, state=TemplateLocation.State.READY).exists():
+        raise AlreadyInZone(_("Zone %(zone)s already has template %(id)s.") % {"zone": zone.name, "id": template.pk})
+    return transfers.enqueue_copy_down(template, zone, user=user)

@@ -1,0 +1,28 @@
+"""Finding the processes a test started, through /proc (Linux): by a text in
+their command line, or by their process group."""
+import os
+from pathlib import Path
+
+
+def _processes():
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # it ended meanwhile
+            # The fields after the command name "(...)": state, ppid, pgrp, ...
+            fields = stat.rsplit(")", 1)[1].split()
+            if fields[0] == "Z":
+                continue  # a zombie is gone already, its parent has not reaped it yet
+            yield int(entry.name), int(fields[2]), cmdline
+
+
+def pids_mentioning(text: str) -> list[int]:
+    return [pid for pid, _group, cmdline in _processes() if text in cmdline and pid != os.getpid()]
+
+
+def pids_in_groups(groups) -> list[int]:
+    groups = set(groups)
+    return [pid for pid, group, _cmdline in _processes() if group in groups]
