@@ -9,9 +9,11 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN DEBUG=1 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
- && DEBUG=1 SECRET_KEY=collectstatic-only python manage.py compilemessages --ignore=.venv
+# The commands are in scripts/services.py, shared with docker-compose.yml and
+# the production smoke test. Static files are built with DEBUG off, the
+# settings that serve them (hashed names, gzip variants, for whitenoise).
+RUN python scripts/services.py collectstatic && python scripts/services.py compilemessages
 RUN useradd --system --uid 1000 cloudadmin && mkdir -p /app/var && chown cloudadmin /app/var
 USER cloudadmin
 EXPOSE 8000
-CMD ["gunicorn", "cloudadmin.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["python", "scripts/services.py", "web"]

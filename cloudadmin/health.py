@@ -2,14 +2,18 @@
 names each part and says ok/failed, and nothing else: no hosts, URLs,
 versions or exception texts (those go to the log)."""
 import logging
+import re
 import threading
 import time
 
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -51,6 +55,31 @@ def check_swift() -> str:
     return OK
 
 
+# The layout that every page extends, and the static files it links.
+PAGE_LAYOUT = "base.html"
+
+
+def check_pages() -> bool:
+    """Pages can render: the layout's template loads, each `{% static %}` in
+    it resolves (with DEBUG off, a name missing from collectstatic's manifest
+    raises, as it would on every page), and each file it links is there to
+    serve."""
+    # An empty request of an anonymous user: the context processors run as
+    # for a page (CSRF token, language), without any session or database.
+    html = render_to_string(PAGE_LAYOUT, request=HttpRequest())
+    prefix = re.escape(settings.STATIC_URL)
+    linked = re.findall(rf'(?:href|src)="{prefix}([^"?#]+)"', html)
+    if not linked:
+        return False
+    # DEBUG serves from the source folders (whitenoise's finders), production
+    # from STATIC_ROOT, as collected.
+    present = finders.find if settings.DEBUG else staticfiles_storage.exists
+    missing = [name for name in linked if not present(name)]
+    if missing:
+        logger.warning("health check pages: static files missing: %s", ", ".join(missing))
+    return not missing
+
+
 def check_workers() -> bool:
     """At least one Celery worker answers a broadcast ping in time."""
     # A connection to the broker named in settings now (not the one the app
@@ -77,6 +106,7 @@ def _run(name, check):
 
 def run_checks() -> dict:
     parts = {"database": _run("database", check_database)}
+    parts["pages"] = _run("pages", check_pages)
     parts["broker"] = _run("broker", check_broker)
     # Without the database there is no Swift configuration to read, and
     # without the broker no worker can answer.

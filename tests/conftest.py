@@ -17,11 +17,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def pytest_sessionstart(session):
     """Compile the translation catalogs, as `make test` does, when a .po is
-    newer than its .mo (a plain `pytest` run after editing a catalog)."""
+    newer than its .mo (a plain `pytest` run after editing a catalog), and
+    collect the static files for the production static storage."""
     for po in (ROOT / "locale").glob("*/LC_MESSAGES/django.po"):
         mo = po.with_suffix(".mo")
         if (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime) and shutil.which("msgfmt"):
             subprocess.run(["msgfmt", "--check-format", "-o", str(mo), str(po)], check=True)
+    from tests.static_root import collect_once
+
+    collect_once()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -80,6 +84,22 @@ def any_swift(request):
     """The local Swift with tempauth, then behind Keystone: the tests that
     exercise authentication, tokens and storage URLs run on both."""
     return request.getfixturevalue("local_swift" if request.param == "tempauth" else "keystone_swift")
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, but its static files come from whitenoise
+    in the app's middleware, as in production, not from Django's finders
+    (which know no hashed names)."""
+    from pytest_django.live_server_helper import LiveServer
+
+    address = (request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+               or "localhost")
+    server = LiveServer(address, start=False)
+    server.thread.static_handler = lambda application: application
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

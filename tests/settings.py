@@ -1,5 +1,6 @@
 """Settings for the test suite: production settings on PostgreSQL, minus TLS
-redirects (the test client and the live server speak plain HTTP)."""
+redirects (the test client and the live server speak plain HTTP). Static
+files are served as in production: manifest storage and whitenoise."""
 import atexit
 import os
 import shutil
@@ -17,10 +18,13 @@ if "NFS_MOUNT_ROOT" not in os.environ:
     atexit.register(shutil.rmtree, os.environ["NFS_MOUNT_ROOT"], True)
 
 from cloudadmin.settings import *  # noqa: E402,F401,F403
+from tests.static_root import collected_static_root  # noqa: E402
 
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
-# Plain static storage: the manifest needs collectstatic, which tests skip.
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+# The production static storage (whitenoise's manifest): a page whose static
+# file is missing fails here as it would in production. collectstatic runs
+# once per content of static/ and pinned versions (tests/conftest.py).
+STATIC_ROOT = collected_static_root()
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only

@@ -1,10 +1,12 @@
 """/healthz against the real services, and with each of them missing."""
 import json
+import shutil
 import subprocess
 import time
 
 import pytest
 import redis
+from django.test import Client
 from django.urls import reverse
 
 from storage.localswift import AUTH_KEY, AUTH_USER, free_port
@@ -55,7 +57,7 @@ def test_healthy_with_database_broker_swift_and_worker(client, celery_worker, lo
     _swift_store(local_swift.auth_url)
     response, body = _get(client)  # anonymous: no login needed
     assert response.status_code == 200, body
-    assert body == {"status": "ok", "checks": {"database": "ok", "broker": "ok",
+    assert body == {"status": "ok", "checks": {"database": "ok", "pages": "ok", "broker": "ok",
                                                "swift": "ok", "workers": "ok"}}
     assert "no-cache" in response["Cache-Control"]
 
@@ -90,7 +92,8 @@ def test_swift_down(client, celery_worker):
     _swift_store(f"http://127.0.0.1:{closed_port}/auth/v1.0")
     response, body = _get(client)
     assert response.status_code == 503
-    assert body["checks"] == {"database": "ok", "broker": "ok", "swift": "failed", "workers": "ok"}
+    assert body["checks"] == {"database": "ok", "pages": "ok", "broker": "ok", "swift": "failed",
+                              "workers": "ok"}
     assert str(closed_port) not in response.content.decode()
 
 
@@ -125,3 +128,50 @@ def test_answers_are_cached_for_a_few_seconds(client, settings, celery_worker):
     settings.HEALTH_CACHE_SECONDS = 0
     fresh, fresh_body = _get(client)
     assert fresh.status_code == 503 and fresh_body["checks"]["broker"] == "failed"
+
+
+# --- pages: a page template and its static files resolve ----------------------
+@pytest.fixture
+def static_copy(settings, tmp_path):
+    """A copy of the collected static files, served instead of the suite's own."""
+    root = tmp_path / "static"
+    shutil.copytree(settings.STATIC_ROOT, root)
+    settings.STATIC_ROOT = root
+    return root
+
+
+def _manifest(root):
+    return json.loads((root / "staticfiles.json").read_text())
+
+
+def test_pages_ok_with_the_collected_files(client, static_copy, celery_worker):
+    response, body = _get(client)
+    assert (response.status_code, body["checks"]["pages"]) == (200, "ok")
+
+
+def test_missing_manifest_entry_is_503(client, static_copy, celery_worker):
+    manifest = _manifest(static_copy)
+    del manifest["paths"]["vendor/bootstrap-5.3.8.min.css"]
+    (static_copy / "staticfiles.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
+        Client().get(reverse("login"))  # what every page does then: a 500
+    response, body = _get(client)
+    assert response.status_code == 503
+    assert body["checks"]["pages"] == "failed"
+    assert body["checks"]["database"] == "ok"
+
+
+def test_static_collected_without_the_manifest_is_503(client, static_copy, celery_worker):
+    """The Dockerfile's old step: collectstatic with DEBUG on writes no manifest."""
+    (static_copy / "staticfiles.json").unlink()
+    response, body = _get(client)
+    assert response.status_code == 503
+    assert body["checks"]["pages"] == "failed"
+
+
+def test_linked_file_missing_on_disk_is_503(client, static_copy, celery_worker):
+    hashed = _manifest(static_copy)["paths"]["cloudadmin.js"]
+    (static_copy / hashed).unlink()
+    response, body = _get(client)
+    assert response.status_code == 503
+    assert body["checks"]["pages"] == "failed"

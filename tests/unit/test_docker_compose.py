@@ -9,6 +9,17 @@ from django.core.management import get_commands
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+
+
+def _load_service_commands():
+    spec = importlib.util.spec_from_file_location("services", ROOT / "scripts" / "services.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+COMMANDS = _load_service_commands()
 
 
 def test_every_required_service_is_present():
@@ -31,7 +42,29 @@ def _app_commands():
 
 
 @pytest.mark.parametrize("name,command", list(_app_commands()))
-def test_app_commands_refer_to_code_in_the_repo(name, command):
+def test_app_services_run_their_command_from_the_one_list(name, command):
+    """compose runs scripts/services.py, which the smoke test runs too."""
+    assert command == ["python", "scripts/services.py", name]
+    assert name in COMMANDS.SERVICES
+
+
+def test_dockerfile_runs_the_one_list_only():
+    steps = [line for line in DOCKERFILE.splitlines() if line.startswith(("RUN", "CMD", "ENTRYPOINT"))]
+    app_steps = [line for line in steps
+                 if any(word in line for word in ("manage.py", "services.py", "gunicorn", "celery"))]
+    assert app_steps == [
+        "RUN python scripts/services.py collectstatic && python scripts/services.py compilemessages",
+        'CMD ["python", "scripts/services.py", "web"]']
+
+
+def test_static_files_are_built_with_the_settings_that_serve_them():
+    forced, _ = COMMANDS.SERVICES["collectstatic"]
+    assert forced["DEBUG"] == "0"  # web runs with DEBUG off: the manifest storage
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS.SERVICES))
+def test_service_commands_refer_to_code_in_the_repo(name):
+    command = COMMANDS.SERVICES[name][1]
     text = " ".join(command) if isinstance(command, list) else str(command)
     words = text.replace("&&", " ").split()
     for i, word in enumerate(words):
@@ -53,8 +86,18 @@ def test_healthchecks_volumes_and_nfs_mount():
     assert SERVICES["worker"]["environment"]["NFS_MOUNT_ROOT"] == "/mnt/secondary"
 
 
+def test_unknown_service_name_is_refused():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "scripts/services.py", "no-such-service"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode != 0 and "usage" in result.stderr
+
+
 def test_migrations_run_once_before_the_app():
-    assert "migrate" in " ".join(SERVICES["migrate"]["command"])
+    assert "migrate --noinput" in " ".join(COMMANDS.SERVICES["migrate"][1])
+    assert SERVICES["migrate"]["command"] == ["python", "scripts/services.py", "migrate"]
     for name in ("web", "worker", "beat"):
         assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
