@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test venv venv-test check-deploy vendor clean messages compilemessages
+.PHONY: run test venv venv-test keystone-venv check-deploy vendor clean messages compilemessages
 
 # Compiled translations: built from the committed .po files, never committed.
 CATALOGS := $(wildcard locale/*/LC_MESSAGES/django.po)
@@ -40,9 +40,15 @@ messages: venv
 
 run: venv compilemessages
 	@bash scripts/system-deps.sh memcached
+	@if [ "$(SWIFT_AUTH)" = keystone ]; then bash scripts/keystone-venv.sh; fi
 	$(PY) scripts/devstack.py
 
-test: venv-test compilemessages
+# The local Keystone runs from its own virtualenv (scripts/keystone-venv.sh,
+# built once per clone): its dependencies clash with .venv's pins.
+keystone-venv:
+	bash scripts/keystone-venv.sh
+
+test: venv-test compilemessages keystone-venv
 	@bash scripts/system-deps.sh memcached chromium gettext
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -55,4 +61,4 @@ vendor:
 	bash scripts/vendor-static.sh
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) .venv-keystone staticfiles

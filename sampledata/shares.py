@@ -8,20 +8,37 @@ from pathlib import Path
 from storage.models import SecondaryStorage, SwiftStore
 from storage.secondary import demo, nfs
 from storage.swift import client as swift
+from storage.swift import localkeystone
 from storage.swift.localswift import AUTH_KEY, AUTH_USER
 from zones.models import Zone
 
 
-def make_swift_store(local_swift, *, key=AUTH_KEY) -> SwiftStore:
-    creds = swift.Credentials(url=local_swift.auth_url, username=AUTH_USER, key=AUTH_KEY)
+def credentials_for(server, *, key=None) -> swift.Credentials:
+    """What an admin types into Enable Swift for a local Swift: tempauth's
+    user, or (a localkeystone.KeystoneSwift) swiftop on Keystone v3."""
+    keystone = getattr(server, "keystone", None)
+    if keystone is not None:
+        return swift.Credentials(url=keystone.url, username=localkeystone.USERNAME,
+                                 key=key or localkeystone.PASSWORD, account=localkeystone.PROJECT,
+                                 auth_version="3", domain=localkeystone.DOMAIN)
+    return swift.Credentials(url=server.auth_url, username=AUTH_USER, key=key or AUTH_KEY)
+
+
+def make_swift_store(local_swift, *, key=None) -> SwiftStore:
+    """The SwiftStore row of a local Swift (tempauth or behind Keystone);
+    `key` stores another (wrong) key."""
+    creds = credentials_for(local_swift)
     conn = swift.connect(creds)
     try:
+        swift.authenticate(conn)
         caps = swift.capabilities(conn)
     finally:
         conn.close()
     SwiftStore.objects.all().delete()
-    return SwiftStore.objects.create(url=local_swift.auth_url, username=AUTH_USER, key=key,
-                                     auth_version="1.0", capabilities=caps)
+    return SwiftStore.objects.create(url=creds.url, username=creds.username, key=key or creds.key,
+                                     account=creds.account, auth_version=creds.auth_version,
+                                     domain=creds.domain if creds.auth_version == "3" else "",
+                                     capabilities=caps)
 
 
 def make_zone(*, seed=True) -> tuple[Zone, Path]:

@@ -33,6 +33,9 @@ DEFAULT_DATA_DIR = ROOT / "var"
 DATA_DIR = Path(os.environ.get("DATA_DIR", DEFAULT_DATA_DIR)).resolve()
 WEB_PORT = int(os.environ.get("WEB_PORT", "8000"))
 SWIFT_PORT = int(os.environ.get("SWIFT_PORT", "8080"))
+# tempauth in the Swift proxy, or "keystone": a local Keystone in front of it.
+SWIFT_AUTH = os.environ.get("SWIFT_AUTH", "tempauth")
+KEYSTONE_PORT = int(os.environ.get("KEYSTONE_PORT", "5000"))
 # What the operator types into the zone wizard's secondary storage step.
 DEMO_NFS_SERVER = "127.0.0.1"
 DEMO_NFS_PATH = "/export/secondary"
@@ -58,10 +61,15 @@ def swift_answers(port: int) -> bool:
     tempauth, then a HEAD of the account with it (proxy, memcached and the
     account server all work)."""
     try:
-        auth = urllib.request.Request(f"http://127.0.0.1:{port}/auth/v1.0",
-                                      headers={"X-Auth-User": SWIFT_USER, "X-Auth-Key": SWIFT_KEY})
-        with urllib.request.urlopen(auth, timeout=3) as response:
-            storage_url, token = response.headers["X-Storage-Url"], response.headers["X-Auth-Token"]
+        if SWIFT_AUTH == "keystone":  # a token and the storage URL from Keystone's catalog
+            ks = localkeystone()
+            storage_url, token = ks.KeystoneSwift(root=DATA_DIR, proxy_port=port, keystone=ks.LocalKeystone(
+                root=DATA_DIR, port=KEYSTONE_PORT)).authenticate()
+        else:
+            auth = urllib.request.Request(f"http://127.0.0.1:{port}/auth/v1.0",
+                                          headers={"X-Auth-User": SWIFT_USER, "X-Auth-Key": SWIFT_KEY})
+            with urllib.request.urlopen(auth, timeout=3) as response:
+                storage_url, token = response.headers["X-Storage-Url"], response.headers["X-Auth-Token"]
         if not storage_url or not token:
             return False
         account = urllib.request.Request(storage_url, method="HEAD", headers={"X-Auth-Token": token})
@@ -69,6 +77,14 @@ def swift_answers(port: int) -> bool:
             return True
     except (OSError, ValueError):  # URLError and HTTPError are OSErrors
         return False
+
+
+def localkeystone():
+    """storage.swift.localkeystone (free of Django), for SWIFT_AUTH=keystone."""
+    sys.path.insert(0, str(ROOT))
+    from storage.swift import localkeystone as module
+
+    return module
 
 
 def web_answers(port: int) -> bool:
@@ -241,7 +257,15 @@ def swift_configured(env) -> bool:
 
 
 def banner(admin_note: str, swift_is_configured: bool) -> str:
-    if swift_is_configured:
+    if SWIFT_AUTH == "keystone":
+        ks = localkeystone()
+        keystone_url = f"http://127.0.0.1:{KEYSTONE_PORT}/v3"
+        swift = (f"  Swift is configured; the local Swift runs behind Keystone {keystone_url}\n"
+                 if swift_is_configured else
+                 "  Enable Swift dialog (the local Swift behind the local Keystone v3):\n"
+                 f"    URL      {keystone_url}\n    Account  {ks.PROJECT}\n    Username {ks.USERNAME}\n"
+                 f"    Key      {ks.PASSWORD}\n    Domain   {ks.DOMAIN}\n")
+    elif swift_is_configured:
         swift = f"  Swift is configured; the local Swift runs at http://127.0.0.1:{SWIFT_PORT}/auth/v1.0\n"
     else:
         swift = ("  Enable Swift dialog:\n"
@@ -274,6 +298,12 @@ def main() -> int:
         print(f"Nothing listens at {host}:{port} for CELERY_BROKER_URL. "
               "Install Redis: sudo apt-get install -y redis-server", file=sys.stderr)
         return 1
+    if SWIFT_AUTH not in ("tempauth", "keystone"):
+        print(f"SWIFT_AUTH is tempauth or keystone, not {SWIFT_AUTH!r}.", file=sys.stderr)
+        return 1
+    if SWIFT_AUTH == "keystone" and listening("127.0.0.1", KEYSTONE_PORT):
+        print(f"Port {KEYSTONE_PORT} is taken; set KEYSTONE_PORT to a free port.", file=sys.stderr)
+        return 1
     if listening("127.0.0.1", SWIFT_PORT):
         print(f"Port {SWIFT_PORT} is taken; set SWIFT_PORT to a free port.", file=sys.stderr)
         return 1
@@ -292,7 +322,10 @@ def main() -> int:
         if start_redis:
             supervisor.spawn("redis", ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
                                        "--save", "", "--appendonly", "no"])
-        supervisor.spawn("swift", [PY, "manage.py", "runswift", "--port", str(SWIFT_PORT)])
+        swift_args = ["--port", str(SWIFT_PORT)]
+        if SWIFT_AUTH == "keystone":
+            swift_args += ["--auth", "keystone", "--keystone-port", str(KEYSTONE_PORT)]
+        supervisor.spawn("swift", [PY, "manage.py", "runswift", *swift_args])
         supervisor.spawn("worker", [PY, "-m", "celery", "-A", "cloudadmin", "worker", "--beat",
                                     "--queues", "celery,transfers", "--loglevel", "INFO",
                                     "--schedule", str(DATA_DIR / "celerybeat-schedule")])

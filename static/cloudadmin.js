@@ -49,3 +49,25 @@ document.addEventListener("htmx:afterSettle", () => {
     if (openDetails.has(d.dataset.keepOpen)) d.open = true;
   });
 });
+
+// Enable Swift: fields marked data-auth-version-only="V" (the Keystone v3
+// domain) show only while the auth version, chosen or read from the URL's
+// path as storage/swift.py detect_auth_version does, is V.
+function authVersionOf(form) {
+  const chosen = form.querySelector("select[name=auth_version]")?.value;
+  if (chosen) return chosen;
+  let path = "";
+  try { path = new URL(form.querySelector("[name=url]")?.value || "").pathname; } catch { return "1.0"; }
+  path = path.replace(/\/+$/, "").toLowerCase();
+  if (path.endsWith("/v3")) return "3";
+  if (path.endsWith("/v2.0")) return "2.0";
+  return "1.0";
+}
+document.addEventListener("input", (event) => {
+  const form = event.target.closest?.("form");
+  if (!form || !form.querySelector("[data-auth-version-only]")) return;
+  const version = authVersionOf(form);
+  form.querySelectorAll("[data-auth-version-only]").forEach((field) => {
+    field.classList.toggle("d-none", field.dataset.authVersionOnly !== version);
+  });
+});

@@ -23,6 +23,10 @@ class SwiftStore(models.Model):
     username = models.CharField(max_length=128)
     key = EncryptedTextField()
     auth_version = models.CharField(max_length=8, choices=AuthVersion.choices)
+    # Keystone v3: the domain of the user and the project; Keystone: the
+    # region whose object-store endpoint to use ("" when the catalog has one).
+    domain = models.CharField(max_length=255, blank=True, default="")
+    region = models.CharField(max_length=255, blank=True, default="")
     # What /info reported: version, max_file_size, slo (max_manifest_segments...).
     capabilities = models.JSONField(default=dict)
     created = models.DateTimeField(auto_now_add=True)

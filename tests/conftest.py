@@ -59,6 +59,33 @@ def local_swift(tmp_path_factory):
     swift.stop()
 
 
+# Keystone's tokens live this long in the tests: transfers longer than this
+# must re-authenticate (tests/integration/test_keystone_transfers.py).
+KEYSTONE_TOKEN_SECONDS = 60
+
+
+@pytest.fixture(scope="session")
+def keystone_swift(tmp_path_factory):
+    """A real Keystone (its own venv, gunicorn, SQLite) and a local Swift behind
+    it (authtoken + keystoneauth), for the whole session; .keystone is the
+    Keystone."""
+    from storage.swift import localkeystone
+
+    subprocess.run(["bash", str(ROOT / "scripts" / "keystone-venv.sh")], check=True)
+    _keystone, swift = localkeystone.start_pair(tmp_path_factory.mktemp("keystone"),
+                                                token_expiration=KEYSTONE_TOKEN_SECONDS)
+    yield swift
+    swift.stop()
+    swift.keystone.stop()
+
+
+@pytest.fixture(params=["tempauth", "keystone"])
+def any_swift(request):
+    """The local Swift with tempauth, then behind Keystone: the tests that
+    exercise authentication, tokens and storage URLs run on both."""
+    return request.getfixturevalue("local_swift" if request.param == "tempauth" else "keystone_swift")
+
+
 @pytest.fixture(scope="session")
 def live_server(request):
     """pytest-django's live server, but its static files come from whitenoise

@@ -3,7 +3,8 @@ builders of sampledata.shares, waiting for an outcome, the swift CLI."""
 import subprocess
 import time
 
-from sampledata.shares import add_template, make_swift_store, make_zone  # noqa: F401 - the tests' names
+from sampledata.shares import (  # noqa: F401 - the tests' names
+    add_template, credentials_for, make_swift_store, make_zone)
 from storage.swift.localswift import AUTH_KEY, AUTH_USER
 from storage.models import Transfer
 from zones.models import Zone
@@ -41,5 +42,12 @@ def swift_cli(local_swift, *args, cwd=None) -> str:
     from tests.conftest import ROOT
 
     binary = ROOT / ".venv" / "bin" / "swift"
-    return subprocess.run([str(binary), "-A", local_swift.auth_url, "-U", AUTH_USER, "-K", AUTH_KEY, *args],
+    creds = credentials_for(local_swift)
+    if creds.auth_version == "3":
+        auth = ["--auth-version", "3", "--os-auth-url", creds.url, "--os-username", creds.username,
+                "--os-password", creds.key, "--os-project-name", creds.account,
+                "--os-user-domain-name", creds.domain, "--os-project-domain-name", creds.domain]
+    else:
+        auth = ["-A", creds.url, "-U", AUTH_USER, "-K", creds.key]
+    return subprocess.run([str(binary), *auth, *args],
                           check=True, capture_output=True, text=True, cwd=cwd, timeout=120).stdout

@@ -27,6 +27,8 @@ try:  # Keystone v2/v3 auth goes through python-keystoneclient / keystoneauth1
 except ImportError:  # pragma: no cover - pinned in requirements.txt
     keystone_exceptions = None
 
+NO_OBJECT_STORE = _("Keystone lists no object-store (Swift) endpoint for this project")
+
 # Seconds for connect and for each read; transfers pass their own.
 DEFAULT_TIMEOUT = 15
 
@@ -38,11 +40,14 @@ class Credentials:
     key: str
     account: str = ""
     auth_version: str = "1.0"  # "1.0" tempauth, "2.0" / "3" Keystone
+    domain: str = "Default"  # Keystone v3: the user's and the project's domain
+    region: str = ""  # Keystone: the catalog region of the object-store endpoint ("" = the only one)
 
     @classmethod
     def from_store(cls, store) -> "Credentials":
         return cls(url=store.url, username=store.username, key=store.key,
-                   account=store.account, auth_version=store.auth_version)
+                   account=store.account, auth_version=store.auth_version,
+                   domain=store.domain or "Default", region=store.region)
 
     def __repr__(self) -> str:  # never show the key, even in tracebacks
         return f"Credentials(url={self.url!r}, account={self.account!r}, username={self.username!r})"
@@ -90,7 +95,9 @@ def connect(creds: Credentials, *, timeout: float = DEFAULT_TIMEOUT, retries: in
                                       auth_version="1", retries=retries, timeout=timeout)
     os_options = {"project_name": creds.account} if creds.account else {}
     if creds.auth_version == "3":
-        os_options.update(user_domain_name="Default", project_domain_name="Default")
+        os_options.update(user_domain_name=creds.domain, project_domain_name=creds.domain)
+    if creds.region:
+        os_options["region_name"] = creds.region
     return swiftclient.Connection(authurl=creds.url, user=creds.username, key=creds.key,
                                   tenant_name=creds.account or None, os_options=os_options,
                                   auth_version=creds.auth_version, retries=retries, timeout=timeout)
@@ -149,6 +156,8 @@ def translate(exc: BaseException, action: str) -> SwiftError:
                               status=status)
         # swiftclient raises status-less ClientExceptions for its own checks
         # (e.g. an ETag mismatch it detected); exc.msg carries no secret.
+        if str(exc.msg).startswith("Endpoint for object-store not found"):
+            return SwiftError(_failed(action, NO_OBJECT_STORE))
         return SwiftError(_failed(action, exc.msg))
     if isinstance(exc, (requests.exceptions.Timeout, socket.timeout, TimeoutError)):
         return SwiftError(_failed(action, _("timed out")), transient=True)
@@ -290,12 +299,23 @@ def put_object(conn: swiftclient.Connection, container: str, name: str, contents
 
     `contents` is bytes or an iterable of chunks (then content_length is
     required). With `etag` Swift itself refuses a body whose MD5 differs (422)."""
-    if not isinstance(contents, (bytes, str)):
+    # A HEAD first renews an expired token (swiftclient re-authenticates on its
+    # 401): a stream cannot be sent twice, and SLO answers a manifest whose
+    # segment checks met an expired token with a 400.
+    call("Reading the account", conn.head_account)
+    streamed = not isinstance(contents, (bytes, str))
+    if streamed:
         contents = StreamBody(contents, content_length)
-    response: dict = {}
-    result = call(f"Uploading {container}/{name}", conn.put_object, container, name, contents,
-                  content_length=content_length, etag=etag, headers=headers or {},
-                  query_string=query_string, response_dict=response)
+    try:
+        result = call(f"Uploading {container}/{name}", conn.put_object, container, name, contents,
+                      content_length=content_length, etag=etag, headers=headers or {},
+                      query_string=query_string, response_dict={})
+    except SwiftError as error:  # expired since the HEAD: swiftclient dropped it; the caller retries
+        if streamed and conn.token is None and error.status in (None, 401):
+            raise SwiftError(_failed(f"Uploading {container}/{name}", _(
+                "the token expired during the upload; authenticating again and retrying")),
+                status=401, transient=True) from None
+        raise
     return (result or "").strip('"')
 
 

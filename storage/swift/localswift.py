@@ -75,6 +75,7 @@ class LocalSwift:
     replicas: int = 1  # object replicas, each on its own object server and device
     backend_ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    probe_timeout: float = 2.0  # seconds per readiness request (Keystone's first check is slower)
 
     @property
     def auth_url(self) -> str:
@@ -140,17 +141,15 @@ class LocalSwift:
                 + f"\n[pipeline:main]\npipeline = {kind}-server\n\n"
                 f"[app:{kind}-server]\nuse = egg:swift#{kind}\n"
             )
+        auth_filters, auth_sections = self.auth_pipeline()
         (self.conf_dir / "proxy-server.conf").write_text(
             common.format(port=self.proxy_port, kind="proxy", devices=self.root / "srv")
             + "\n[pipeline:main]\n"
             "pipeline = catch_errors gatekeeper healthcheck proxy-logging cache "
-            "listing_formats bulk tempauth copy slo dlo proxy-logging proxy-server\n\n"
+            f"listing_formats bulk {auth_filters} copy slo dlo proxy-logging proxy-server\n\n"
             "[app:proxy-server]\nuse = egg:swift#proxy\naccount_autocreate = true\n"
             "allow_account_management = true\n\n"
-            "[filter:tempauth]\nuse = egg:swift#tempauth\n"
-            "user_admin_admin = admin .admin .reseller_admin\n"
-            "user_test_tester = testing .admin\n"
-            "user_test_reader = reader\n\n"
+            + auth_sections +
             f"[filter:cache]\nuse = egg:swift#memcache\nmemcache_servers = {self.memcache}\n\n"
             "[filter:catch_errors]\nuse = egg:swift#catch_errors\n\n"
             "[filter:gatekeeper]\nuse = egg:swift#gatekeeper\n\n"
@@ -163,6 +162,15 @@ class LocalSwift:
             "[filter:dlo]\nuse = egg:swift#dlo\n"
         )
         self._build_rings()
+
+    def auth_pipeline(self) -> tuple[str, str]:
+        """(the auth filters of the proxy pipeline, their config sections);
+        localkeystone.KeystoneSwift puts Keystone's in their place."""
+        return "tempauth", (
+            "[filter:tempauth]\nuse = egg:swift#tempauth\n"
+            "user_admin_admin = admin .admin .reseller_admin\n"
+            "user_test_tester = testing .admin\n"
+            "user_test_reader = reader\n\n")
 
     def _build_rings(self) -> None:
         # Swift's server code, loaded only by the processes that run the local Swift.
@@ -277,7 +285,7 @@ class LocalSwift:
         for method in ("PUT", "DELETE"):
             request = urllib.request.Request(f"{storage_url}/localswift-ready", method=method,
                                              headers={"X-Auth-Token": token})
-            with urllib.request.urlopen(request, timeout=2):
+            with urllib.request.urlopen(request, timeout=self.probe_timeout):
                 pass
 
     def authenticate(self) -> tuple[str, str]:

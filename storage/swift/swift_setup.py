@@ -14,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from cloudadmin import events
 from zones import swift_first
 
-from storage.swift import client as swift
 from storage.models import SwiftStore
+from storage.swift import client as swift
+from storage.swift import keystone
 
 # Seconds for each step of the checks: the operator waits on the dialog.
 CHECK_TIMEOUT = 15
@@ -53,15 +54,24 @@ def refuse(error: Exception, *, user=None, target: str = "") -> None:
     events.record_failure("swift.enable", user=user, target=safe_target(target), detail=error)
 
 
-def probe(creds: swift.Credentials) -> dict:
-    """Authenticate, read /info and create+delete a container; returns the
-    capabilities. Raises SwiftError (one safe line) at the first failure."""
+def probe(creds: swift.Credentials) -> tuple[swift.Credentials, dict]:
+    """Authenticate (Keystone: and find Swift in the catalog, storage/swift/keystone.py),
+    read /info and create+delete a container; returns the credentials to store
+    (with the catalog's region) and the capabilities. Raises SwiftError (one
+    safe line) at the first failure."""
+    if creds.auth_version != SwiftStore.AuthVersion.V1:
+        creds = keystone.check(creds, timeout=CHECK_TIMEOUT)
     conn = swift.connect(creds, timeout=CHECK_TIMEOUT)
     try:
         swift.authenticate(conn)
         caps = swift.capabilities(conn)
-        swift.check_write_access(conn)
-        return caps
+        try:
+            swift.check_write_access(conn)
+        except swift.SwiftError as error:
+            if error.status == 403 and creds.auth_version != SwiftStore.AuthVersion.V1:
+                raise keystone.no_operator_role() from None
+            raise
+        return creds, caps
     finally:
         conn.close()
 
@@ -77,14 +87,15 @@ def configure(creds: swift.Credentials, *, user=None) -> SwiftStore:
     target = creds.url
     try:
         ensure_allowed()
-        caps = probe(creds)
+        creds, caps = probe(creds)
         with transaction.atomic():
             ensure_allowed()
             try:
                 with transaction.atomic():
                     store = SwiftStore.objects.create(
                         url=creds.url, account=creds.account, username=creds.username,
-                        key=creds.key, auth_version=creds.auth_version,
+                        key=creds.key, auth_version=creds.auth_version, region=creds.region,
+                        domain=creds.domain if creds.auth_version == SwiftStore.AuthVersion.V3 else "",
                         capabilities=caps, last_contact=timezone.now())
             except IntegrityError:
                 raise NotAllowed(swift_first.ALREADY_CONFIGURED) from None

@@ -30,6 +30,21 @@ class EnableSwiftForm(forms.Form):
         label=_("Auth version"), required=False,
         choices=[("", _("Detect from the URL")), *SwiftStore.AuthVersion.choices],
     )
+    # Keystone v3 only (the dialog shows it then); CloudStack's had no such field.
+    domain = forms.CharField(label=_("Domain"), max_length=255, required=False, initial="Default",
+                             help_text=_("Keystone v3: the domain of the user and the project."))
+    # Shown as a choice once Keystone's catalog has Swift in several regions.
+    region = forms.CharField(label=_("Region"), max_length=255, required=False,
+                             help_text=_("Keystone's catalog has Swift in several regions: choose one."))
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.regions = list(regions)
+
+    def auth_version_shown(self) -> str:
+        """The auth version the bound data names (for which fields to show)."""
+        chosen = self["auth_version"].value() or ""
+        return chosen or swift.detect_auth_version(str(self["url"].value() or ""))
 
     def clean_url(self):
         url = self.cleaned_data["url"].strip()
@@ -56,13 +71,16 @@ class EnableSwiftForm(forms.Form):
             if not account or not username:
                 raise forms.ValidationError(
                     _("tempauth needs an account: fill in Account, or write Username as account:user."))
-        data.update(auth_version=version, account=account, username=username)
+        domain = (data.get("domain") or "").strip() or "Default"
+        data.update(auth_version=version, account=account, username=username, domain=domain,
+                    region=(data.get("region") or "").strip())
         return data
 
     def credentials(self) -> swift.Credentials:
         data = self.cleaned_data
         return swift.Credentials(url=data["url"], username=data["username"], key=data["key"],
-                                 account=data["account"], auth_version=data["auth_version"])
+                                 account=data["account"], auth_version=data["auth_version"],
+                                 domain=data["domain"], region=data["region"])
 
 
 def _template_text_filter(query: str, prefix: str = "") -> Q:

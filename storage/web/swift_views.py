@@ -4,10 +4,11 @@ from django.utils import translation
 from django.views import View
 from django.views.generic import TemplateView
 
-from storage.swift import client as swift, swift_setup
+from storage.models import SwiftStore
+from storage.swift import client as swift
+from storage.swift import keystone, swift_setup
 from storage.web.forms import EnableSwiftForm
 from zones import swift_first
-from storage.models import SwiftStore
 
 
 class SwiftStoreView(TemplateView):
@@ -63,6 +64,8 @@ class EnableSwiftView(View):
         except swift_setup.NotAllowed as refused:
             return render(request, self.dialog, {"refused": str(refused)}, status=409)
         except swift.SwiftError as error:
+            if isinstance(error, keystone.RegionNeeded):
+                form.regions = error.regions
             return render(request, self.dialog, {"form": form, "error": str(error)}, status=400)
         return render(request, self.dialog, {"configured": True})
 

@@ -38,16 +38,18 @@ def assert_refused(response, message):
 
 @pytest.mark.parametrize("path,version", [("/auth/v1.0", ""), ("/v3", ""), ("/v2.0", "2.0")])
 def test_unreachable_host(admin_client, path, version):
-    url = f"http://127.0.0.1:{localswift.free_port()}{path}"
-    assert_refused(submit(admin_client, url, auth_version=version),
-                   "Authentication: cannot reach the Swift host")
+    port = localswift.free_port()
+    message = ("Authentication: cannot reach the Swift host" if path == "/auth/v1.0"
+               else f"Keystone authentication: cannot reach Keystone at 127.0.0.1:{port}")
+    assert_refused(submit(admin_client, f"http://127.0.0.1:{port}{path}", auth_version=version), message)
 
 
 @pytest.mark.parametrize("status,path,message", [
     (404, "/auth/v1.0", "Authentication: not a Swift endpoint (HTTP 404)"),
     (200, "/auth/v1.0", "Authentication: not a Swift endpoint (HTTP 200)"),  # a web page
-    (404, "/v3", "Authentication: not a Swift endpoint (HTTP 404)"),
-    (200, "/v3", "Authentication: not a Swift endpoint (the answer is not JSON)"),
+    (404, "/v3", "Keystone authentication: not a Keystone identity URL (404)"),
+    (404, "/v2.0", "Keystone authentication: this Keystone does not serve v2.0 (404): use its /v3 URL"),
+    (200, "/v3", "Keystone authentication: not a Keystone identity URL (the answer is not JSON)"),
 ])
 def test_not_a_swift_endpoint(admin_client, status, path, message):
     with http_server(status) as base:
@@ -55,11 +57,11 @@ def test_not_a_swift_endpoint(admin_client, status, path, message):
     assert_refused(response, message)
 
 
-@pytest.mark.parametrize("path", ["/auth/v1.0", "/v3"])
-def test_timeout(admin_client, path):
+@pytest.mark.parametrize("path,action", [("/auth/v1.0", "Authentication"), ("/v3", "Keystone authentication")])
+def test_timeout(admin_client, path, action):
     with silent_server() as base:
         response = submit(admin_client, base + path)
-    assert_refused(response, "Authentication: timed out")
+    assert_refused(response, f"{action}: timed out")
 
 
 def test_wrong_username_or_key(admin_client, local_swift):

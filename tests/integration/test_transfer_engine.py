@@ -29,7 +29,8 @@ def _reset_swift(local_swift):
         swift_cli(local_swift, "delete", container)
 
 
-def test_enabling_the_seed_zone_copies_its_templates_to_swift(local_swift, celery_worker, tmp_path):
+def test_enabling_the_seed_zone_copies_its_templates_to_swift(any_swift, celery_worker, tmp_path):
+    local_swift = any_swift  # tempauth, then behind Keystone
     _reset_swift(local_swift)
     make_swift_store(local_swift)
     zone, root = make_zone()
@@ -126,7 +127,8 @@ def test_a_file_above_max_file_size_becomes_a_static_large_object(celery_worker,
         small.stop()
 
 
-def test_copy_down_writes_the_template_into_another_zone(local_swift, celery_worker):
+def test_copy_down_writes_the_template_into_another_zone(any_swift, celery_worker):
+    local_swift = any_swift  # tempauth, then behind Keystone
     _reset_swift(local_swift)
     make_swift_store(local_swift)
     source_zone, source_root = make_zone(seed=False)

@@ -24,6 +24,16 @@ def _reset_swift(local_swift):
 @pytest.fixture
 def seeded(local_swift, celery_worker):
     """The seed zone, enabled: the worker scans it and copies both templates."""
+    return _seed(local_swift)
+
+
+@pytest.fixture
+def seeded_on_any_swift(any_swift, celery_worker):
+    """The same on tempauth, then behind Keystone."""
+    return _seed(any_swift)
+
+
+def _seed(local_swift):
     _reset_swift(local_swift)
     make_swift_store(local_swift)
     zone, root = make_zone()
@@ -37,8 +47,8 @@ def _verdicts(response):
     return {(row.template_id, f.name): f.verdict for row in response.context["rows"] for f in row.files}
 
 
-def test_seed_layout_matches_and_the_partial_download_is_not_copied_on_purpose(admin_client, seeded):
-    zone, root = seeded
+def test_seed_layout_matches_and_the_partial_download_is_not_copied_on_purpose(admin_client, seeded_on_any_swift):
+    zone, root = seeded_on_any_swift
     response = admin_client.get(reverse("storage:compare", args=[zone.pk]))
     assert response.status_code == 200
     assert _verdicts(response) == {
