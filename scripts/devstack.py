@@ -282,6 +282,17 @@ def banner(admin_note: str, swift_is_configured: bool) -> str:
     )
 
 
+def configuration_problem() -> str:
+    """Why the stack cannot start as configured ("" when it can)."""
+    if SWIFT_AUTH not in ("tempauth", "keystone"):
+        return f"SWIFT_AUTH is tempauth or keystone, not {SWIFT_AUTH!r}."
+    ports = [("KEYSTONE_PORT", KEYSTONE_PORT)] if SWIFT_AUTH == "keystone" else []
+    for name, port in [*ports, ("SWIFT_PORT", SWIFT_PORT), ("WEB_PORT", WEB_PORT)]:
+        if listening("127.0.0.1", port):
+            return f"Port {port} is taken; set {name} to a free port."
+    return ""
+
+
 def main() -> int:
     env = environment()
     prepare_data_dir(env)
@@ -298,17 +309,9 @@ def main() -> int:
         print(f"Nothing listens at {host}:{port} for CELERY_BROKER_URL. "
               "Install Redis: sudo apt-get install -y redis-server", file=sys.stderr)
         return 1
-    if SWIFT_AUTH not in ("tempauth", "keystone"):
-        print(f"SWIFT_AUTH is tempauth or keystone, not {SWIFT_AUTH!r}.", file=sys.stderr)
-        return 1
-    if SWIFT_AUTH == "keystone" and listening("127.0.0.1", KEYSTONE_PORT):
-        print(f"Port {KEYSTONE_PORT} is taken; set KEYSTONE_PORT to a free port.", file=sys.stderr)
-        return 1
-    if listening("127.0.0.1", SWIFT_PORT):
-        print(f"Port {SWIFT_PORT} is taken; set SWIFT_PORT to a free port.", file=sys.stderr)
-        return 1
-    if listening("127.0.0.1", WEB_PORT):
-        print(f"Port {WEB_PORT} is taken; set WEB_PORT to a free port.", file=sys.stderr)
+    refusal = configuration_problem()
+    if refusal:
+        print(refusal, file=sys.stderr)
         return 1
 
     # Explicit handlers: a shell that starts us in the background leaves

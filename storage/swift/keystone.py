@@ -8,6 +8,7 @@ catalog without Swift and an unreachable Keystone each get their message.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from django.utils.text import format_lazy
@@ -121,6 +122,4 @@ def check(creds: Credentials, *, timeout: float) -> Credentials:
         return creds
     if len(regions) > 1:
         raise RegionNeeded(regions)
-    from dataclasses import replace
-
     return replace(creds, region=regions[0]) if regions[0] else creds

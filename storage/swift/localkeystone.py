@@ -21,6 +21,8 @@ imports, like localswift.
 """
 from __future__ import annotations
 
+import getpass
+import grp
 import json
 import os
 import shutil
@@ -134,9 +136,6 @@ class LocalKeystone:
                 shutil.copytree(BOOTSTRAP_CACHE / keys, self.root / keys, dirs_exist_ok=True)
             marker.touch()
             return
-        import getpass
-        import grp
-
         user, group = getpass.getuser(), grp.getgrgid(os.getgid()).gr_name
         self._manage("db_sync")
         self._manage("fernet_setup", "--keystone-user", user, "--keystone-group", group)
