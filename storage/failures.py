@@ -13,3 +13,10 @@ class SourceChanged(TransferFailed):
 
 class TransferStopped(Exception):
     """The row was cancelled or taken over by another task: stop quietly."""
+
+
+class TransferWaits(TransferFailed):
+    """Not now, but soon: the lifecycle queues the row again with backoff
+    (e.g. another copy of the template is being written)."""
+
+    transient = True

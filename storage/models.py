@@ -22,6 +22,8 @@ class SwiftStore(models.Model):
     account = models.CharField(max_length=128, blank=True)
     username = models.CharField(max_length=128)
     key = EncryptedTextField()
+    # The account's Temp-URL-Key for Download links, generated and kept by the app.
+    temp_url_key = EncryptedTextField(blank=True, default="")
     auth_version = models.CharField(max_length=8, choices=AuthVersion.choices)
     # Keystone v3: the domain of the user and the project; Keystone: the
     # region whose object-store endpoint to use ("" when the catalog has one).
@@ -70,6 +72,21 @@ class SecondaryStorage(models.Model):
         return f"nfs://{self.server}{self.path}"
 
 
+class GuestOsType(models.Model):
+    """CloudStack's guest OS list (listOsTypes), seeded by a data migration;
+    `category` is CloudStack's guest_os_category name."""
+
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=255, unique=True)  # display_name, e.g. "CentOS 5.3 (64-bit)"
+    category = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["category", "name"]
+
+    def __str__(self):
+        return self.name
+
+
 class Template(models.Model):
     """A CloudStack template, by its CloudStack id, as found on the zones' NFS
     secondary storage under template/tmpl/<account_id>/<template_id>/.
@@ -102,6 +119,12 @@ class Template(models.Model):
     checksum = models.CharField(max_length=64, blank=True, verbose_name=_("checksum"))  # MD5 hex, may be blank
     # Every key=value of template.properties in file order, unknown keys included.
     properties = models.JSONField(default=dict, blank=True)
+    # Kept in CloudStack's database, not template.properties (os_type None: "Other (64-bit)").
+    os_type = models.ForeignKey(GuestOsType, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="templates", verbose_name=_("OS type"))
+    featured = models.BooleanField(default=False)
+    password_enabled = models.BooleanField(default=False)
+    extractable = models.BooleanField(default=False)  # Download (extractTemplate) allowed
     zones = models.ManyToManyField("zones.Zone", through="TemplateLocation", related_name="templates")
     swift_state = models.CharField(max_length=16, choices=SwiftState.choices,
                                    default=SwiftState.ABSENT, db_index=True, verbose_name=_("Swift"))
@@ -247,6 +270,8 @@ class Transfer(models.Model):
         # Register template: from the registration's URL to `zone`'s NFS
         # secondary storage (storage.transfers.downloads).
         DOWNLOAD = "download", _("From URL")
+        # Edit template: template.properties rewritten on every copy.
+        PROPERTIES = "props", _("Update properties")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -308,6 +333,10 @@ class Transfer(models.Model):
                 fields=["template"],
                 condition=models.Q(direction="download", state__in=["queued", "running", "verifying"]),
                 name="transfer_one_active_url_download"),
+            models.UniqueConstraint(
+                fields=["template"],
+                condition=models.Q(direction="props", state__in=["queued", "running", "verifying"]),
+                name="transfer_one_active_properties_update"),
         ]
         indexes = [
             models.Index(fields=["state", "-updated"], name="transfer_state_updated"),

@@ -132,3 +132,19 @@ def record_ready(template: Template, zone, store: SecondaryStorage, rel: str, im
         template=template, zone=zone,
         defaults=dict(secondary_storage=store, state=TemplateLocation.State.READY, reason="", path=rel,
                       image_size=st.st_size, image_mtime=st.st_mtime, last_seen=timezone.now()))
+
+
+def rewrite_properties(folder: Path, props_bytes: bytes, store: SecondaryStorage, *, tag) -> None:
+    """Replace the template.properties of a complete folder in one rename
+    (Edit template): a reader sees the old file or the new one, never a
+    part, and the image is not touched."""
+    temp = folder / f".{properties.FILENAME}.part-{tag}"
+    try:
+        with open(temp, "wb") as out:
+            out.write(props_bytes)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, folder / properties.FILENAME)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise storage_error(exc, store) from None

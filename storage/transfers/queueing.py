@@ -92,6 +92,18 @@ def enqueue_url_download(template: Template, zone, *, user=None) -> Transfer:
     return transfer
 
 
+def enqueue_properties_update(template: Template, zone, *, user=None) -> Transfer | None:
+    """Queue the rewrite of template.properties on every copy after an edit
+    (storage.transfers.properties_update). None when one is already queued
+    or running: it reads the row's values when it runs, and again at its end."""
+    with transaction.atomic():
+        transfer = _create(template, Transfer.Direction.PROPERTIES, zone, user=user, source_size=1)
+        if transfer is not None:
+            events.record("transfer.queue", user=user, target=f"T-{template.pk}",
+                          detail="template.properties update on every copy")
+    return transfer
+
+
 def retry(transfer: Transfer, *, user=None) -> Transfer:
     """A new transfer of the same template, direction and zone as a failed or
     cancelled one (the old row stays as history). It reuses the segments

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from storage.models import Template, Transfer
-from storage.transfers import copy_down, downloads, replication, upload
+from storage.transfers import copy_down, downloads, properties_update, replication, upload
 
 
 @dataclass(frozen=True)
@@ -45,4 +45,6 @@ RUNNERS: dict[str, Runner] = {
         run=downloads.run, needs_swift=False,
         describe=lambda transfer: f"from its URL to zone {transfer.zone.name}",
         follow_up=downloads.after_download),
+    Transfer.Direction.PROPERTIES: Runner(
+        run=properties_update.run, needs_swift=False, describe=properties_update.describe),
 }

@@ -11,7 +11,8 @@ from zones.models import Zone
 from storage.secondary import properties
 from storage.swift import client as swift
 from storage.transfers.downloads import DownloadError, resolve
-from storage.models import SecondaryStorage, SwiftStore, Template, TemplateRegistration, Transfer
+from storage.catalog.template_edit import DEFAULT_OS_TYPE
+from storage.models import GuestOsType, SecondaryStorage, SwiftStore, Template, TemplateRegistration, Transfer
 
 
 class EnableSwiftForm(forms.Form):
@@ -120,6 +121,8 @@ class TemplateFilterForm(forms.Form):
                                   label=_("On zone"))
     swift = forms.ChoiceField(required=False, choices=[("", _("In Swift or not")), *Template.SwiftState.choices],
                               label=_("Swift"))
+    os_type = forms.ModelChoiceField(queryset=GuestOsType.objects.all(), required=False,
+                                     empty_label=_("Any OS type"), label=_("OS type"))
 
     def filter(self, queryset):
         data = self.cleaned_data
@@ -129,6 +132,11 @@ class TemplateFilterForm(forms.Form):
             queryset = queryset.filter(locations__zone=data["zone"])
         if data["swift"]:
             queryset = queryset.filter(swift_state=data["swift"])
+        if data["os_type"]:
+            chosen = Q(os_type=data["os_type"])
+            if data["os_type"].name == DEFAULT_OS_TYPE:
+                chosen |= Q(os_type__isnull=True)
+            queryset = queryset.filter(chosen)
         return queryset
 
 
@@ -183,3 +191,33 @@ class TemplateRegisterForm(forms.Form):
         if match is None:
             raise forms.ValidationError(_("An MD5 checksum is 32 hexadecimal digits."))
         return match.group(1).lower()
+
+
+class TemplateEditForm(forms.Form):
+    """Edit template: what CloudStack's Edit template (updateTemplate) changes."""
+
+    name = forms.CharField(label=_("Name"), max_length=255)
+    description = forms.CharField(label=_("Description"), max_length=4000,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    os_type = forms.ModelChoiceField(label=_("OS type"), queryset=GuestOsType.objects.all())
+    public = forms.BooleanField(label=_("Public"), required=False, help_text=_("Usable by every account."))
+    featured = forms.BooleanField(label=_("Featured"), required=False)
+    password_enabled = forms.BooleanField(label=_("Password enabled"), required=False)
+    extractable = forms.BooleanField(label=_("Extractable"), required=False,
+                                     help_text=_("Allows Download: a time-limited link to the image."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form_widgets(self)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name or any(ord(c) < 0x20 for c in name):
+            raise forms.ValidationError(_("Enter a name on one line."))
+        return name
+
+    def clean_description(self):
+        text = self.cleaned_data["description"].strip()
+        if not text or any(ord(c) < 0x20 for c in text):
+            raise forms.ValidationError(_("Enter a display text on one line."))
+        return text

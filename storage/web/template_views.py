@@ -10,7 +10,7 @@ from cloudadmin.models import Event
 from cloudadmin.ui import ObjectListView
 from zones.models import Zone
 
-from storage.catalog import availability
+from storage.catalog import availability, template_edit
 from storage.models import SwiftStore, Template, TemplateLocation, Transfer
 from storage.secondary import properties
 from storage.swift import client as swift
@@ -34,7 +34,7 @@ def matrix_rows(templates):
 
 
 class TemplateListView(ObjectListView):
-    queryset = Template.objects.all()
+    queryset = Template.objects.select_related("os_type")
     filter_form = TemplateFilterForm
     table = "storage/_template_table.html"
     page_template = "storage/template_list.html"
@@ -44,6 +44,7 @@ class TemplateListView(ObjectListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["zones"], context["rows"] = matrix_rows(context["object_list"])
+        context["default_os_type"] = template_edit.DEFAULT_OS_TYPE
         # Refresh the matrix while a copy shown on this page is under way.
         context["polling"] = any(cell.state == "copying" for row in context["rows"]
                                  for cell in (*row.zones, row.swift))
@@ -62,6 +63,7 @@ class TemplateDetailView(DetailView):
         context["title"] = str(template)
         context["zones"], rows = matrix_rows([template])
         context["row"] = rows[0]
+        context["os_type"], context["public"] = template_edit.os_type_of(template), template_edit.is_public(template)
         context["locations"] = template.locations.select_related("zone", "secondary_storage").order_by("zone__name")
         context["transfers"] = template.transfers.select_related("zone").order_by("-created", "-id")
         context["history"] = Event.objects.filter(target=template.swift_container).order_by("-created", "-id")[:200]

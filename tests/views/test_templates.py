@@ -100,12 +100,12 @@ def test_pagination_keeps_the_filter(admin_client):
 def test_constant_number_of_queries(admin_client, django_assert_max_num_queries, template_count):
     zones = [make_zone(f"zone-{i}") for i in range(3)]
     seed_bulk(template_count, zones)
-    # session, user, count, page, zones, locations, active transfers, the zone filter's choices
-    with django_assert_max_num_queries(8):
+    # session, user, count, page, zones, locations, active transfers, the zone and OS type filters' choices
+    with django_assert_max_num_queries(9):
         response = admin_client.get(URL)
     assert len(response.context["rows"]) == min(25, template_count)
     assert all(len(row.zones) == 3 for row in response.context["rows"])
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = admin_client.get(URL, {"q": "bulk", "zone": zones[1].pk, "swift": "Stored"},
                                     HTTP_HX_REQUEST="true")
     assert len(response.context["rows"]) == min(25, template_count)

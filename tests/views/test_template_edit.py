@@ -1,0 +1,80 @@
+"""Edit template page: the form shows the template's values, bad input is a
+400 that changes nothing, an unknown template a 404; OS types are listed
+and filter the Templates list."""
+import pytest
+
+from cloudadmin.models import Event
+from storage.models import GuestOsType, Template, Transfer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def template():
+    return Template.objects.create(id=77, account_id=2, name="centos", description="CentOS", filename="a.qcow2",
+                                   properties={"filename": "a.qcow2", "id": "77", "uniquename": "centos",
+                                               "public": "false"})
+
+
+def test_the_form_shows_the_current_values(admin_client, template):
+    page = admin_client.get("/templates/77/edit/").content.decode()
+    assert 'value="centos"' in page and "Other (64-bit)" in page and "Windows Server 2008 R2 (64-bit)" in page
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"name": "", "description": "x"}, "name"),
+    ({"name": "two\nlines", "description": "x"}, "name"),
+    ({"name": "ok", "description": ""}, "description"),
+    ({"name": "ok", "description": "x", "os_type": "999999"}, "os_type"),
+    ({"name": "x" * 256, "description": "x"}, "name"),
+])
+def test_bad_input_is_a_400_and_changes_nothing(admin_client, template, data, field):
+    other = GuestOsType.objects.get(name="Other (64-bit)")
+    response = admin_client.post("/templates/77/edit/", {"os_type": other.pk, **data})
+    assert response.status_code == 400
+    assert f'data-testid="error-{field}"' in response.content.decode()
+    template.refresh_from_db()
+    assert template.name == "centos" and not Transfer.objects.exists()
+    assert not Event.objects.filter(action="template.edit").exists()
+
+
+def test_an_unknown_template_is_a_404(admin_client):
+    assert admin_client.get("/templates/404404/edit/").status_code == 404
+    assert admin_client.post("/templates/404404/edit/", {"name": "x"}).status_code == 404
+
+
+def test_saving_records_an_event_and_queues_the_properties_update(admin_client, template, django_capture_on_commit_callbacks):
+    from zones.models import Zone
+    from storage.models import TemplateLocation
+    zone = Zone.objects.create(name="Z1", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.1",
+                               hypervisor="XenServer")
+    TemplateLocation.objects.create(template=template, zone=zone, state="Ready", path="template/tmpl/2/77")
+    centos = GuestOsType.objects.get(name="CentOS 5.3 (64-bit)")
+    with django_capture_on_commit_callbacks():
+        response = admin_client.post("/templates/77/edit/", {"name": "centos-5", "description": "CentOS 5.3",
+                                                             "os_type": centos.pk, "password_enabled": "on"})
+    assert response.status_code == 302
+    template.refresh_from_db()
+    assert template.properties["uniquename"] == "centos-5" and template.properties["public"] == "false"
+    assert template.os_type == centos and template.password_enabled
+    event = Event.objects.get(action="template.edit")
+    assert event.target == "T-77" and "name" in event.detail and "OS type" in event.detail
+    [transfer] = Transfer.objects.filter(direction=Transfer.Direction.PROPERTIES)
+    assert transfer.zone == zone and transfer.template == template
+
+
+def test_os_types_are_shown_and_filter_the_list(admin_client, template):
+    ubuntu = GuestOsType.objects.get(name="Ubuntu 12.04 (64-bit)")
+    Template.objects.create(id=78, account_id=2, name="ubuntu", os_type=ubuntu)
+    assert GuestOsType.objects.count() >= 30
+    assert {"CentOS", "Ubuntu", "Windows", "Other"} <= set(GuestOsType.objects.values_list("category", flat=True))
+    page = admin_client.get("/templates/").content.decode()
+    assert "Ubuntu 12.04 (64-bit)" in page
+    only_ubuntu = admin_client.get("/templates/", {"os_type": ubuntu.pk}).content.decode()
+    assert 'data-testid="template-78"' in only_ubuntu and 'data-testid="template-77"' not in only_ubuntu
+    # A template without an OS type is CloudStack's default, Other (64-bit).
+    other = GuestOsType.objects.get(name="Other (64-bit)")
+    only_other = admin_client.get("/templates/", {"os_type": other.pk}).content.decode()
+    assert 'data-testid="template-77"' in only_other and 'data-testid="template-78"' not in only_other
+    # An unknown OS type filters nothing out (the form is invalid), as for the other filters.
+    assert "template-78" in admin_client.get("/templates/", {"os_type": "abc"}).content.decode()
