@@ -47,6 +47,9 @@ DEFINITIONS = {d.name: d for d in [
                gettext_lazy("Copy every template in Swift to the secondary storage of every enabled zone "
                             "that lacks it, including zones enabled later. When false, templates reach "
                             "other zones only through Copy to zone.")),
+    Definition("extract.url.expiration.interval", "Storage", Type.INTEGER, "14400",
+               gettext_lazy("Seconds a template's Download link (a Swift TempURL, or a link through this "
+                            "app where Swift has no tempurl) keeps working."), minimum=1, maximum=7 * 86400),
 ]}
 
 # Categories as the Global Settings page names them (rows store the key).

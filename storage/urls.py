@@ -1,6 +1,6 @@
 from django.urls import path
 
-from storage.web import compare_views, register_views, template_edit_views, template_views, transfer_views
+from storage.web import compare_views, download_views, register_views, template_edit_views, template_views, transfer_views
 from storage.web import swift_views as views
 
 app_name = "storage"
@@ -19,6 +19,8 @@ urlpatterns = [
          name="template_registration_cancel"),
     path("templates/<id:pk>/", template_views.TemplateDetailView.as_view(), name="template"),
     path("templates/<id:pk>/edit/", template_edit_views.TemplateEditView.as_view(), name="template_edit"),
+    path("templates/<id:pk>/download/", download_views.TemplateExtractView.as_view(), name="template_extract"),
+    path("templates/<id:pk>/image/", download_views.TemplateImageView.as_view(), name="template_image"),
     path("templates/<id:pk>/copy/", template_views.TemplateCopyView.as_view(), name="template_copy"),
     path("transfers/<id:pk>/retry/", transfer_views.TransferRetryView.as_view(), name="transfer_retry"),
     path("transfers/<id:pk>/cancel/", transfer_views.TransferCancelView.as_view(), name="transfer_cancel"),

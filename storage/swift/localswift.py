@@ -76,6 +76,7 @@ class LocalSwift:
     backend_ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     probe_timeout: float = 2.0  # seconds per readiness request (Keystone's first check is slower)
+    tempurl: bool = True  # False: a Swift without TempURLs (Download then streams through the app)
 
     @property
     def auth_url(self) -> str:
@@ -146,7 +147,7 @@ class LocalSwift:
             common.format(port=self.proxy_port, kind="proxy", devices=self.root / "srv")
             + "\n[pipeline:main]\n"
             "pipeline = catch_errors gatekeeper healthcheck proxy-logging cache "
-            f"listing_formats bulk {auth_filters} copy slo dlo proxy-logging proxy-server\n\n"
+            f"listing_formats bulk {'tempurl ' if self.tempurl else ''}{auth_filters} copy slo dlo proxy-logging proxy-server\n\n"
             "[app:proxy-server]\nuse = egg:swift#proxy\naccount_autocreate = true\n"
             "allow_account_management = true\n\n"
             + auth_sections +
@@ -157,6 +158,8 @@ class LocalSwift:
             "[filter:proxy-logging]\nuse = egg:swift#proxy_logging\n\n"
             "[filter:listing_formats]\nuse = egg:swift#listing_formats\n\n"
             "[filter:bulk]\nuse = egg:swift#bulk\n\n"
+            # Download links (extractTemplate): before auth, as Swift's docs place it.
+            "[filter:tempurl]\nuse = egg:swift#tempurl\n\n"
             "[filter:copy]\nuse = egg:swift#copy\n\n"
             "[filter:slo]\nuse = egg:swift#slo\n\n"
             "[filter:dlo]\nuse = egg:swift#dlo\n"
