@@ -24,7 +24,13 @@ def account_id(number) -> str:
 
 
 def guest_os_id(name: str) -> str:
+    """The id a guest OS had before OS types were rows; the data migration
+    gives each row this very UUID (storage 0011)."""
     return str(uuid.uuid5(NAMESPACE, f"guestos/{name}"))
+
+
+def guest_os_category_id(name: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"guestoscategory/{name}"))
 
 
 # An audit event's id: its primary key inside a fixed UUID pattern, so that

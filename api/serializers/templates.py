@@ -7,10 +7,10 @@ from storage.models import Template, TemplateLocation
 
 from ..registry import OWN_PREFIX
 from . import BOOLEAN, DATE, INTEGER, LIST, MAP, STRING, Field, response, uuid_of
-from .identity import ROOT_DOMAIN_ID, account_id, account_name, guest_os_id
+from .identity import ROOT_DOMAIN_ID, account_id, account_name, guest_os_category_id, guest_os_id
 from .infrastructure import ANNOTATED
 
-# The guest OS of every template until templates have OS types of their own.
+# CloudStack's guest OS of a template without one (Edit template sets it).
 DEFAULT_GUEST_OS = "Other (64-bit)"
 # CloudStack's seeded templates in account 1's folder (template/tmpl/1/<id>):
 # the system VM templates and the built-in CentOS ones. Anything else is USER.
@@ -69,13 +69,15 @@ TEMPLATE = response(
     Field("removed", DATE),
     Field("isready", BOOLEAN, lambda item: item.location is not None
           and item.location.state == TemplateLocation.State.READY),
-    Field("passwordenabled", BOOLEAN, default=False),
+    Field("passwordenabled", BOOLEAN, _t(lambda t: t.password_enabled)),
     Field("format", STRING, _t(lambda t: (t.format or "").upper() or None)),
     Field("bootable", BOOLEAN, default=True),
-    Field("isfeatured", BOOLEAN, default=False),
+    Field("isfeatured", BOOLEAN, _t(lambda t: t.featured)),
     Field("crossZones", BOOLEAN, default=False),
-    Field("ostypeid", STRING, default=guest_os_id(DEFAULT_GUEST_OS)),
-    Field("ostypename", STRING, default=DEFAULT_GUEST_OS),
+    Field("ostypeid", STRING, _t(lambda t: uuid_of(t.os_type) or guest_os_id(DEFAULT_GUEST_OS)),
+          note=f'its OS type, else "{DEFAULT_GUEST_OS}" ({guest_os_id(DEFAULT_GUEST_OS)})'),
+    Field("ostypename", STRING, _t(lambda t: t.os_type.name if t.os_type else DEFAULT_GUEST_OS),
+          note=f'its OS type, else "{DEFAULT_GUEST_OS}"'),
     Field("accountid", STRING, _t(lambda t: account_id(t.account_id)), note="a fixed UUID per account name"),
     Field("account", STRING, _t(lambda t: account_name(t.account_id)),
           note='"admin" for NFS folder `tmpl/2/` (Register template), else "system"'),
@@ -90,7 +92,7 @@ TEMPLATE = response(
           note="template.properties\' hypervisor, else from the format: VHD XenServer, QCOW2 and RAW KVM, OVA VMware"),
     Field("domain", STRING, default="ROOT"),
     Field("domainid", STRING, default=ROOT_DOMAIN_ID),
-    Field("isextractable", BOOLEAN, default=False),
+    Field("isextractable", BOOLEAN, _t(lambda t: t.extractable)),
     Field("checksum", STRING, _t(lambda t: t.checksum or None)),
     Field("sourcetemplateid", STRING),
     Field("hostid", STRING),
@@ -114,4 +116,60 @@ TEMPLATE = response(
     Field(f"{OWN_PREFIX}zonestate", STRING, lambda item: item.location.state if item.location else None),
 )
 
-SPECS = (TEMPLATE,)
+# GuestOSResponse: one of CloudStack's guest OS list (storage.GuestOsType).
+GUEST_OS = response(
+    "GuestOSResponse",
+    Field("jobid", STRING),
+    Field("jobstatus", INTEGER),
+    Field("id", STRING, uuid_of),
+    Field("oscategoryid", STRING, lambda os: guest_os_category_id(os.category),
+          note="a fixed UUID per category name"),
+    Field("oscategoryname", STRING, lambda os: os.category),
+    Field("name", STRING, lambda os: os.name),
+    Field("description", STRING, lambda os: os.name),
+    # A String in CloudStack's class, so "false" and not false.
+    Field("isuserdefined", STRING, default="false"),
+)
+
+
+@dataclass
+class Extraction:
+    """extractTemplate's answer: a template, its Download link, the zone asked."""
+
+    template: Template
+    url: str
+    created: object
+    zone: object = None
+
+
+# ExtractResponse: a Download link (extractTemplate, mode HTTP_DOWNLOAD).
+EXTRACT = response(
+    "ExtractResponse",
+    Field("jobid", STRING),
+    Field("jobstatus", INTEGER),
+    Field("id", STRING, lambda e: uuid_of(e.template)),
+    Field("name", STRING, lambda e: e.template.name or f"T-{e.template.pk}"),
+    Field("extractId", STRING),
+    Field("uploadpercentage", INTEGER),
+    Field("status", STRING),
+    Field("accountid", STRING, lambda e: account_id(e.template.account_id)),
+    Field("resultstring", STRING),
+    Field("created", DATE, lambda e: e.created),
+    Field("state", STRING, default="DOWNLOAD_URL_CREATED"),
+    Field("storagetype", STRING),
+    Field("zoneid", STRING, lambda e: uuid_of(e.zone)),
+    Field("zonename", STRING, lambda e: e.zone.name if e.zone else None),
+    Field("extractMode", STRING, default="HTTP_DOWNLOAD"),
+    Field("url", STRING, lambda e: e.url),
+)
+
+# SuccessResponse: the answer of a command that only changes something.
+SUCCESS = response(
+    "SuccessResponse",
+    Field("jobid", STRING),
+    Field("jobstatus", INTEGER),
+    Field("success", BOOLEAN, lambda obj: True, note="true: the change is made"),
+    Field("displaytext", STRING),
+)
+
+SPECS = (TEMPLATE, GUEST_OS, EXTRACT, SUCCESS)

@@ -114,3 +114,23 @@ def test_without_tempurl_the_app_streams_with_range(swift_without_tempurl, celer
     assert Client().get(link).status_code == 302
     assert admin_client.get("/templates/1/image/?token=1:1:forged").status_code == 403
     assert admin_client.get(link.replace("/templates/1/", "/templates/5/")).status_code == 403
+
+
+def test_extract_template_answers_the_tempurl(local_swift, celery_worker, client, admin_user, tmp_path):
+    from tests.api_helpers import call, key_pair
+    from tests.views.test_client_api_fidelity import check_command, check_json
+
+    make_swift_store(local_swift)
+    root = _template_in_swift()
+    keys = key_pair(admin_user)
+    uuid = str(Template.objects.get(pk=1).uuid)
+    status, started = call(client, "extractTemplate", *keys, id=uuid, mode="HTTP_DOWNLOAD")
+    assert status == 200 and started["id"] == uuid
+    job = check_command(client, keys, "queryAsyncJobResult", jobid=started["jobid"])
+    assert job["jobstatus"] == 1
+    extracted = job["jobresult"]["template"]
+    check_json("ExtractResponse", extracted)
+    assert (extracted["id"], extracted["extractMode"], extracted["state"]) == (uuid, "HTTP_DOWNLOAD",
+                                                                               "DOWNLOAD_URL_CREATED")
+    assert _curl(extracted["url"], tmp_path / "image") == 200
+    assert (tmp_path / "image").read_bytes() == (root / IMAGE).read_bytes()

@@ -78,3 +78,12 @@ def test_os_types_are_shown_and_filter_the_list(admin_client, template):
     assert 'data-testid="template-77"' in only_other and 'data-testid="template-78"' not in only_other
     # An unknown OS type filters nothing out (the form is invalid), as for the other filters.
     assert "template-78" in admin_client.get("/templates/", {"os_type": "abc"}).content.decode()
+
+
+def test_the_template_page_shows_the_settings_and_download_only_when_extractable(admin_client, template):
+    page = admin_client.get("/templates/77/").content.decode()
+    assert 'href="/templates/77/edit/"' in page and "Other (64-bit)" in page
+    assert 'data-testid="download-template"' not in page
+    Template.objects.filter(pk=77).update(extractable=True)
+    page = admin_client.get("/templates/77/").content.decode()
+    assert 'action="/templates/77/download/"' in page
