@@ -107,7 +107,8 @@ def list_os_types(user, id=None, oscategoryid=None, description=None, keyword=No
         os_types = os_types.filter(pk=id)
     if oscategoryid:
         wanted = oscategoryid.strip().lower()
-        categories = {os.category for os in GuestOsType.objects.all() if GUEST_OS.serialize(os)["oscategoryid"] == wanted}
+        categories = {os.category for os in GuestOsType.objects.all()
+                      if GUEST_OS.serialize(os)["oscategoryid"] == wanted}
         os_types = os_types.filter(category__in=categories)
     if description:
         os_types = os_types.filter(name__iexact=description)

@@ -87,3 +87,15 @@ def test_the_template_page_shows_the_settings_and_download_only_when_extractable
     Template.objects.filter(pk=77).update(extractable=True)
     page = admin_client.get("/templates/77/").content.decode()
     assert 'action="/templates/77/download/"' in page
+
+
+def test_the_properties_update_is_listed_as_such_among_transfers(admin_client, template):
+    from zones.models import Zone
+
+    zone = Zone.objects.create(name="Z1", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.1",
+                               hypervisor="XenServer")
+    transfer = Transfer.objects.create(template=template, zone=zone, direction=Transfer.Direction.PROPERTIES)
+    page = admin_client.get("/").content.decode()
+    row = page[page.index(f'data-testid="transfer-{transfer.pk}"'):]
+    row = row[:row.index("</tr>")]
+    assert "Update properties" in row and "Every copy" in row
