@@ -35,6 +35,10 @@ class DownloadLink:
     served_by_swift: bool
 
 
+def as_datetime(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, dt_timezone.utc)
+
+
 def _check(template: Template) -> SwiftStore:
     if not template.extractable:
         raise ExtractRefused(NOT_EXTRACTABLE % {"id": template.pk})

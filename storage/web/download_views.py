@@ -1,8 +1,11 @@
-"""Download a template: the button (POST) answers a redirect to a fresh
-time-limited link, a Swift TempURL that Swift serves; where Swift has no
-tempurl, the link is TemplateImageView's, which streams the image from
-Swift through the app with Range support (206, Content-Range)."""
+"""Download a template: the button (POST) makes a fresh time-limited link,
+a Swift TempURL that Swift serves, and redirects to the page that shows it
+(a link, not a redirect to Swift: CSP's form-action keeps form submissions
+on this site). Where Swift has no tempurl, the link is TemplateImageView's,
+which streams the image from Swift through the app with Range support (206,
+Content-Range)."""
 import re
+import time
 
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +22,24 @@ SINGLE_RANGE = re.compile(r"bytes=(\d+-\d*|-\d+)")
 RELAYED = ("content-length", "content-range", "etag", "last-modified")
 
 
+def _session_key(pk) -> str:
+    return f"template-download-{pk}"
+
+
 class TemplateExtractView(View):
+    """GET: the template's last link while it is valid (kept in the session),
+    else the button; POST: a new link, then back to GET (PRG)."""
+
+    page = "storage/template_download.html"
+
+    def get(self, request, pk):
+        template = get_object_or_404(Template, pk=pk)
+        link = request.session.get(_session_key(template.pk))
+        if link is not None and link["expires"] <= time.time():
+            link = None
+        return render(request, self.page, {"template": template, "link": link,
+                                           "expires": link and extract.as_datetime(link["expires"])})
+
     def post(self, request, pk):
         template = get_object_or_404(Template, pk=pk)
         try:
@@ -29,7 +49,9 @@ class TemplateExtractView(View):
         except swift.SwiftError as error:
             return refuse(request, "template.extract", template.swift_container,
                           _("Swift cannot make the link: %(error)s") % {"error": error})
-        return redirect(link.url)
+        request.session[_session_key(template.pk)] = {"url": link.url, "expires": link.expires.timestamp(),
+                                                      "swift": link.served_by_swift}
+        return redirect("storage:template_extract", pk=template.pk)
 
 
 def _refused(request, message, status):

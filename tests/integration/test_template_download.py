@@ -3,6 +3,8 @@ pipeline) the link is a TempURL that Swift itself serves: curl gets the
 very bytes of the NFS copy, until the link expires. The app sets the
 account's Temp-URL-Key itself and keeps it encrypted. On a Swift without
 tempurl the link goes through the app, which streams with Range support."""
+import html
+import re
 import subprocess
 import time
 
@@ -29,6 +31,14 @@ def _curl(url, out):
     return int(done.stdout)
 
 
+def _new_link(admin_client):
+    """Download on the template page: a POST, then the page showing the link (PRG)."""
+    response = admin_client.post("/templates/1/download/")
+    assert response.status_code == 302 and response["Location"] == "/templates/1/download/"
+    page = admin_client.get("/templates/1/download/").content.decode()
+    return html.unescape(re.search(r'href="([^"]*)" data-testid="download-link"', page).group(1))
+
+
 def _template_in_swift():
     zone, root = make_zone()
     enable_zone(zone)
@@ -44,9 +54,7 @@ def test_a_tempurl_download_is_the_nfs_image_until_it_expires(any_swift, celery_
     root = _template_in_swift()
     config.change("extract.url.expiration.interval", "3")
 
-    response = admin_client.post("/templates/1/download/")
-    assert response.status_code == 302
-    link = response["Location"]
+    link = _new_link(admin_client)
     assert link.startswith(f"http://127.0.0.1:{local_swift.proxy_port}/v1/AUTH_") and "/T-1/" in link
     assert "temp_url_sig=" in link and "temp_url_expires=" in link
     expires = int(link.split("temp_url_expires=")[1].split("&")[0])
@@ -69,7 +77,8 @@ def test_a_tempurl_download_is_the_nfs_image_until_it_expires(any_swift, celery_
         time.sleep(0.5)
     assert _curl(link, tmp_path / "late") == 401
     # A new link works again, with the same key (nothing set on the account twice).
-    fresh = admin_client.post("/templates/1/download/")["Location"]
+    assert 'data-testid="download-link"' not in admin_client.get("/templates/1/download/").content.decode()
+    fresh = _new_link(admin_client)
     assert _curl(fresh, tmp_path / "again") == 200
     assert Event.objects.filter(action="swift.tempurl.key").count() == 1
 
@@ -96,7 +105,7 @@ def test_without_tempurl_the_app_streams_with_range(swift_without_tempurl, celer
     make_swift_store(swift_without_tempurl)
     root = _template_in_swift()
     image = (root / IMAGE).read_bytes()
-    link = admin_client.post("/templates/1/download/")["Location"]
+    link = _new_link(admin_client)
     assert link.startswith("/templates/1/image/?token=")
 
     whole = admin_client.get(link)

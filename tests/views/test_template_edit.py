@@ -99,3 +99,16 @@ def test_the_properties_update_is_listed_as_such_among_transfers(admin_client, t
     row = page[page.index(f'data-testid="transfer-{transfer.pk}"'):]
     row = row[:row.index("</tr>")]
     assert "Update properties" in row and "Every copy" in row
+
+
+def test_the_download_page_offers_a_link_only_for_an_extractable_template(admin_client, template):
+    page = admin_client.get("/templates/77/download/").content.decode()
+    assert "not extractable" in page and 'data-testid="new-download-link"' not in page
+    Template.objects.filter(pk=77).update(extractable=True)
+    page = admin_client.get("/templates/77/download/").content.decode()
+    assert 'data-testid="new-download-link"' in page and 'data-testid="download-link"' not in page
+    # Not in Swift yet: refused with the reason, nothing recorded as made.
+    response = admin_client.post("/templates/77/download/")
+    assert response.status_code == 409 and "not in Swift yet" in response.content.decode()
+    assert Event.objects.get(action="template.extract").outcome == Event.Outcome.FAILURE
+    assert admin_client.get("/templates/404404/download/").status_code == 404
