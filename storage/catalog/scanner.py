@@ -119,12 +119,19 @@ def _scan_and_record(scan: ZoneScan) -> ZoneScan:
     return scan
 
 
+def _being_edited(ids) -> set[int]:
+    """Templates whose edit is still being written to their copies: the row
+    holds the new values, which a copy read now must not undo."""
+    return set(Transfer.objects.filter(template_id__in=ids, direction=Transfer.Direction.PROPERTIES,
+                                       state__in=Transfer.ACTIVE_STATES).values_list("template_id", flat=True))
+
+
 def record_entries(zone, entries: list[tuple[SecondaryStorage, Entry]], *, complete_scan: bool) -> None:
     """Create or update the Templates and this zone's TemplateLocations in
     a few bulk queries (a scan of 10,000 folders must stay fast)."""
     now = timezone.now()
     ids = [e.template_id for _, e in entries]
-    templates = Template.objects.in_bulk(ids)
+    templates, editing = Template.objects.in_bulk(ids), _being_edited(ids)
     new_templates, changed_templates, new_ids = [], [], set()
     for _, entry in entries:
         template = templates.get(entry.template_id)
@@ -133,7 +140,7 @@ def record_entries(zone, entries: list[tuple[SecondaryStorage, Entry]], *, compl
             templates[entry.template_id] = template
             new_templates.append(template)
             new_ids.add(entry.template_id)
-        if entry.complete:
+        if entry.complete and entry.template_id not in editing:
             props = entry.props
             fields = dict(account_id=entry.account_id, name=props.name, description=props.description,
                           filename=props.filename, format=props.format, size=props.size,
