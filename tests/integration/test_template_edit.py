@@ -57,3 +57,32 @@ def test_edit_writes_template_properties_on_nfs_and_in_swift(local_swift, celery
         "name": "web-server", "description": "Web server = nginx", "os_type": ubuntu.pk, "public": "on"})
     assert Transfer.objects.filter(template_id=4600, direction=Transfer.Direction.PROPERTIES).count() == 1
     assert Template.objects.get(pk=4600).featured is False
+
+
+def test_the_update_waits_for_a_running_copy_of_the_template(celery_worker, admin_client):
+    from django.utils import timezone
+
+    from storage.catalog.scanner import record_entries, scan_folder
+    from storage.models import SecondaryStorage
+    from tests.transfer_helpers import wait_for
+
+    zone, root = make_zone(seed=False)
+    add_template(root, 4700, demo.image_bytes(4700, 1000))
+    store = SecondaryStorage.objects.get(zone=zone)
+    record_entries(zone, [(store, entry) for entry in scan_folder(root).entries], complete_scan=True)
+    # An upload some worker is running (its heartbeat is fresh): the update must not write under it.
+    upload = Transfer.objects.create(template_id=4700, zone=zone, direction=Transfer.Direction.UP,
+                                     state=Transfer.State.RUNNING, heartbeat=timezone.now())
+    other = GuestOsType.objects.get(name="Other (64-bit)")
+    admin_client.post("/templates/4700/edit/", {"name": "edited", "description": "d", "os_type": other.pk})
+
+    waiting = wait_for(lambda: Transfer.objects.filter(template_id=4700, direction=Transfer.Direction.PROPERTIES,
+                                                       last_error__contains="copying the template").first(),
+                       message="the update waiting")
+    assert waiting.state in (Transfer.State.QUEUED, Transfer.State.RUNNING)
+    props = root / "template/tmpl/2/4700/template.properties"
+    assert properties.parse(props.read_bytes())["uniquename"] == "t4700"
+    Transfer.objects.filter(pk=upload.pk).update(state=Transfer.State.DONE)
+    done = wait_transfer(4700, direction=Transfer.Direction.PROPERTIES)
+    assert done.state == Transfer.State.DONE, done.last_error
+    assert properties.parse(props.read_bytes())["uniquename"] == "edited"
