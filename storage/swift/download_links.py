@@ -31,7 +31,9 @@ def ensure_key(conn, store: SwiftStore) -> tuple[str, bool]:
         store.temp_url_key = secrets.token_urlsafe(32)
         store.save(update_fields=["temp_url_key"])
     headers = swift.call("Reading the account", conn.head_account)
-    if headers.get(KEY_HEADER.lower()) == store.temp_url_key:
+    # Swift accepts either of the account's two keys; an operator may have
+    # moved ours to the second one to use the first elsewhere.
+    if store.temp_url_key in (headers.get(KEY_HEADER.lower()), headers.get(KEY_HEADER.lower() + "-2")):
         return store.temp_url_key, False
     swift.call("Setting the account's Temp-URL-Key", conn.post_account, {KEY_HEADER: store.temp_url_key})
     return store.temp_url_key, True
