@@ -238,3 +238,28 @@ def test_register_template_pages_and_refusals(ja_client):
     _check(ja_client, "post", reverse("storage:template_registration_retry", args=[7]), HTTP_HX_REQUEST="true")
     _check(ja_client, "post", reverse("storage:template_registration_cancel", args=[7]), HTTP_HX_REQUEST="true")
     _check(ja_client, "post", reverse("storage:template_registration_retry", args=[7]), HTTP_HX_REQUEST="true")
+
+
+def test_edit_and_download_template_pages_and_refusals(ja_client):
+    import time
+
+    from storage.models import Template, Transfer
+
+    zone = Zone.objects.create(name="zone-a", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.1",
+                               hypervisor="KVM", allocation_state="Enabled")
+    template = Template.objects.create(id=8, account_id=2, name="centos", filename="c.qcow2")
+    Transfer.objects.create(template=template, zone=zone, direction=Transfer.Direction.PROPERTIES)
+    assert "すべてのコピー" in _check(ja_client, "get", reverse("dashboard"))
+    assert "OSの種類" in _check(ja_client, "get", reverse("storage:template_edit", args=[8]))
+    _check(ja_client, "post", reverse("storage:template_edit", args=[8]), {"name": "", "description": "a\nb"})
+    assert "抽出可能ではありません" in _check(ja_client, "get", reverse("storage:template_extract", args=[8]))
+    Template.objects.filter(pk=8).update(extractable=True)
+    assert "ダウンロードリンクの作成" in _check(ja_client, "get", reverse("storage:template_extract", args=[8]))
+    _check(ja_client, "post", reverse("storage:template_extract", args=[8]))  # 409: not in Swift
+    session = ja_client.session
+    for served_by_swift in (True, False):
+        session["template-download-8"] = {"url": "http://swift.example/v1/AUTH_t/T-8/c.qcow2",
+                                          "expires": time.time() + 600, "swift": served_by_swift}
+        session.save()
+        assert "まで有効です" in _check(ja_client, "get", reverse("storage:template_extract", args=[8]))
+    _check(ja_client, "get", reverse("storage:template_image", args=[8]) + "?token=x")  # 403: not valid
