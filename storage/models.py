@@ -23,7 +23,7 @@ class SwiftStore(models.Model):
     username = models.CharField(max_length=128)
     key = EncryptedTextField()
     # The account's Temp-URL-Key for Download links, generated and kept by the app.
-    temp_url_key = EncryptedTextField(blank=True, default="")
+    temp_url_key = EncryptedTextField(null=True, blank=True, default=None)  # None: not made yet
     auth_version = models.CharField(max_length=8, choices=AuthVersion.choices)
     # Keystone v3: the domain of the user and the project; Keystone: the
     # region whose object-store endpoint to use ("" when the catalog has one).

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='swiftstore',
             name='temp_url_key',
-            field=cloudadmin.crypto.EncryptedTextField(blank=True, default=''),
+            field=cloudadmin.crypto.EncryptedTextField(blank=True, default=None, null=True),
         ),
         migrations.AddField(
             model_name='template',
