@@ -6,6 +6,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import ListView
 
 
+# Live parts of a page refresh themselves (hx-trigger "every Ns"): every
+# POLL_SECONDS while something they show runs, else every IDLE_POLL_SECONDS,
+# so that a tab left open still sees new activity. Polling, not server-sent
+# events: one short request per tab needs no long-lived connection per tab in
+# the WSGI workers, and the dashboard's cost is measured by bench/load.py.
+POLL_SECONDS = 2
+IDLE_POLL_SECONDS = 10
+
+
+def poll_seconds(busy: bool) -> int:
+    return POLL_SECONDS if busy else IDLE_POLL_SECONDS
+
+
 def htmx_partial(request) -> bool:
     """True when only a fragment should be rendered: an htmx request that is
     not a boosted navigation (a boosted request wants the whole page)."""

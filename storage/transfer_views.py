@@ -1,6 +1,7 @@
 """The dashboard (home page): transfer counters, throughput, the transfers
 table with live updates, and the transfer and zone actions."""
 from django.contrib import messages
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -8,15 +9,13 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from cloudadmin import events
-from cloudadmin.ui import ObjectListView, htmx_partial, safe_next
+from cloudadmin.ui import ObjectListView, htmx_partial, poll_seconds, safe_next
 from zones.models import Zone
 
 from . import dashboard, sync, transfers
 from .forms import TransferFilterForm
 from .models import SwiftStore, Transfer, active_first
 
-# Seconds between two refreshes of the table while transfers are active.
-POLL_SECONDS = 2
 # Tells every table on the page to refresh itself (hx-trigger ... from:body).
 CHANGED_EVENT = "transfers-changed"
 
@@ -29,9 +28,9 @@ def summary_context(now=None) -> dict:
         "counters": counters,
         "bytes_today": dashboard.bytes_today(now),
         "chart": dashboard.throughput_chart(now),
-        # Poll while anything is queued or running, whatever the filter shows.
+        # Poll fast while anything is queued or running, whatever the filter shows.
         "polling": bool(counters["queued"] or counters["running"]),
-        "poll_seconds": POLL_SECONDS,
+        "poll_seconds": poll_seconds(bool(counters["queued"] or counters["running"])),
     }
 
 
@@ -45,16 +44,16 @@ class DashboardView(ObjectListView):
 
     def get_queryset(self):
         # The very expression of the index transfer_active_first.
-        return super().get_queryset().order_by(active_first().asc(), "-updated", "-id")
+        return super().get_queryset().annotate(superseded=Exists(Transfer.objects.filter(
+            template=OuterRef("template"), zone=OuterRef("zone"), direction=OuterRef("direction"),
+            pk__gt=OuterRef("pk")))).order_by(active_first().asc(), "-updated", "-id")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(summary_context())
-        partial = htmx_partial(self.request)
-        context["oob"] = partial  # the counters ride along out of band
-        if not partial:
-            context["swift_store"] = SwiftStore.objects.first()
-            context["zones"] = dashboard.zone_scans(Zone.objects.order_by("name"))
+        context["oob"] = htmx_partial(self.request)  # counters, Swift and zones ride along out of band
+        context["swift_store"] = SwiftStore.objects.first()
+        context["zones"] = dashboard.zone_scans(Zone.objects.order_by("name"))
         return context
 
 

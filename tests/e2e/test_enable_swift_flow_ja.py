@@ -20,12 +20,8 @@ WARNING = "Swiftが構成されました。注、このページを閉じると�
 
 
 @pytest.fixture
-def ja_page(browser):
-    context = browser.new_context(locale="ja-JP")  # Accept-Language: ja-JP
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    yield page
-    context.close()
+def ja_page(new_context):
+    return new_context(locale="ja-JP").new_page()  # Accept-Language: ja-JP
 
 
 def log_in(page, live_server, password, *, username_label, password_label, button):
@@ -93,7 +89,7 @@ def test_enable_swift_sequence_in_japanese(ja_page, live_server, admin_user, adm
     expect(page.get_by_role("status")).to_have_text("接続に成功しました。")
 
 
-def test_switcher_choice_is_remembered_in_another_browser(logged_in_page, live_server, browser,
+def test_switcher_choice_is_remembered_in_another_browser(logged_in_page, live_server, new_context,
                                                            admin_user, admin_password):
     page = logged_in_page  # an English browser
     expect(page.get_by_role("link", name="Global Settings")).to_be_visible()
@@ -104,14 +100,10 @@ def test_switcher_choice_is_remembered_in_another_browser(logged_in_page, live_s
     assert UserPreference.objects.get(user=admin_user).language == "ja"
 
     # Another English browser: after logging in, the user's Japanese.
-    context = browser.new_context(locale="en-US")
-    other = context.new_page()
-    try:
-        log_in(other, live_server, admin_password, username_label="Username", password_label="Password",
-               button="Log in")
-        expect(other.get_by_role("link", name="グローバル設定")).to_be_visible()
-        other.get_by_test_id("language-switcher").get_by_role("button", name="English").click()
-        expect(other.get_by_role("link", name="Global Settings")).to_be_visible()
-    finally:
-        context.close()
+    other = new_context(locale="en-US").new_page()
+    log_in(other, live_server, admin_password, username_label="Username", password_label="Password",
+           button="Log in")
+    expect(other.get_by_role("link", name="グローバル設定")).to_be_visible()
+    other.get_by_test_id("language-switcher").get_by_role("button", name="English").click()
+    expect(other.get_by_role("link", name="Global Settings")).to_be_visible()
     assert UserPreference.objects.get(user=admin_user).language == "en"

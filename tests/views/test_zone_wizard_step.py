@@ -85,8 +85,22 @@ def test_drafts_belong_to_their_user(admin_client, django_user_model):
     other = django_user_model.objects.create_user("other", password="x", is_staff=True)
     client = Client()
     client.force_login(other)
-    assert client.get(step_url(draft, "type")).status_code == 404
-    assert client.post(step_url(draft, "type"), STEP_DATA["type"]).status_code == 404
+    assert client.get(step_url(draft, "type")).url == reverse("zones:list")
+    assert client.post(step_url(draft, "type"), STEP_DATA["type"]).url == reverse("zones:list")
+    draft.refresh_from_db()
+    assert draft.data == {}  # nothing saved
+
+
+def test_a_discarded_drafts_url_goes_to_the_zone_list_with_a_message(admin_client):
+    draft = fill(admin_client, start(admin_client), until="zone")
+    admin_client.post(reverse("zones:wizard_discard", args=[draft.pk]))
+    response = admin_client.get(step_url(draft, "zone"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("zones:list")
+    assert "This zone wizard was already launched or discarded." in response.content.decode()
+    # Next in a tab left open: the whole page goes, not a silent failure.
+    response = admin_client.post(step_url(draft, "zone"), STEP_DATA["zone"], HTTP_HX_REQUEST="true")
+    assert response["HX-Redirect"] == reverse("zones:list")
+    assert not ZoneWizardDraft.objects.exists()
 
 
 def test_advanced_zone_has_no_guest_network_step(admin_client):
