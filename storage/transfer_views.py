@@ -27,7 +27,7 @@ def summary_context(now=None) -> dict:
     return {
         "counters": counters,
         "bytes_today": dashboard.bytes_today(now),
-        "chart": dashboard.throughput_chart(now),
+        "chart": dashboard.throughput_chart(now, live_rate=counters["rate"] or 0.0),
         # Poll fast while anything is queued or running, whatever the filter shows.
         "polling": bool(counters["queued"] or counters["running"]),
         "poll_seconds": poll_seconds(bool(counters["queued"] or counters["running"])),

@@ -125,7 +125,7 @@ def redirect_when_draft_gone(dispatch):
 
 
 class WizardStartView(View):
-    """POST Add Zone: resume the user's latest draft, or start a new one."""
+    """POST Add zone: resume the user's latest draft, or start a new one."""
 
     def post(self, request):
         if request.POST.get("new") != "1":
@@ -205,7 +205,7 @@ def review_sections(draft):
 
 
 class WizardStepView(View):
-    """One step of the Add Zone wizard: GET shows it, POST validates and
+    """One step of the Add zone wizard: GET shows it, POST validates and
     saves its fields in the draft, then shows the next step."""
 
     @redirect_when_draft_gone
@@ -237,7 +237,7 @@ class WizardStepView(View):
         return self.show(request, forward)
 
     def show(self, request, step):
-        wizard.visit(self.draft, step)  # where Add Zone resumes, even before the redirect is followed
+        wizard.visit(self.draft, step)  # where Add zone resumes, even before the redirect is followed
         if htmx_partial(request):
             form = wizard.form_for(step, self.draft) if step.form_class else None
             return render_step(request, self.draft, step, form=form)

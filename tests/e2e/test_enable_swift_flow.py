@@ -32,7 +32,7 @@ def test_enable_swift_sequence(logged_in_page, live_server, local_swift):
     expect(notice).to_contain_text(settings.RESTART_COMMAND)
     assert config.value("enable.swift") is False
 
-    page.get_by_role("link", name="Zones").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Zones").click()
     expect(page.get_by_role("heading", name="Zones")).to_be_visible()
     expect(page.get_by_role("button", name="Enable Swift")).to_have_count(0)  # not in effect yet
 
@@ -88,7 +88,7 @@ def test_cancel_closes_the_dialog_and_saves_nothing(logged_in_page, live_server,
     config.change("enable.swift", "true")
     apply_pending_settings()
     page = logged_in_page
-    page.get_by_role("link", name="Zones").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Zones").click()
     page.get_by_role("button", name="Enable Swift").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_label("URL", exact=True).fill(local_swift.auth_url)

@@ -28,6 +28,7 @@ def test_a_dashboard_open_before_enable_zone_sees_t1_and_t5_copied(logged_in_pag
     other = dashboard.context.new_page()
     other.goto(f"{live_server.url}/zones/{zone.pk}/")
     other.get_by_role("button", name="Enable zone").click()
+    other.get_by_role("dialog").get_by_role("button", name="Enable zone").click()
     expect(other.get_by_test_id("allocation-state")).to_have_text("Enabled")
     other.close()
 

@@ -143,6 +143,18 @@ def test_failed_counter_ignores_failures_retried_since(admin_client, rows):
     assert admin_client.get(URL).context["counters"]["failed"] == 0
 
 
+def test_the_charts_peak_and_rate_axis_reach_the_live_throughput(admin_client, rows):
+    """A burst shows in "Throughput now" before any minute's average: the
+    chart's peak and rate axis never contradict it."""
+    response = admin_client.get(URL)
+    chart = response.context["chart"]
+    assert chart.top >= response.context["counters"]["rate"] == 2048.0
+    body = response.content.decode()
+    assert 'data-testid="chart-peak">peak 2.0\xa0KB/s<' in body
+    assert 'data-testid="chart-y-max">2.0\xa0KB/s<' in body
+    assert "60 min ago" in body and "now</span>" in body  # the time axis
+
+
 def test_throughput_chart_and_bytes_today():
     zone = make_zone("zone-c")
     now = timezone.now()

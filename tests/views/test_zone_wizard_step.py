@@ -1,4 +1,4 @@
-"""WizardStepView: each step of Add Zone, its validation, the draft that
+"""WizardStepView: each step of Add zone, its validation, the draft that
 keeps it across requests, the htmx step swap, and the share check."""
 import shutil
 
@@ -67,7 +67,7 @@ def test_steps_ahead_are_closed(admin_client):
 
 def test_draft_persists_across_requests_sessions_and_back(admin_client, admin_user):
     draft = fill(admin_client, start(admin_client), until="pod")
-    # Another session of the same user, later: Add Zone resumes where the wizard was.
+    # Another session of the same user, later: Add zone resumes where the wizard was.
     later = Client()
     later.force_login(admin_user)
     response = later.post(reverse("zones:wizard_start"))
@@ -75,7 +75,7 @@ def test_draft_persists_across_requests_sessions_and_back(admin_client, admin_us
     # Back to the zone step: the saved values are there.
     body = later.get(step_url(draft, "zone")).content.decode()
     assert 'value="zone1"' in body and 'value="8.8.4.4"' in body and 'value="cs1cloud.internal"' in body
-    # ...and Add Zone now resumes at the step shown last.
+    # ...and Add zone now resumes at the step shown last.
     assert later.post(reverse("zones:wizard_start")).url == step_url(draft, "zone")
     assert ZoneWizardDraft.objects.count() == 1
 
