@@ -40,7 +40,7 @@ def test_enable_swift_sequence_in_japanese(ja_page, live_server, admin_user, adm
     expect(page.locator("html")).to_have_attribute("lang", "ja")
 
     # 2. グローバル設定の "enable.swift" の値を "false" から "true" に変更する。
-    page.get_by_role("link", name="グローバル設定").click()
+    page.get_by_role("navigation", name="メイン").get_by_role("link", name="グローバル設定").click()
     expect(page.get_by_role("heading", name="グローバル設定")).to_be_visible()
     page.get_by_role("button", name="enable.swift の編集").click()
     page.get_by_label("enable.swift の値").select_option("true")
@@ -57,7 +57,7 @@ def test_enable_swift_sequence_in_japanese(ja_page, live_server, admin_user, adm
     nav = page.get_by_role("navigation", name="メイン")
     expect(nav.get_by_text("インフラストラクチャ")).to_be_visible()
     nav.get_by_role("link", name="ゾーン").click()
-    expect(page.get_by_role("heading", name="ゾーン")).to_be_visible()
+    expect(page.get_by_role("heading", name="ゾーン", exact=True)).to_be_visible()
     page.get_by_role("button", name="Swiftの有効化").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_role("heading", name="Swiftの有効化")).to_be_visible()
@@ -79,7 +79,7 @@ def test_enable_swift_sequence_in_japanese(ja_page, live_server, admin_user, adm
     assert SwiftStore.objects.get().username == "tester"
     with page.expect_navigation(url=re.compile(r"/zones/\??$")):
         dialog.get_by_role("button", name="閉じる").click()
-    expect(page.get_by_role("heading", name="ゾーン")).to_be_visible()
+    expect(page.get_by_role("heading", name="ゾーン", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Swiftの有効化")).to_have_count(0)
 
     # The Swift page, in Japanese, with the test of the connection.
@@ -92,7 +92,7 @@ def test_enable_swift_sequence_in_japanese(ja_page, live_server, admin_user, adm
 def test_switcher_choice_is_remembered_in_another_browser(logged_in_page, live_server, new_context,
                                                            admin_user, admin_password):
     page = logged_in_page  # an English browser
-    expect(page.get_by_role("link", name="Global Settings")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Global Settings")).to_be_visible()
     page.get_by_role("link", name="Events").click()
     page.get_by_test_id("language-switcher").get_by_role("button", name="日本語").click()
     page.wait_for_url(f"{live_server.url}/events/")  # back on the same page
@@ -103,7 +103,7 @@ def test_switcher_choice_is_remembered_in_another_browser(logged_in_page, live_s
     other = new_context(locale="en-US").new_page()
     log_in(other, live_server, admin_password, username_label="Username", password_label="Password",
            button="Log in")
-    expect(other.get_by_role("link", name="グローバル設定")).to_be_visible()
+    expect(other.get_by_role("navigation", name="メイン").get_by_role("link", name="グローバル設定")).to_be_visible()
     other.get_by_test_id("language-switcher").get_by_role("button", name="English").click()
-    expect(other.get_by_role("link", name="Global Settings")).to_be_visible()
+    expect(other.get_by_role("navigation", name="Main").get_by_role("link", name="Global Settings")).to_be_visible()
     assert UserPreference.objects.get(user=admin_user).language == "en"
