@@ -16,6 +16,7 @@ ACTION_LABELS = {
     "swift.enable": _("Enable Swift"),
     "swift.test": _("Test the Swift connection"),
     "user.language": _("Change the language"),
+    "user.password": _("Change the password"),
     "zone.create": _("Create a zone"),
     "zone.enable": _("Enable a zone"),
     "zone.disable": _("Disable a zone"),

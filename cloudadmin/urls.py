@@ -8,6 +8,7 @@ from . import health, views
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("healthz", health.healthz, name="healthz"),
     path("language/", views.SetLanguageView.as_view(), name="set_language"),
     path("", DashboardView.as_view(), name="dashboard"),
