@@ -62,4 +62,4 @@ def test_detail_in_japanese(admin_user, zone):
     finally:
         translation.deactivate()  # the request ran in this thread: later tests must not inherit Japanese
     assert not english_left_on(body)
-    assert "ゾーンの有効化" in body and "予約済みシステム ゲートウェイ" in body
+    assert "ゾーンの有効化" in body and "予約済みシステムゲートウェイ" in body
