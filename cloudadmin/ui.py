@@ -42,6 +42,7 @@ def style_form_widgets(form):
     for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, forms.RadioSelect):
+            widget.attrs.setdefault("class", "form-check-input")  # on each radio
             continue
         if isinstance(widget, forms.CheckboxInput):
             widget.attrs.setdefault("class", "form-check-input")

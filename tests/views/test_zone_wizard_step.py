@@ -28,6 +28,9 @@ def test_first_step_shows_the_progress_of_nine_steps(admin_client):
                   "Secondary storage", "Review"):
         assert f"</span> {title}" in body
     assert ">Next</button>" in body and ">Back<" not in body  # no Back on the first step
+    # The radios are styled, and "Zone type" is said once (the legend only for screen readers).
+    assert 'type="radio" name="network_type" value="Basic" class="form-check-input"' in body
+    assert '<legend class="form-label fs-6 visually-hidden">Zone type</legend>' in body
 
 
 def test_invalid_step_is_refused_with_the_message_and_nothing_saved(admin_client):
