@@ -34,6 +34,7 @@ def test_properties_transfers_and_history(admin_client):
     assert [t.pk for t in response.context["transfers"]] == [done.pk, failed.pk]
     assert "checksum mismatch" in body and "To Swift" in body
     assert [e.detail for e in response.context["history"]] == [f"transfer {failed.pk} retried"]
+    assert "<td>Retry a transfer</td><td>Success</td>" in body  # labels, not codes
     assert "Swift is not configured." in body
 
 
