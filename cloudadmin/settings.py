@@ -73,6 +73,8 @@ SECRETS_ENCRYPTION_KEYS = envlist("SECRETS_ENCRYPTION_KEYS")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+# htmx requests with a stale token reload the page (cloudadmin/views.py).
+CSRF_FAILURE_VIEW = "cloudadmin.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.auth",

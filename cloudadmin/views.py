@@ -3,11 +3,12 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views import View
+from django.views.csrf import csrf_failure as django_csrf_failure
 
 from . import config, events
 from .forms import EventFilterForm, GlobalSettingFilterForm
@@ -115,3 +116,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         events.record("user.password", user=self.request.user, target=self.request.user.get_username())
         messages.success(self.request, _("Your password was changed."))
         return response
+
+
+def csrf_failure(request, reason=""):
+    """A refused CSRF token. For htmx (a tab whose token went stale when the
+    user logged out and in again elsewhere) the whole page reloads, with a
+    fresh token or to the login, instead of an action failing silently."""
+    if request.headers.get("HX-Request") == "true":
+        return HttpResponse(status=403, headers={"HX-Refresh": "true"})
+    return django_csrf_failure(request, reason=reason)

@@ -41,3 +41,17 @@ def test_an_htmx_request_without_a_session_moves_the_whole_page_to_login(client)
     # A foreign page named by the header is not trusted as `next`.
     response = client.get(reverse("events"), HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="https://evil.example/x")
     assert response["HX-Redirect"] == f"{reverse('login')}?next=/events/"
+
+
+def test_an_htmx_post_with_a_stale_csrf_token_reloads_the_page(admin_user):
+    """Logged out and in again in another tab: the token this tab holds is
+    stale. The whole page reloads (fresh token, or the login), no silent failure."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    response = client.post(reverse("storage:zone_sync", args=[1]), HTTP_HX_REQUEST="true",
+                           HTTP_X_CSRFTOKEN="stale-token")
+    assert response.status_code == 403 and response["HX-Refresh"] == "true"
+    response = client.post(reverse("storage:zone_sync", args=[1]))  # without htmx: Django's page
+    assert response.status_code == 403 and "HX-Refresh" not in response
