@@ -8,7 +8,7 @@ Pages come from the URL resolver (tests/urlcrawl.py) with the sample rows
 below filling in their ids, so pages added later are checked too."""
 import pytest
 
-from storage import demo, nfs
+from storage.secondary import demo, nfs
 
 from django.test import Client
 
