@@ -1,7 +1,8 @@
 """Edit template and Download in chromium: the template page's Edit
 template form (OS type, extractable), the properties update reaching the
 NFS copy, then Download: the link Swift serves gives the NFS image's very
-bytes. No console error or CSP violation on the way."""
+bytes. The `page` fixture fails the test on any console error or CSP
+violation on the way."""
 import pytest
 from playwright.sync_api import expect
 
@@ -24,9 +25,7 @@ def test_edit_a_template_then_download_it(logged_in_page, live_server, local_swi
     expect(page.get_by_role("heading", name="Edit template 1")).to_be_visible()
     page.get_by_label("Name").fill("")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_test_id("error-name")).to_be_visible()  # a 400, the one console error expected
-    problems = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    expect(page.get_by_test_id("error-name")).to_be_visible()  # a 400, shown in place
     page.get_by_label("Name").fill("routing-edited")
     page.get_by_label("OS type").select_option(label="CentOS 5.3 (64-bit)")
     page.get_by_label("Extractable").check()
@@ -47,4 +46,3 @@ def test_edit_a_template_then_download_it(logged_in_page, live_server, local_swi
     saved = tmp_path / "image"
     download.value.save_as(saved)
     assert saved.read_bytes() == (root / FOLDER / values["filename"]).read_bytes()
-    assert problems == []
