@@ -52,7 +52,8 @@ def test_a_tempurl_download_is_the_nfs_image_until_it_expires(any_swift, celery_
     local_swift = any_swift  # tempauth, then behind Keystone (tempurl sits before either auth)
     make_swift_store(local_swift)
     root = _template_in_swift()
-    config.change("extract.url.expiration.interval", "3")
+    # Short, yet long enough for the steps before the first fetch on a loaded machine.
+    config.change("extract.url.expiration.interval", "20")
 
     link = _new_link(admin_client)
     assert link.startswith(f"http://127.0.0.1:{local_swift.proxy_port}/v1/AUTH_") and "/T-1/" in link
