@@ -168,12 +168,14 @@ def delete_zone(zone_id: int, *, user=None, via="") -> dict:
     return plan
 
 
-def _remove(action, record, target, rule, *, user, via, also=None):
-    """Delete `record` unless rule() refuses, with also() first; record the
-    event either way."""
+def _remove(action, record, zone, target, rule, *, user, via, also=None):
+    """Delete `record` of `zone` unless rule() refuses, with also() first;
+    record the event either way. The zone's row is locked and its state
+    read again, so an Enable zone meanwhile (which locks it too) waits."""
     try:
         with transaction.atomic():
-            type(record).objects.select_for_update().filter(pk=record.pk).first()
+            zone.allocation_state = Zone.objects.select_for_update().values_list(
+                "allocation_state", flat=True).get(pk=zone.pk)
             refused = rule()
             if refused:
                 raise refused
@@ -219,20 +221,24 @@ def secondary_removal_refusal(store) -> RemovalRefused | None:
 
 
 def delete_pod(pod, *, user=None, via=""):
-    _remove("pod.delete", pod, f"{pod.zone.name}/{pod.name}", lambda: pod_removal_refusal(pod), user=user, via=via)
+    _remove("pod.delete", pod, pod.zone, f"{pod.zone.name}/{pod.name}", lambda: pod_removal_refusal(pod),
+            user=user, via=via)
 
 
 def delete_cluster(cluster, *, user=None, via=""):
-    _remove("cluster.delete", cluster, f"{cluster.pod.zone.name}/{cluster.pod.name}/{cluster.name}",
+    zone = cluster.pod.zone
+    _remove("cluster.delete", cluster, zone, f"{zone.name}/{cluster.pod.name}/{cluster.name}",
             lambda: cluster_removal_refusal(cluster), user=user, via=via)
 
 
 def delete_host(host, *, user=None, via=""):
-    _remove("host.delete", host, host.host_name, lambda: host_removal_refusal(host), user=user, via=via)
+    _remove("host.delete", host, host.cluster.pod.zone, host.host_name, lambda: host_removal_refusal(host),
+            user=user, via=via)
 
 
 def delete_primary_storage(pool, *, user=None, via=""):
-    _remove("primary_storage.delete", pool, pool.url, lambda: primary_removal_refusal(pool), user=user, via=via)
+    _remove("primary_storage.delete", pool, pool.cluster.pod.zone, pool.url,
+            lambda: primary_removal_refusal(pool), user=user, via=via)
 
 
 def delete_secondary_storage(store, *, user=None, via=""):
@@ -245,7 +251,7 @@ def delete_secondary_storage(store, *, user=None, via=""):
         TemplateLocation.objects.filter(secondary_storage=store).delete()
         if zone.is_enabled:
             hooks.secondary_storage_changed(zone, user=user)
-    _remove("secondary_storage.delete", store, store.url, lambda: secondary_removal_refusal(store),
+    _remove("secondary_storage.delete", store, zone, store.url, lambda: secondary_removal_refusal(store),
             user=user, via=via, also=also)
 
 

@@ -57,7 +57,7 @@ def delete_host(user, id, forced=False, forcedestroylocalstorage=False):
 
 @command("deleteStoragePool", Param("id", ID, required=True, model="zones.PrimaryStorage"), Param("forced", BOOLEAN))
 def delete_storage_pool(user, id, forced=False):
-    """Deletes primary storage, unless it is the last of an Enabled zone (forced changes nothing: it holds no volumes here)."""
+    """Deletes primary storage, unless it is the last of an Enabled zone (forced changes nothing here)."""
     return _removed(inventory.delete_primary_storage,
                     _find("deleteStoragePool", PrimaryStorage, id, "cluster__pod__zone"), user=user)
 

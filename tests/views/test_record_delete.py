@@ -11,6 +11,7 @@ from django.urls import reverse
 from cloudadmin.models import Event
 from sampledata.rows import make_full_zone, make_location, make_template, make_transfer
 from storage.models import SecondaryStorage, TemplateLocation, Transfer
+from zones import inventory
 from zones.models import Cluster, Host, Pod, PrimaryStorage, Zone
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +98,12 @@ def test_unknown_kinds_and_ids_are_404(admin_client, zone):
     assert admin_client.get(f"/zones/router/{Pod.objects.get().pk}/delete/").status_code == 404
     assert admin_client.get("/zones/pod/99999/delete/").status_code == 404
     assert admin_client.post("/zones/host/99999/delete/").status_code == 404
+
+
+def test_the_rule_reads_the_zone_again_when_deleting(zone):
+    # The page was loaded while the zone was Disabled; it was enabled since.
+    host = Host.objects.select_related("cluster__pod__zone").get()
+    Zone.objects.filter(pk=zone.pk).update(allocation_state="Enabled")
+    with pytest.raises(inventory.RemovalRefused):
+        inventory.delete_host(host)
+    assert Host.objects.filter(pk=host.pk).exists()

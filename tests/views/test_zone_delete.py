@@ -34,8 +34,9 @@ def test_the_page_lists_what_will_be_removed(admin_client, zone):
     response = admin_client.get(url(zone))
     page = response.content.decode()
     assert response.status_code == 200
-    for text in ("Delete zone doomed", "doomed-pod", "doomed-cluster", "doomed-host", "nfs://10.0.0.5/export/doomed-primary",
-                 "nfs://127.0.0.1/export/doomed", "5 only-here", ">Delete zone</button>"):
+    for text in ("Delete zone doomed", "doomed-pod", "doomed-cluster", "doomed-host",
+                 "nfs://10.0.0.5/export/doomed-primary", "nfs://127.0.0.1/export/doomed", "5 only-here",
+                 ">Delete zone</button>"):
         assert text in page, text
     assert "in-swift" not in page  # it stays: in Swift and on another zone
     assert Zone.objects.filter(pk=zone.pk).exists()  # a GET writes nothing
