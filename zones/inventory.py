@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from cloudadmin import events
-from storage.models import SecondaryStorage, Template, TemplateLocation, Transfer, ZoneScan
+from storage.models import SecondaryStorage, Template, TemplateLocation, TemplateRegistration, Transfer, ZoneScan
 
 from . import hooks
 from .models import Cluster, Host, Pod, PrimaryStorage, Zone
@@ -142,6 +142,8 @@ def zone_removal_plan(zone) -> dict:
         "template_locations": TemplateLocation.objects.filter(zone=zone).count(),
         "scans": ZoneScan.objects.filter(zone=zone).count(),
         "transfers": Transfer.objects.filter(zone=zone).count(),
+        # A registration's record (its URL, its page) names the zone it was downloaded to.
+        "registrations": TemplateRegistration.objects.filter(zone=zone).count(),
     }
 
 

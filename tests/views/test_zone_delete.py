@@ -39,6 +39,8 @@ def test_the_page_lists_what_will_be_removed(admin_client, zone):
                  ">Delete zone</button>"):
         assert text in page, text
     assert "in-swift" not in page  # it stays: in Swift and on another zone
+    plan = page[page.index('data-testid="removal-plan"'):]
+    assert "Template locations</dt><dd class=\"col-sm-8\">2<" in plan and "Zone scans</dt><dd class=\"col-sm-8\">1<" in plan
     assert Zone.objects.filter(pk=zone.pk).exists()  # a GET writes nothing
 
 
