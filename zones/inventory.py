@@ -70,8 +70,9 @@ def create_secondary_storage(zone: Zone, *, server, path, user=None, **state) ->
 
 
 # --- removal -----------------------------------------------------------------
-# Each rule answers the refusal's words (English in the audit log and the
-# API, translated on the pages), or "" when the record may go.
+# Each rule (`*_removal_refusal`) answers a RemovalRefused with the reason
+# (English in the audit log and the API, translated on the pages), or None
+# when the record may go.
 ZONE_ENABLED = _("Zone %(name)s is Enabled: disable it first (only a Disabled zone can be deleted).")
 ZONE_BUSY = ngettext_lazy(
     "Zone %(name)s cannot be changed now: %(count)d transfer or scan of it is queued or running. "
@@ -107,17 +108,15 @@ def busy_count(zone) -> int:
             + ZoneScan.objects.filter(zone=zone, state__in=ZoneScan.ACTIVE_STATES).count())
 
 
-def _refuse_if_busy(zone) -> None:
+def _busy_refusal(zone) -> RemovalRefused | None:
     count = busy_count(zone)
-    if count:
-        raise RemovalRefused(ZONE_BUSY, name=zone.name, count=count)
+    return RemovalRefused(ZONE_BUSY, name=zone.name, count=count) if count else None
 
 
 def zone_removal_refusal(zone) -> RemovalRefused | None:
     if zone.is_enabled:
         return RemovalRefused(ZONE_ENABLED, name=zone.name)
-    count = busy_count(zone)
-    return RemovalRefused(ZONE_BUSY, name=zone.name, count=count) if count else None
+    return _busy_refusal(zone)
 
 
 def _templates_only_here(zone):
@@ -218,8 +217,7 @@ def secondary_removal_refusal(store) -> RemovalRefused | None:
     zone = store.zone
     if zone.is_enabled and not zone.secondary_storages.exclude(pk=store.pk).exists():
         return RemovalRefused(LAST_SECONDARY, name=store.url, zone=zone.name)
-    count = busy_count(zone)
-    return RemovalRefused(ZONE_BUSY, name=zone.name, count=count) if count else None
+    return _busy_refusal(zone)
 
 
 def delete_pod(pod, *, user=None, via=""):
