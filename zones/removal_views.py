@@ -18,13 +18,25 @@ from . import forms, hooks, inventory, swift_first, wizard
 from .models import Cluster, Host, Pod, PrimaryStorage, Zone
 
 
+# The rows of Delete zone's confirmation: (label, key of the removal plan).
+NAMED = ((_("Pods"), "pods"), (_("Clusters"), "clusters"), (_("Hosts"), "hosts"),
+         (_("Primary storage"), "primary_storages"), (_("Secondary storage"), "secondary_storages"),
+         (_("Templates only in this zone and not in Swift"), "templates_only_here"))
+COUNTED = ((_("Template locations"), "template_locations"), (_("Zone scans"), "scans"),
+           (_("Finished transfers"), "transfers"),
+           (_("Template registrations (records of Register template into this zone)"), "registrations"))
+
+
 class ZoneDeleteView(View):
     """Delete zone: only a Disabled zone without running transfers or scans."""
 
     def page(self, request, zone, *, status=200, refused=None):
         refused = refused or inventory.zone_removal_refusal(zone)
+        plan = inventory.zone_removal_plan(zone)
         return render(request, "zones/zone_delete.html", {
-            "zone": zone, "plan": inventory.zone_removal_plan(zone), "refused": refused and str(refused),
+            "zone": zone, "refused": refused and str(refused),
+            "named": [(label, plan[key]) for label, key in NAMED],
+            "counted": [(label, plan[key]) for label, key in COUNTED],
             "title": gettext("Delete zone %(name)s") % {"name": zone.name}}, status=status)
 
     def get(self, request, pk):
