@@ -14,7 +14,8 @@ from zones.models import Zone
 from .. import jobs
 from ..registry import BOOLEAN, CHOICE, ID, Param, command, list_payload
 from ..responses import CS_INVALID_PARAMETER_VALUE, INTERNAL_ERROR, PARAM_ERROR, ApiError
-from ..serializers.templates import EXTRACT, GUEST_OS, SUCCESS, Extraction
+from ..serializers.system import SUCCESS
+from ..serializers.templates import EXTRACT, GUEST_OS, Extraction
 from .forms import not_found, validated
 from .templates import template_response
 

@@ -163,13 +163,4 @@ EXTRACT = response(
     Field("url", STRING, lambda e: e.url),
 )
 
-# SuccessResponse: the answer of a command that only changes something.
-SUCCESS = response(
-    "SuccessResponse",
-    Field("jobid", STRING),
-    Field("jobstatus", INTEGER),
-    Field("success", BOOLEAN, lambda obj: True, note="true: the change is made"),
-    Field("displaytext", STRING),
-)
-
-SPECS = (TEMPLATE, GUEST_OS, EXTRACT, SUCCESS)
+SPECS = (TEMPLATE, GUEST_OS, EXTRACT)
