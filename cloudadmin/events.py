@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "secondary_storage.state": _("Secondary storage state"),
     "zone.scan.requeue": _("Requeue a zone scan whose worker stopped"),
     "template.register": _("Register a template"),
+    "template.upload": _("Upload a template from local"),
     "api.auth": _("Refuse an API request"),
     "api.key.generate": _("Generate API keys"),
     "api.key.regenerate": _("Regenerate API keys"),

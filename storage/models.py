@@ -1,5 +1,6 @@
 from uuid import uuid4
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -247,6 +248,8 @@ class Transfer(models.Model):
         # Register template: from the registration's URL to `zone`'s NFS
         # secondary storage (storage.transfers.downloads).
         DOWNLOAD = "download", _("From URL")
+        # Upload from local: the browser pushes the bytes (storage.catalog.uploads); no worker runs it.
+        BROWSER = "browser", _("From browser")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -367,3 +370,25 @@ class TemplateRegistration(models.Model):
 
     def __str__(self):
         return f"{self.template_id} {self.name} from {self.url}"
+
+
+class BrowserUpload(models.Model):
+    """Templates > Upload from local (tus) or a CloudStack-style POST: one
+    upload into `temp_name` (dnld<random>tmp_) in the template's folder on
+    its Transfer's zone (storage.catalog.uploads). `offset` counts only
+    fsynced bytes; the row goes when the upload ends or expires."""
+
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)  # the upload URL's id
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    transfer = models.OneToOneField(Transfer, on_delete=models.CASCADE, related_name="browser_upload")
+    length = models.PositiveBigIntegerField(null=True, blank=True)  # None until a CloudStack POST says it
+    offset = models.PositiveBigIntegerField(default=0)
+    temp_name = models.CharField(max_length=64)
+    filename = models.CharField(max_length=255)  # <uuid>.<format>, its name once verified
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    format = models.CharField(max_length=16)
+    hypervisor = models.CharField(max_length=16)
+    checksum = models.CharField(max_length=32, blank=True)  # the MD5 the admin typed, lower-case hex
+    public, featured, extractable = (models.BooleanField(default=False) for _x in range(3))
+    created = models.DateTimeField(auto_now_add=True)
