@@ -132,7 +132,8 @@
       onError: (error) => {
         buttons(false);
         if (!navigator.onLine) {
-          setState(texts.offline);  // resumes when the network is back
+          setState(texts.offline);
+          resumeWhenOnline();
           return;
         }
         setState(texts.failed);
@@ -180,13 +181,21 @@
     setState(texts.cancelled);
     buttons(false);
   });
-  window.addEventListener("online", () => {
-    if (upload !== null && byId("upload-state").textContent === texts.offline) {
-      setState(texts.sending);
-      buttons(true);
-      upload.start();
-    }
-  });
+  // tus-js-client gives up while the browser is offline; start again (at
+  // the server's offset) once it is back, unless paused or cancelled meanwhile.
+  function resumeWhenOnline() {
+    const timer = setInterval(() => {
+      if (!navigator.onLine) {
+        return;
+      }
+      clearInterval(timer);
+      if (upload !== null && byId("upload-state").textContent === texts.offline) {
+        setState(texts.sending);
+        buttons(true);
+        upload.start();
+      }
+    }, 1000);
+  }
 
   // Drag and drop onto the page.
   document.addEventListener("dragover", (event) => {

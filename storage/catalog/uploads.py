@@ -31,6 +31,7 @@ import json
 import os
 import secrets
 import shutil
+import time
 import uuid
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -49,6 +50,7 @@ from storage.models import BrowserUpload, Template, Transfer
 from storage.secondary import layout, properties
 from storage.secondary.writer import TemplateWriter, make_template_folder, record_ready
 from storage.transfers import downloads, lifecycle, queueing
+from storage.transfers.progress import Throttle
 
 CHUNK = 1024 * 1024
 SYNC_BYTES = 8 * CHUNK
@@ -146,7 +148,7 @@ def take(upload: BrowserUpload) -> uuid.UUID:
 
 
 def release(upload: BrowserUpload, token) -> None:
-    Transfer.objects.filter(pk=upload.transfer_id, claim=token).update(claim=None)
+    Transfer.objects.filter(pk=upload.transfer_id, claim=token).update(claim=None, rate=0)
 
 
 def _hash_at(upload: BrowserUpload, path: Path, offset: int):
@@ -167,11 +169,12 @@ def _hash_at(upload: BrowserUpload, path: Path, offset: int):
     return md5
 
 
-def _record(upload: BrowserUpload, token, offset: int) -> None:
-    """Count synced bytes: the upload's offset, the transfer's progress and heartbeat."""
+def _record(upload: BrowserUpload, token, offset: int, rate: float = 0) -> None:
+    """Count synced bytes: the upload's offset, the transfer's progress, rate and heartbeat."""
     now = timezone.now()
     BrowserUpload.objects.filter(pk=upload.pk).update(offset=offset)
-    Transfer.objects.filter(pk=upload.transfer_id, claim=token).update(bytes_done=offset, heartbeat=now, updated=now)
+    Transfer.objects.filter(pk=upload.transfer_id, claim=token).update(
+        bytes_done=offset, rate=round(rate, 1), heartbeat=now, updated=now)
     upload.offset = offset
 
 
@@ -186,6 +189,8 @@ class Appender:
             raise UploadRefused(_("The upload is at offset %(stored)s, not %(offset)s.")
                                 % {"stored": upload.offset, "offset": offset}, 409)
         self.upload, self.token, self.written, self.unsynced = upload, token, offset, 0
+        self.throttle = Throttle()  # tests only: slow enough to cut the network mid-way
+        self.since = (time.monotonic(), offset)  # for the rate the dashboard shows
         path = temp_path(upload)
         self.md5 = _hash_at(upload, path, offset)
         try:
@@ -200,6 +205,7 @@ class Appender:
         if length is not None and self.written + len(block) > length:
             raise UploadRefused(_("These bytes go past the upload's length of %(length)s bytes.")
                                 % {"length": length}, 413)
+        self.throttle(len(block))
         try:
             self.out.write(block)
         except OSError as exc:
@@ -218,7 +224,10 @@ class Appender:
             raise _storage_refusal(exc) from None
         self.unsynced = 0
         _HASHES[self.upload.uuid] = (self.written, self.md5.copy())
-        _record(self.upload, self.token, self.written)
+        now = time.monotonic()
+        rate = (self.written - self.since[1]) / max(now - self.since[0], 1e-3)
+        self.since = (now, self.written)
+        _record(self.upload, self.token, self.written, rate)
 
     def close(self) -> int:
         """Sync what is left; returns the new offset."""
