@@ -91,3 +91,33 @@ def test_upload_resumes_after_a_cut_and_a_reload_then_reaches_swift(
     assert (tmp_path / "copy").read_bytes() == image
     # The browser's network failures during the cut are expected console errors; nothing else is.
     assert [text for text in problems if "Failed to load resource" not in text] == []
+
+
+def test_pause_resume_then_cancel_removes_the_partial_file(logged_in_page, live_server, settings, tmp_path):
+    settings.TRANSFER_TEST_THROTTLE = 2 * MIB
+    path = tmp_path / "disk.qcow2"
+    path.write_bytes(qcow2_image(24 * MIB, virtual=10 * 1024**3, seed=6))
+    zone, root = make_zone(seed=False)
+    page = logged_in_page
+    page.goto(f"{live_server.url}/templates/upload/")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Choose a file")
+    page.get_by_label("File").set_input_files(str(path))
+    page.get_by_label("Name").fill("to-cancel")
+    page.get_by_label("Zone").select_option(label=zone.name)
+    page.get_by_label("Hypervisor").select_option("KVM")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    wait_for(lambda: _offset() >= 2 * MIB, message="2 MiB on the server")
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_test_id("upload-status")).to_contain_text("Paused")
+    with page.expect_request(_is_patch, timeout=60000) as first:
+        page.get_by_role("button", name="Resume").click()
+    assert int(first.value.headers["upload-offset"]) >= 2 * MIB
+    upload = BrowserUpload.objects.select_related("transfer").get()
+    folder = root / "template/tmpl/2" / str(upload.transfer.template_id)
+    assert [p.name for p in folder.iterdir()] == [upload.temp_name]
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_test_id("upload-status")).to_contain_text("Cancelled")
+    wait_for(lambda: not BrowserUpload.objects.exists(), message="the upload row removed")
+    assert not folder.exists() or list(folder.iterdir()) == []
+    assert Transfer.objects.get().state == Transfer.State.CANCELLED

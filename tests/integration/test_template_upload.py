@@ -270,3 +270,25 @@ def test_uploaded_template_reaches_swift_byte_identical(admin_client, zone, cele
     template = Template.objects.get(pk=template_id)
     swift_cli(local_swift, "download", f"T-{template_id}", template.filename, "-o", str(tmp_path / "copy"))
     assert (tmp_path / "copy").read_bytes() == IMAGE
+
+
+def test_a_restarted_web_server_rehashes_from_disk(admin_client, zone):
+    location, upload = started(admin_client, zone)
+    assert patch(admin_client, location, 0, IMAGE[:MIB]).status_code == 204
+    uploads._HASHES.clear()  # what a restart (or another web process) has: no MD5 state in memory
+    assert patch(admin_client, location, MIB, IMAGE[MIB:]).status_code == 204
+    uploads._HASHES.clear()
+    response = complete(admin_client, location, md5(IMAGE))
+    assert response.status_code == 200, response.content
+    assert Template.objects.get(pk=upload.transfer.template_id).checksum == md5(IMAGE)
+
+
+def test_bytes_past_the_synced_offset_are_cut_off(admin_client, zone):
+    location, upload = started(admin_client, zone)
+    assert patch(admin_client, location, 0, IMAGE[:MIB]).status_code == 204
+    path = uploads.temp_path(BrowserUpload.objects.get())
+    with open(path, "ab") as partial:  # a request that died after writing, before syncing and counting
+        partial.write(b"garbage" * 1000)
+    assert patch(admin_client, location, MIB, IMAGE[MIB:]).status_code == 204
+    assert path.read_bytes() == IMAGE
+    assert complete(admin_client, location, md5(IMAGE)).status_code == 200
