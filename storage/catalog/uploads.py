@@ -102,9 +102,9 @@ def create(*, user, zone, length: int | None, name: str, description: str, forma
         raise UploadRefused(_("The format %(format)s cannot be uploaded.") % {"format": format})
     try:
         store, root = layout.zone_store_root(zone)
-    except Exception:  # noqa: BLE001 - no store, or a share not mounted here
+    except TransferFailed:  # the zone has no secondary storage
         store, root = None, None
-    if store is None or root is None or not root.is_dir():
+    if root is None or not root.is_dir():
         raise UploadRefused(_("The secondary storage of zone %(zone)s is not available.") % {"zone": zone.name}, 409)
     if length is not None:
         check_length(length, root)
@@ -327,8 +327,8 @@ def discard(upload: BrowserUpload) -> None:
         path.parent.rmdir()
     except OSError:
         pass  # a folder holding something else stays
-    except Exception:  # noqa: BLE001 - the zone lost its store: the row goes all the same
-        pass
+    except TransferFailed:
+        pass  # the zone lost its secondary storage: the row goes all the same
     _HASHES.pop(upload.uuid, None)
     BrowserUpload.objects.filter(pk=upload.pk).delete()
 

@@ -18,6 +18,7 @@ from storage.models import BrowserUpload, Template, TemplateLocation, Transfer
 from tests.api_helpers import call, key_pair
 from tests.download_server import MIB, qcow2_image
 from tests.transfer_helpers import make_swift_store, make_zone, swift_cli, wait_transfer
+from zones.models import Zone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 IMAGE = qcow2_image(3 * MIB + 4321, virtual=8 * 1024**3, seed=11)
@@ -150,6 +151,10 @@ def test_bad_metadata_and_format_are_400(admin_client, zone):
     assert response.status_code == 400
     assert admin_client.post(reverse("storage:template_upload_create"), headers={"Upload-Length": "1"}
                              ).status_code == 412
+    storeless = Zone.objects.create(name="no-store", network_type="Basic", dns1="8.8.8.8",
+                                    internal_dns1="10.0.0.1", hypervisor="KVM")
+    response = create(admin_client, storeless)
+    assert response.status_code == 409 and "secondary storage of zone no-store" in response.content.decode()
     assert not Template.objects.exists()
 
 
