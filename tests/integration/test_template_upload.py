@@ -153,8 +153,12 @@ def test_bad_metadata_and_format_are_400(admin_client, zone):
                              ).status_code == 412
     storeless = Zone.objects.create(name="no-store", network_type="Basic", dns1="8.8.8.8",
                                     internal_dns1="10.0.0.1", hypervisor="KVM")
-    response = create(admin_client, storeless)
-    assert response.status_code == 409 and "secondary storage of zone no-store" in response.content.decode()
+    response = create(admin_client, storeless)  # not a choice of the form
+    assert response.status_code == 400 and "Zone" in response.content.decode()
+    unmounted, unmounted_root = make_zone(seed=False)
+    unmounted_root.rmdir()  # the share is not mounted here
+    response = create(admin_client, unmounted)
+    assert response.status_code == 409 and f"zone {unmounted.name} is not available" in response.content.decode()
     assert not Template.objects.exists()
 
 
