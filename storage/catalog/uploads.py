@@ -6,18 +6,18 @@ the browser (tus, storage.web.upload_views) or by a CloudStack-style POST.
   skips it), a BrowserUpload row and a Transfer of direction BROWSER that
   shows it on the dashboard.
 - `append`: one request's bytes at the stored offset, streamed to the file
-  in CHUNK reads; each SYNC_BYTES are fsynced and only then counted in the
-  database (offset, the transfer's bytes and heartbeat). A broken request
-  keeps what reached the disk; the next one resumes there.
+  (storage.catalog.upload_files: fsynced, and only then counted in the
+  database: offset, the transfer's bytes, rate and heartbeat). A broken
+  request keeps what reached the disk; the next one resumes there.
 - `complete`: the client's MD5, the server's and the typed one compared,
   then size and format; only then the file takes its name and
   template.properties is written last (storage.secondary.writer), and the
   pipeline copies it to Swift and every zone. A mismatch fails the upload
   and removes the file.
 
-The server's MD5 is kept in this process (`_HASHES`, by upload and offset);
-a request that finds none for its offset (another process, a restart)
-re-hashes the file from disk up to the offset first.
+The server's MD5 is kept in this process (`upload_files.HASHES`, by upload
+and offset); a request that finds none for its offset (another process, a
+restart) re-hashes the file from disk up to the offset first.
 
 One request at a time writes an upload: it takes the transfer's claim (and
 gives it back at its end); a claim whose heartbeat is older than
@@ -26,12 +26,9 @@ TRANSFER_STALE_SECONDS belonged to a request that died.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
-import os
 import secrets
 import shutil
-import time
 import uuid
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -50,25 +47,12 @@ from storage.models import BrowserUpload, Template, Transfer
 from storage.secondary import layout, properties
 from storage.secondary.writer import TemplateWriter, make_template_folder, record_ready
 from storage.transfers import downloads, lifecycle, queueing
-from storage.transfers.progress import Throttle
+from storage.catalog import upload_files as files
+from storage.catalog.upload_files import CHUNK, UploadRefused  # noqa: F401 - the views' names
 
-CHUNK = 1024 * 1024
-# fsync (and count in the database) after this many bytes, or after
-# SYNC_SECONDS with some bytes: few fsyncs when fast, a live offset when slow.
-SYNC_BYTES = 64 * 1024 * 1024
-SYNC_SECONDS = 1.0
 FORMATS = ("vhd", "qcow2", "ova", "raw", "iso")
 # Formats whose header the server reads before accepting the image.
 HEADER_CHECKED = ("qcow2", "vhd")
-_HASHES: dict[uuid.UUID, tuple[int, object]] = {}
-
-
-class UploadRefused(Exception):
-    """The request cannot be done; `status` is the HTTP answer's."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
 
 
 def folder_of(upload: BrowserUpload) -> tuple[object, Path, str]:
@@ -154,117 +138,6 @@ def release(upload: BrowserUpload, token) -> None:
     Transfer.objects.filter(pk=upload.transfer_id, claim=token).update(claim=None, rate=0)
 
 
-def _hash_at(upload: BrowserUpload, path: Path, offset: int):
-    """The MD5 of the file's first `offset` bytes: kept from the last
-    request in this process, else read again from disk."""
-    kept = _HASHES.get(upload.uuid)
-    if kept is not None and kept[0] == offset:
-        return kept[1]
-    md5 = hashlib.md5()
-    with open(path, "rb") as handle:
-        left = offset
-        while left:
-            block = handle.read(min(CHUNK, left))
-            if not block:
-                raise UploadRefused(_("The partial file is shorter than its recorded offset."), 409)
-            md5.update(block)
-            left -= len(block)
-    return md5
-
-
-def _record(upload: BrowserUpload, token, offset: int, rate: float = 0) -> None:
-    """Count synced bytes: the upload's offset, the transfer's progress, rate and heartbeat."""
-    now = timezone.now()
-    BrowserUpload.objects.filter(pk=upload.pk).update(offset=offset)
-    Transfer.objects.filter(pk=upload.transfer_id, claim=token).update(
-        bytes_done=offset, rate=round(rate, 1), heartbeat=now, updated=now)
-    upload.offset = offset
-
-
-class Appender:
-    """Writes one request's bytes at the upload's stored offset (409
-    otherwise), cutting off first what an earlier broken request wrote past
-    it; every SYNC_BYTES are fsynced and only then counted. Use write(),
-    then close(), which syncs the rest."""
-
-    def __init__(self, upload: BrowserUpload, token, offset: int):
-        if offset != upload.offset:
-            raise UploadRefused(_("The upload is at offset %(stored)s, not %(offset)s.")
-                                % {"stored": upload.offset, "offset": offset}, 409)
-        self.upload, self.token, self.written, self.unsynced = upload, token, offset, 0
-        self.throttle = Throttle()  # tests only: slow enough to cut the network mid-way
-        self.since = (time.monotonic(), offset)  # for the rate the dashboard shows
-        path = temp_path(upload)
-        self.md5 = _hash_at(upload, path, offset)
-        try:
-            self.out = open(path, "r+b")
-            self.out.truncate(offset)
-            self.out.seek(offset)
-        except OSError as exc:
-            raise _storage_refusal(exc) from None
-
-    def write(self, block: bytes) -> None:
-        length = self.upload.length
-        if length is not None and self.written + len(block) > length:
-            raise UploadRefused(_("These bytes go past the upload's length of %(length)s bytes.")
-                                % {"length": length}, 413)
-        self.throttle(len(block))
-        try:
-            self.out.write(block)
-        except OSError as exc:
-            raise _storage_refusal(exc) from None
-        self.md5.update(block)
-        self.written += len(block)
-        self.unsynced += len(block)
-        if self.unsynced >= SYNC_BYTES or time.monotonic() - self.since[0] >= SYNC_SECONDS:
-            self.sync()
-
-    def sync(self) -> None:
-        try:
-            self.out.flush()
-            os.fsync(self.out.fileno())
-        except OSError as exc:
-            raise _storage_refusal(exc) from None
-        self.unsynced = 0
-        _HASHES[self.upload.uuid] = (self.written, self.md5.copy())
-        now = time.monotonic()
-        rate = (self.written - self.since[1]) / max(now - self.since[0], 1e-3)
-        self.since = (now, self.written)
-        _record(self.upload, self.token, self.written, rate)
-
-    def close(self) -> int:
-        """Sync what is left; returns the new offset."""
-        try:
-            self.sync()
-        finally:
-            self.out.close()
-        return self.written
-
-
-def _storage_refusal(exc: OSError) -> UploadRefused:
-    return UploadRefused(_("The secondary storage cannot be written: %(reason)s")
-                         % {"reason": exc.strerror or type(exc).__name__}, 507)
-
-
-def append(upload: BrowserUpload, token, offset: int, read, count: int) -> int:
-    """Write `count` bytes from read(n) at `offset`; returns the new offset.
-    A client that goes away keeps what reached the disk."""
-    appender = Appender(upload, token, offset)
-    try:
-        while count > 0:
-            try:
-                block = read(min(CHUNK, count))
-            except OSError:  # the client went away
-                block = b""
-            if not block:
-                break
-            appender.write(block)
-            count -= len(block)
-    finally:
-        written = appender.close()
-    return written
-
-
 # --- the end ----------------------------------------------------------------------
 def _problem(upload: BrowserUpload, path: Path, size: int, server_md5: str, client_md5: str | None) -> str:
     """What is wrong with the received file, in English (it is the
@@ -280,6 +153,16 @@ def _problem(upload: BrowserUpload, path: Path, size: int, server_md5: str, clie
     return ""
 
 
+def appender(upload: BrowserUpload, token, offset: int) -> files.Appender:
+    """The writer of one request's bytes at `offset` (409 unless it is the stored one)."""
+    return files.Appender(upload, token, offset, temp_path(upload))
+
+
+def append(upload: BrowserUpload, token, offset: int, read, count: int) -> int:
+    """Write `count` bytes from read(n) at `offset`; returns the new offset."""
+    return files.append(appender(upload, token, offset), read, count)
+
+
 def complete(upload: BrowserUpload, token, client_md5: str | None) -> Template:
     """Verify the whole file and make it the template (see the module
     docstring). UploadRefused (409) before the last byte; (422) with the
@@ -291,7 +174,7 @@ def complete(upload: BrowserUpload, token, client_md5: str | None) -> Template:
         raise UploadRefused(_("%(done)s of %(total)s bytes received: the upload is not complete.")
                             % {"done": upload.offset, "total": upload.length}, 409)
     path = temp_path(upload)
-    md5_hex = _hash_at(upload, path, upload.offset).hexdigest()
+    md5_hex = files.hash_at(upload, path, upload.offset).hexdigest()
     problem = _problem(upload, path, path.stat().st_size, md5_hex, client_md5 and client_md5.lower())
     if problem:
         fail(upload, token, problem)
@@ -312,7 +195,7 @@ def complete(upload: BrowserUpload, token, client_md5: str | None) -> Template:
         filename=checked.filename, size=checked.size, virtual_size=checked.virtual_size, checksum=md5_hex,
         properties=values, updated=timezone.now())
     record_ready(template, transfer.zone, store, rel, image)
-    _HASHES.pop(upload.uuid, None)
+    files.HASHES.pop(upload.uuid, None)
     upload.delete()
     lifecycle.end_pushed(transfer, token, md5_hex=md5_hex)
     template.refresh_from_db()
@@ -329,7 +212,7 @@ def discard(upload: BrowserUpload) -> None:
         pass  # a folder holding something else stays
     except TransferFailed:
         pass  # the zone lost its secondary storage: the row goes all the same
-    _HASHES.pop(upload.uuid, None)
+    files.HASHES.pop(upload.uuid, None)
     BrowserUpload.objects.filter(pk=upload.pk).delete()
 
 

@@ -160,7 +160,7 @@ class TusCompleteView(TusView):
 
 class NFSUploadHandler(FileUploadHandler):
     """The `file` field of a CloudStack-style POST, streamed into the
-    upload's file as it is parsed (storage.catalog.uploads.Appender)."""
+    upload's file as it is parsed (storage.catalog.upload_files.Appender)."""
 
     chunk_size = uploads.CHUNK
 
@@ -171,7 +171,7 @@ class NFSUploadHandler(FileUploadHandler):
     def new_file(self, field_name, *args, **kwargs):
         super().new_file(field_name, *args, **kwargs)
         if field_name == "file" and self.appender is None:
-            self.appender = uploads.Appender(self.upload, self.token, 0)
+            self.appender = uploads.appender(self.upload, self.token, 0)
 
     def receive_data_chunk(self, raw_data, start):
         if self.appender is None or self.size is not None:

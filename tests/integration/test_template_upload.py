@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cloudadmin.models import Event
-from storage.catalog import uploads
+from storage.catalog import upload_files, uploads
 from storage.models import BrowserUpload, Template, TemplateLocation, Transfer
 from tests.api_helpers import call, key_pair
 from tests.download_server import MIB, qcow2_image
@@ -284,9 +284,9 @@ def test_uploaded_template_reaches_swift_byte_identical(admin_client, zone, cele
 def test_a_restarted_web_server_rehashes_from_disk(admin_client, zone):
     location, upload = started(admin_client, zone)
     assert patch(admin_client, location, 0, IMAGE[:MIB]).status_code == 204
-    uploads._HASHES.clear()  # what a restart (or another web process) has: no MD5 state in memory
+    upload_files.HASHES.clear()  # what a restart (or another web process) has: no MD5 state in memory
     assert patch(admin_client, location, MIB, IMAGE[MIB:]).status_code == 204
-    uploads._HASHES.clear()
+    upload_files.HASHES.clear()
     response = complete(admin_client, location, md5(IMAGE))
     assert response.status_code == 200, response.content
     assert Template.objects.get(pk=upload.transfer.template_id).checksum == md5(IMAGE)
