@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -149,9 +150,12 @@ class TusCompleteView(TusView):
 
     def post(self, request, upload_id):
         upload = self.upload_of(request, upload_id)
+        client_md5 = request.POST.get("md5", "").strip().lower()
+        if not re.fullmatch(r"[0-9a-f]{32}", client_md5):
+            return tus_response(400, _("Send the file's MD5 (32 hexadecimal digits) as md5."))
         token = uploads.take(upload)
         try:
-            template = uploads.complete(upload, token, request.POST.get("md5", "").strip())
+            template = uploads.complete(upload, token, client_md5)
         finally:
             uploads.release(upload, token)
         return JsonResponse({"template": template.pk, "md5": template.checksum,
@@ -200,7 +204,7 @@ class CloudStackPostView(View):
             upload = uploads.check_post(upload_id, request.build_absolute_uri(request.path),
                                         request.headers.get("X-signature"), request.headers.get("X-metadata"),
                                         request.headers.get("X-expires"))
-            uploads.check_length(int(request.headers.get("Content-Length") or 0), uploads.folder_of(upload)[1])
+            uploads.check_length(header_int(request, "Content-Length"), uploads.folder_of(upload)[1])
             token = uploads.take(upload)
             try:
                 handler = NFSUploadHandler(upload, token)
