@@ -6,6 +6,7 @@ the page is reloaded, the same file chosen again, and it resumes again. It
 ends with the template on the zone's NFS and in Swift as T-<id>, byte-identical.
 The server writes at TRANSFER_TEST_THROTTLE bytes/s so the cuts land mid-way."""
 import hashlib
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -16,6 +17,15 @@ from tests.transfer_helpers import enable_zone, make_swift_store, make_zone, swi
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SIZE = 32 * MIB
+# What the cuts provoke on purpose, as Chromium logs it: requests failed while
+# offline or aborted, and 423 while the server still writes the cut request's
+# bytes (tus-js-client retries). Anything else, CSP violations included, fails.
+PROVOKED = re.compile(r"Failed to load resource: (net::ERR_INTERNET_DISCONNECTED|net::ERR_ABORTED|"
+                      r"the server responded with a status of (409|423)\b)")
+
+
+def unexpected(page):
+    return [error for error in page.context.console_errors if not PROVOKED.search(error)]
 
 
 def _offset():
@@ -35,6 +45,7 @@ def _fill(page, zone, path):
     page.get_by_label("Hypervisor").select_option("KVM")
 
 
+@pytest.mark.allow_console_errors
 def test_upload_resumes_after_a_cut_and_a_reload_then_reaches_swift(
         logged_in_page, live_server, local_swift, celery_worker, settings, tmp_path):
     settings.TRANSFER_TEST_THROTTLE = 3 * MIB  # the server's writes: about 11 s for the file
@@ -45,8 +56,6 @@ def test_upload_resumes_after_a_cut_and_a_reload_then_reaches_swift(
     zone, root = make_zone(seed=False)
     enable_zone(zone)
     page = logged_in_page
-    problems = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
 
     page.goto(f"{live_server.url}/templates/")
     page.get_by_role("link", name="Upload from local").click()
@@ -89,10 +98,10 @@ def test_upload_resumes_after_a_cut_and_a_reload_then_reaches_swift(
     assert up.state == Transfer.State.DONE, up.last_error
     swift_cli(local_swift, "download", f"T-{template_id}", template.filename, "-o", str(tmp_path / "copy"))
     assert (tmp_path / "copy").read_bytes() == image
-    # The browser's network failures during the cut are expected console errors; nothing else is.
-    assert [text for text in problems if "Failed to load resource" not in text] == []
+    assert unexpected(page) == []
 
 
+@pytest.mark.allow_console_errors
 def test_pause_resume_then_cancel_removes_the_partial_file(logged_in_page, live_server, settings, tmp_path):
     settings.TRANSFER_TEST_THROTTLE = 2 * MIB
     path = tmp_path / "disk.qcow2"
@@ -121,3 +130,4 @@ def test_pause_resume_then_cancel_removes_the_partial_file(logged_in_page, live_
     wait_for(lambda: not BrowserUpload.objects.exists(), message="the upload row removed")
     assert not folder.exists() or list(folder.iterdir()) == []
     assert Transfer.objects.get().state == Transfer.State.CANCELLED
+    assert unexpected(page) == []
