@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cloudadmin.models import Event
 from storage.catalog import upload_files, uploads
+from storage.transfers import queueing
 from storage.models import BrowserUpload, Template, TemplateLocation, Transfer
 from tests.api_helpers import call, key_pair
 from tests.download_server import MIB, qcow2_image
@@ -302,3 +303,15 @@ def test_bytes_past_the_synced_offset_are_cut_off(admin_client, zone):
     assert patch(admin_client, location, MIB, IMAGE[MIB:]).status_code == 204
     assert path.read_bytes() == IMAGE
     assert complete(admin_client, location, md5(IMAGE)).status_code == 200
+
+
+def test_a_stale_browser_upload_is_never_requeued_nor_retried(admin_client, zone):
+    location, upload = started(admin_client, zone)
+    patch(admin_client, location, 0, IMAGE[:MIB])
+    Transfer.objects.filter(pk=upload.transfer_id).update(heartbeat=timezone.now() - timedelta(hours=1))
+    assert queueing.requeue_stale() == []  # no worker to hand it to: it expires instead
+    assert Transfer.objects.get().state == Transfer.State.RUNNING
+    assert admin_client.head(location, headers=TUS)["Upload-Offset"] == str(MIB)
+    admin_client.delete(location, headers=TUS)
+    with pytest.raises(queueing.TransferRefused, match="resumed from the browser"):
+        queueing.retry(Transfer.objects.get())
