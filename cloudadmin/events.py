@@ -45,6 +45,12 @@ ACTION_LABELS = {
     "host.create": _("Add a host"),
     "primary_storage.create": _("Add primary storage"),
     "secondary_storage.add": _("Add secondary storage"),
+    "zone.delete": _("Delete a zone"),
+    "pod.delete": _("Delete a pod"),
+    "cluster.delete": _("Delete a cluster"),
+    "host.delete": _("Delete a host"),
+    "primary_storage.delete": _("Delete primary storage"),
+    "secondary_storage.delete": _("Delete secondary storage"),
 }
 
 

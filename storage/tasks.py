@@ -47,6 +47,13 @@ def check_wizard_share(draft_id: int, token: str) -> None:
     wizard.record_share_check(draft_id, token, share_checks.check_share)
 
 
+@shared_task(soft_time_limit=60, time_limit=90, ignore_result=False)
+def check_share(server: str, path: str) -> dict:
+    """Add secondary storage to a zone: the wizard's check of the share,
+    answered to the page that waits for it."""
+    return share_checks.check_share_answer(server, path)
+
+
 @shared_task(soft_time_limit=60, time_limit=90)
 def check_secondary_storage(store_id: int) -> None:
     """Refresh one store's state (after a zone is launched)."""

@@ -125,6 +125,14 @@ CAPABILITIES = response(
     Field(f"{OWN_PREFIX}swiftenabled", BOOLEAN, lambda caps: caps["swiftenabled"]),
 )
 
+# What CloudStack's synchronous deletes answer (SuccessResponse): not in
+# SPECS, it has no field we cannot know.
+SUCCESS = response(
+    "SuccessResponse",
+    Field("success", BOOLEAN, lambda _done: True),
+    Field("displaytext", STRING),
+)
+
 HYPERVISOR = response(
     "HypervisorResponse", *BASE,
     Field("name", STRING, lambda name: name),
