@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "template.edit": _("Edit a template"),
     "template.extract": _("Download a template"),
     "swift.tempurl.key": _("Set the Swift Temp-URL-Key"),
+    "template.upload": _("Upload a template from local"),
     "transfer.queue": _("Queue a transfer"),
     "transfer.retry": _("Retry a transfer"),
     "transfer.cancel": _("Cancel a transfer"),

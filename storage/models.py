@@ -1,5 +1,6 @@
 from uuid import uuid4
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -270,6 +271,8 @@ class Transfer(models.Model):
         # Register template: from the registration's URL to `zone`'s NFS
         # secondary storage (storage.transfers.downloads).
         DOWNLOAD = "download", _("From URL")
+        # Upload from local: the browser pushes the bytes (storage.catalog.uploads); no worker runs it.
+        BROWSER = "browser", _("From browser")
         # Edit template: template.properties rewritten on every copy.
         PROPERTIES = "props", _("Update properties")
 
@@ -361,38 +364,6 @@ class Transfer(models.Model):
         return int(100 * self.bytes_done / self.bytes_total) if self.bytes_total else 0
 
 
-class TemplateRegistration(models.Model):
-    """What the operator asked for in Register template: the template is
-    downloaded from `url` into `zone`'s secondary storage (a Transfer with
-    direction DOWNLOAD), then copied to Swift like any other. Kept after the
-    download, so a retry downloads the same thing again."""
-
-    class Format(models.TextChoices):
-        VHD = "vhd", "VHD"
-        QCOW2 = "qcow2", "QCOW2"
-        OVA = "ova", "OVA"
-        RAW = "raw", "RAW"
-
-    template = models.OneToOneField(Template, on_delete=models.CASCADE, related_name="registration",
-                                    verbose_name=_("template"))
-    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="template_registrations",
-                             verbose_name=_("zone"))
-    url = models.URLField(max_length=2000, verbose_name=_("URL"))
-    name = models.CharField(max_length=255, verbose_name=_("name"))
-    description = models.TextField(blank=True, verbose_name=_("description"))
-    format = models.CharField(max_length=16, choices=Format.choices, verbose_name=_("format"))
-    hypervisor = models.CharField(max_length=16, verbose_name=_("hypervisor"))
-    checksum = models.CharField(max_length=32, blank=True, verbose_name=_("MD5 checksum"))  # lower-case hex
-    public = models.BooleanField(default=False, verbose_name=_("public"))
-    # The image's file name on NFS, <uuid>.<format>, fixed at registration.
-    filename = models.CharField(max_length=255, verbose_name=_("image file"))
-    requested_by = models.CharField(max_length=150, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created", "-id"]
-        verbose_name = _("template registration")
-        verbose_name_plural = _("template registrations")
-
-    def __str__(self):
-        return f"{self.template_id} {self.name} from {self.url}"
+# What admins asked for (Register template, Upload from local) lives in its
+# own module; Django finds the models of an app through this one.
+from storage.request_models import BrowserUpload, TemplateRegistration  # noqa: E402,F401

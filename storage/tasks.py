@@ -4,7 +4,7 @@ that do the work. Tasks named transfer_* go to the transfers queue
 (storage.dispatch), so nothing imports it back."""
 from celery import shared_task
 
-from storage.catalog import scanner, sync
+from storage.catalog import scanner, sync, uploads
 from storage.secondary import listing, share_checks
 from storage.transfers import lifecycle
 from zones import wizard
@@ -21,6 +21,12 @@ def scan_zone(self, scan_id: int) -> None:
 def sync_due_zones() -> None:
     """Celery beat: scan the zones that are due."""
     sync.sync_due_zones()
+
+
+@shared_task
+def expire_browser_uploads() -> None:
+    """Celery beat: remove the uploads from the browser abandoned for UPLOAD_EXPIRY_HOURS."""
+    uploads.expire_abandoned()
 
 
 @shared_task(bind=True)

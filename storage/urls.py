@@ -1,6 +1,7 @@
 from django.urls import path
 
-from storage.web import compare_views, download_views, register_views, template_edit_views, template_views, transfer_views
+from storage.web import (compare_views, download_views, register_views, template_edit_views, template_views,
+                         transfer_views, upload_views)
 from storage.web import swift_views as views
 
 app_name = "storage"
@@ -17,6 +18,13 @@ urlpatterns = [
     path("templates/register/<id:template_id>/cancel/",
          register_views.TemplateRegistrationActionView.as_view(action="cancel"),
          name="template_registration_cancel"),
+    path("templates/upload/", upload_views.TemplateUploadView.as_view(), name="template_upload"),
+    path("templates/upload/tus/", upload_views.TusCreateView.as_view(), name="template_upload_create"),
+    path("templates/upload/tus/<uuid:upload_id>/", upload_views.TusUploadView.as_view(), name="template_upload_tus"),
+    path("templates/upload/tus/<uuid:upload_id>/complete/", upload_views.TusCompleteView.as_view(),
+         name="template_upload_complete"),
+    path("templates/upload/post/<uuid:upload_id>/", upload_views.CloudStackPostView.as_view(),
+         name="template_upload_post"),
     path("templates/<id:pk>/", template_views.TemplateDetailView.as_view(), name="template"),
     path("templates/<id:pk>/edit/", template_edit_views.TemplateEditView.as_view(), name="template_edit"),
     path("templates/<id:pk>/download/", download_views.TemplateExtractView.as_view(), name="template_extract"),

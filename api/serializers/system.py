@@ -3,6 +3,7 @@ CapabilitiesResponse, HypervisorResponse, AlertResponse and
 VlanIpRangeResponse (CloudStack 4.19.0.0), plus our transfer listing."""
 import ipaddress
 import uuid
+from dataclasses import dataclass
 
 from cloudadmin.models import Event
 
@@ -190,4 +191,22 @@ TRANSFER = response(
     Field("finished", DATE, attr("finished")),
 )
 
-SPECS = (CONFIGURATION, ASYNC_JOB, EVENT, CAPABILITIES, HYPERVISOR, VLAN_IP_RANGE)
+
+
+@dataclass
+class UploadParams:
+    template: object
+    post_url: str
+    signed: dict  # metadata, expires, signature (storage.catalog.uploads.post_params)
+
+
+UPLOAD_PARAMS = response(
+    "GetUploadParamsResponse", *BASE,
+    Field("id", STRING, lambda params: uuid_of(params.template)),
+    Field("postURL", STRING, attr("post_url")),
+    Field("metadata", STRING, lambda params: params.signed["metadata"]),
+    Field("expires", STRING, lambda params: params.signed["expires"]),
+    Field("signature", STRING, lambda params: params.signed["signature"]),
+)
+
+SPECS = (CONFIGURATION, ASYNC_JOB, EVENT, CAPABILITIES, HYPERVISOR, VLAN_IP_RANGE, UPLOAD_PARAMS)

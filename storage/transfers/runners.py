@@ -47,4 +47,10 @@ RUNNERS: dict[str, Runner] = {
         follow_up=downloads.after_download),
     Transfer.Direction.PROPERTIES: Runner(
         run=properties_update.run, needs_swift=False, describe=properties_update.describe),
+    # The bytes come from the browser's requests (storage.catalog.uploads),
+    # which end the row through lifecycle.end_pushed; a worker never runs it.
+    Transfer.Direction.BROWSER: Runner(
+        run=downloads.pushed_by_client, needs_swift=False,
+        describe=lambda transfer: f"from the browser to zone {transfer.zone.name}",
+        follow_up=downloads.after_download),
 }

@@ -14,5 +14,5 @@ def remove_guest_os(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("storage", "0010_guest_os_template_edit_temp_url_key")]
+    dependencies = [("storage", "0011_guest_os_template_edit_temp_url_key")]
     operations = [migrations.RunPython(add_guest_os, remove_guest_os)]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('storage', '0009_swiftstore_keystone_domain_region'),
+        ('storage', '0010_browser_upload'),
         ('zones', '0005_uuid_unique'),
     ]
 
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='transfer',
             name='direction',
-            field=models.CharField(choices=[('up', 'To Swift'), ('down', 'To zone'), ('download', 'From URL'), ('props', 'Update properties')], max_length=8, verbose_name='direction'),
+            field=models.CharField(choices=[('up', 'To Swift'), ('down', 'To zone'), ('download', 'From URL'), ('browser', 'From browser'), ('props', 'Update properties')], max_length=8, verbose_name='direction'),
         ),
         migrations.AddConstraint(
             model_name='transfer',
