@@ -108,6 +108,9 @@ class Template(models.Model):
     swift_md5 = models.CharField(max_length=32, blank=True)  # whole-file MD5 verified on upload
     swift_size = models.PositiveBigIntegerField(null=True, blank=True)
     swift_stored_at = models.DateTimeField(null=True, blank=True)
+    # Deleted everywhere (storage.transfers.deletion): out of the lists and scans; the row
+    # stays for its transfers and history, and its id is never given again.
+    deleted = models.DateTimeField(null=True, blank=True, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -163,6 +166,22 @@ class TemplateLocation(models.Model):
 
     def __str__(self):
         return f"{self.template_id}@{self.zone_id} {self.state}"
+
+
+class TemplateExclusion(models.Model):
+    """The admin deleted this template from this zone: replication does not
+    copy it back there and scans of the zone ignore its folder, until "Copy
+    to zone" clears the row (storage.transfers.deletion)."""
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="exclusions")
+    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="template_exclusions")
+    requested_by = models.CharField(max_length=150, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["template", "zone"], name="templateexclusion_one_per_zone"),
+        ]
 
 
 class ZoneScan(models.Model):
@@ -247,6 +266,9 @@ class Transfer(models.Model):
         # Register template: from the registration's URL to `zone`'s NFS
         # secondary storage (storage.transfers.downloads).
         DOWNLOAD = "download", _("From URL")
+        # Delete a template from Swift (`zone` None), from `zone`'s NFS (storage.transfers.delete_*).
+        DELETE_SWIFT = "delete-swift", _("Delete from Swift")
+        DELETE_ZONE = "delete-zone", _("Delete from zone")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -263,10 +285,11 @@ class Transfer(models.Model):
     uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="transfers",
                                  verbose_name=_("template"))
-    direction = models.CharField(max_length=8, choices=Direction.choices, verbose_name=_("direction"))
-    # UP: the source zone; DOWN: the destination zone.
+    direction = models.CharField(max_length=16, choices=Direction.choices, verbose_name=_("direction"))
+    # UP: the source zone; DOWN, DOWNLOAD, DELETE_ZONE: the destination zone;
+    # DELETE_SWIFT: None.
     zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="transfers",
-                             verbose_name=_("zone"))
+                             null=True, blank=True, verbose_name=_("zone"))
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED,
                              verbose_name=_("state"))
     bytes_total = models.PositiveBigIntegerField(default=0, verbose_name=_("size"))
@@ -308,6 +331,14 @@ class Transfer(models.Model):
                 fields=["template"],
                 condition=models.Q(direction="download", state__in=["queued", "running", "verifying"]),
                 name="transfer_one_active_url_download"),
+            models.UniqueConstraint(
+                fields=["template"],
+                condition=models.Q(direction="delete-swift", state__in=["queued", "running", "verifying"]),
+                name="transfer_one_active_swift_delete"),
+            models.UniqueConstraint(
+                fields=["template", "zone"],
+                condition=models.Q(direction="delete-zone", state__in=["queued", "running", "verifying"]),
+                name="transfer_one_active_zone_delete"),
         ]
         indexes = [
             models.Index(fields=["state", "-updated"], name="transfer_state_updated"),

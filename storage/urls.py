@@ -1,6 +1,7 @@
 from django.urls import path
 
-from storage.web import compare_views, register_views, template_views, transfer_views, swift_views as views
+from storage.web import compare_views, delete_views, register_views, template_views, transfer_views
+from storage.web import swift_views as views
 
 app_name = "storage"
 urlpatterns = [
@@ -16,7 +17,9 @@ urlpatterns = [
     path("templates/register/<id:template_id>/cancel/",
          register_views.TemplateRegistrationActionView.as_view(action="cancel"),
          name="template_registration_cancel"),
+    path("templates/delete/", delete_views.TemplateDeleteView.as_view(), name="template_delete_many"),
     path("templates/<id:pk>/", template_views.TemplateDetailView.as_view(), name="template"),
+    path("templates/<id:pk>/delete/", delete_views.TemplateDeleteView.as_view(), name="template_delete"),
     path("templates/<id:pk>/copy/", template_views.TemplateCopyView.as_view(), name="template_copy"),
     path("transfers/<id:pk>/retry/", transfer_views.TransferRetryView.as_view(), name="transfer_retry"),
     path("transfers/<id:pk>/cancel/", transfer_views.TransferCancelView.as_view(), name="transfer_cancel"),

@@ -182,4 +182,12 @@ TRANSFER = response(
     Field("finished", DATE, attr("finished")),
 )
 
-SPECS = (CONFIGURATION, ASYNC_JOB, EVENT, CAPABILITIES, HYPERVISOR, VLAN_IP_RANGE)
+# The answer of a command that only succeeds or fails (e.g. deleteTemplate's job
+# result): serialize(True), or serialize(text) for success with a displaytext.
+SUCCESS = response(
+    "SuccessResponse",
+    Field("success", BOOLEAN, lambda outcome: outcome is not False),
+    Field("displaytext", STRING, lambda outcome: outcome if isinstance(outcome, str) else None),
+)
+
+SPECS = (CONFIGURATION, ASYNC_JOB, EVENT, CAPABILITIES, HYPERVISOR, VLAN_IP_RANGE, SUCCESS)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from storage.models import Template, Transfer
-from storage.transfers import copy_down, downloads, replication, upload
+from storage.transfers import copy_down, delete_swift, delete_zone, deletion, downloads, replication, upload
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,14 @@ class Runner:
     follow_up: Callable[[Transfer], object] = lambda transfer: None
     # after a cancel, outside any transaction
     after_cancel: Callable[[Transfer], None] = lambda transfer: None
+    # the done event's detail, when not "copied <describe>, MD5 <md5>"
+    done_detail: Callable[[Transfer, str], str] | None = None
+
+
+def _deleted_detail(transfer: Transfer, md5_hex: str) -> str:
+    row = Transfer.objects.filter(pk=transfer.pk).values("segments_total", "bytes_total").first()
+    where = f"zone {transfer.zone.name}" if transfer.zone_id else "Swift"
+    return f"deleted from {where}: {row['segments_total']} entries, {row['bytes_total']} bytes"
 
 
 def _stored_in_swift(transfer: Transfer, md5_hex: str, now) -> None:
@@ -45,4 +53,11 @@ RUNNERS: dict[str, Runner] = {
         run=downloads.run, needs_swift=False,
         describe=lambda transfer: f"from its URL to zone {transfer.zone.name}",
         follow_up=downloads.after_download),
+    # A template's deletion (storage.transfers.deletion queues them).
+    Transfer.Direction.DELETE_SWIFT: Runner(
+        run=delete_swift.run, needs_swift=True, describe=lambda transfer: "from Swift",
+        on_done=deletion.swift_deleted, done_detail=_deleted_detail),
+    Transfer.Direction.DELETE_ZONE: Runner(
+        run=delete_zone.run, needs_swift=False, describe=lambda transfer: f"from zone {transfer.zone.name}",
+        on_done=deletion.zone_deleted, done_detail=_deleted_detail),
 }

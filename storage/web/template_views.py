@@ -34,7 +34,7 @@ def matrix_rows(templates):
 
 
 class TemplateListView(ObjectListView):
-    queryset = Template.objects.all()
+    queryset = Template.objects.filter(deleted__isnull=True)  # deleted ones: their page and events only
     filter_form = TemplateFilterForm
     table = "storage/_template_table.html"
     page_template = "storage/template_list.html"
