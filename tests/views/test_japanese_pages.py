@@ -101,7 +101,8 @@ def data_strings():
 
 
 # Names that stay English in Japanese text too (as in CloudStack's UI).
-TERMS = ["OpenStack Swift", "Static Large Objects", "Static Large Object", "Keystone", "tempauth"]
+TERMS = ["OpenStack Swift", "Static Large Objects", "Static Large Object", "Keystone", "tempauth",
+         "template.properties"]  # a file name
 # Three English words in a row: a sentence or a label nobody marked yet.
 ENGLISH_WORDS = re.compile(r"[A-Za-z][a-z]+(?:[ ,'’-]+[A-Za-z][a-z]+){2,}")
 
@@ -238,3 +239,31 @@ def test_register_template_pages_and_refusals(ja_client):
     _check(ja_client, "post", reverse("storage:template_registration_retry", args=[7]), HTTP_HX_REQUEST="true")
     _check(ja_client, "post", reverse("storage:template_registration_cancel", args=[7]), HTTP_HX_REQUEST="true")
     _check(ja_client, "post", reverse("storage:template_registration_retry", args=[7]), HTTP_HX_REQUEST="true")
+
+
+def test_delete_template_pages_and_refusals(ja_client):
+    from storage.models import SecondaryStorage, Template, TemplateLocation, Transfer
+
+    zone = Zone.objects.create(name="zone-a", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.1",
+                               hypervisor="KVM", allocation_state="Enabled")
+    store = SecondaryStorage.objects.create(zone=zone, server="nfs.example", path="/export/a")
+    template = Template.objects.create(id=5, account_id=1, name="centos", size=100)
+    TemplateLocation.objects.create(template=template, zone=zone, secondary_storage=store, state="Ready",
+                                    path="template/tmpl/1/5", image_size=100)
+    Template.objects.create(id=9, name="bad-url")
+    html = _check(ja_client, "get", reverse("storage:template_delete", args=[5]))
+    assert "選択したコピーを削除" in html
+    _check(ja_client, "get", reverse("storage:template_delete_many"))
+    _check(ja_client, "get", reverse("storage:template_delete_many") + "?template=5&template=9")
+    _check(ja_client, "post", reverse("storage:template_delete", args=[5]), {"copy": []})  # nothing ticked: 409
+    busy = Transfer.objects.create(template=template, zone=zone, direction="up", state="running")
+    _check(ja_client, "get", reverse("storage:template_delete", args=[5]))  # refused before the POST
+    html = _check(ja_client, "post", reverse("storage:template_delete", args=[5]), {"copy": ["5:zone-%d" % zone.pk]})
+    assert "転送が待機中または実行中です" in html
+    Transfer.objects.filter(pk=busy.pk).update(state="done")
+    _check(ja_client, "post", reverse("storage:template_delete", args=[5]), {"copy": ["5:zone-%d" % zone.pk]})
+    _check(ja_client, "get", reverse("dashboard"))  # the deletion step in the transfers table
+    _check(ja_client, "post", reverse("storage:template_copy", args=[5]), {"zone": zone.pk}, HTTP_HX_REQUEST="true")
+    _check(ja_client, "post", reverse("storage:template_delete_many"), {"template": ["9"]})
+    html = _check(ja_client, "get", reverse("storage:template", args=[9]))
+    assert "すべての場所から削除されました" in html
