@@ -41,19 +41,25 @@ class Choice:
 
 
 def _swift_containers(ids) -> tuple[dict, str]:
-    """{template id: [containers]} from one account listing, or the reason Swift cannot be read."""
+    """{template id: [T-<id> and T-<id>_segments with their object count and
+    bytes (a manifest counts 0: its segments hold them)]}, or the reason Swift cannot be read."""
     store = SwiftStore.objects.first()
     if store is None or not ids:
         return {}, ""
+    found = {}
     try:
         with swift.store_connection(store) as conn:
-            listed = swift.list_containers(conn, prefix="T-")
+            existing = {c["name"] for c in swift.list_containers(conn, prefix="T-")}
+            for template_id in ids:
+                found[template_id] = []
+                for name in (f"T-{template_id}", objects.segments_container(f"T-{template_id}")):
+                    # Counted from the listing itself: the account's counters lag behind.
+                    listed = swift.list_objects(conn, name)
+                    if listed or name in existing:
+                        found[template_id].append({"name": name, "count": len(listed), "bytes": sum(
+                            0 if objects.is_manifest(obj) else obj.get("bytes", 0) for obj in listed)})
     except swift.SwiftError as error:
         return {}, _("Swift cannot be read: %(error)s") % {"error": error}
-    found = {}
-    for template_id in ids:
-        names = (f"T-{template_id}", objects.segments_container(f"T-{template_id}"))
-        found[template_id] = [c for c in listed if c["name"] in names]
     return found, ""
 
 
