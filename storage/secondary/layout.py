@@ -207,8 +207,10 @@ def deletion_order(folder: Path) -> list[tuple[Path, int]]:
     template.properties first (the folder stops being a complete template at
     once, so no scan copies a half-deleted one), then every other file or
     link (links are not followed), then the folders, deepest first (0
-    bytes). [] when the folder does not exist."""
-    if not folder.is_dir() or folder.is_symlink():
+    bytes). [] when the folder does not exist; only the link when it is one."""
+    if folder.is_symlink():
+        return [(folder, 0)]  # the link goes, not what it points to
+    if not folder.is_dir():
         return []
     files, folders = [], []
     for current, dirs, names in os.walk(folder, topdown=False):
