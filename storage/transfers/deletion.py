@@ -136,12 +136,16 @@ def swift_deleted(transfer: Transfer, md5_hex: str, now) -> None:
 
 def _finish_if_complete(transfer: Transfer) -> None:
     """The last step of a deletion everywhere records that it is over."""
-    template = Template.objects.filter(pk=transfer.template_id).only("deleted").first()
+    # Locked: of two last steps ending at once, the second sees the first done.
+    template = Template.objects.select_for_update().filter(pk=transfer.template_id).only("deleted").first()
     if template is None or template.deleted is None:
         return
-    others = Transfer.objects.filter(template_id=transfer.template_id, direction__in=DELETES).exclude(
-        pk=transfer.pk)
-    if not others.filter(state__in=Transfer.ACTIVE_STATES).exists():
+    # Every step's newest row (a retry is a new row; the failed one stays as history) is done.
+    newest = {}
+    for row in (Transfer.objects.filter(template_id=transfer.template_id, direction__in=DELETES)
+                .order_by("-created", "-id").values("direction", "zone_id", "state")):
+        newest.setdefault((row["direction"], row["zone_id"]), row["state"])
+    if all(state == Transfer.State.DONE for state in newest.values()):
         events.record("template.deleted", username="worker", target=f"T-{transfer.template_id}",
                       detail="deleted everywhere")
 
