@@ -142,3 +142,31 @@ def test_deleting_from_one_zone_keeps_it_there_missing_until_copy_to_zone(local_
     copied = wait_transfer(92, direction=Transfer.Direction.DOWN)
     assert copied.state == Transfer.State.DONE, copied.last_error
     assert (root / "template/tmpl/2/92" / image.name).read_bytes() == demo.image_bytes(92, 3 * MIB)
+
+
+def test_a_cancelled_deletion_leaves_no_complete_copy_and_its_retry_finishes(local_swift, celery_worker, settings,
+                                                                             tmp_path_factory):
+    zone, root, _image = _in_swift(local_swift, settings, 93)
+    default_queue, queue = settings.TRANSFER_QUEUE, f"delete-{uuid.uuid4().hex[:8]}"
+    settings.TRANSFER_QUEUE = queue
+    worker = WorkerProcess(worker_env(TRANSFER_QUEUE=queue, **DELETE_ENV),
+                           tmp_path_factory.mktemp("delete-worker") / "worker.log", queues=queue).start()
+    folder = root / "template/tmpl/2/93"
+    try:
+        [step] = deletion.request(Template.objects.get(pk=93), swift=False, zones=[zone])
+        # template.properties goes first; after the 3 MiB image the throttled worker waits about 6 s.
+        wait_for(lambda: not (folder / "template.properties").exists(), message="template.properties deleted")
+        queueing.cancel(Transfer.objects.get(pk=step.pk))
+    finally:
+        worker.stop()  # a warm shutdown: its run stops at its next progress write
+    cancelled = Transfer.objects.get(pk=step.pk)
+    assert cancelled.state == Transfer.State.CANCELLED and cancelled.segments_done < cancelled.segments_total
+    assert folder.exists() and not (folder / "template.properties").exists()  # never complete again
+    settings.TRANSFER_QUEUE = default_queue  # the session worker runs the retry
+    retried = queueing.retry(cancelled)
+    done = wait_for(lambda: Transfer.objects.filter(pk=retried.pk, state__in=Transfer.TERMINAL_STATES).first(),
+                    message="the retried deletion")
+    assert done.state == Transfer.State.DONE, done.last_error
+    assert not folder.exists() and done.direction == Transfer.Direction.DELETE_ZONE
+    assert TemplateLocation.objects.get(template_id=93, zone=zone).state == TemplateLocation.State.MISSING
+    assert Template.objects.get(pk=93).swift_state == Template.SwiftState.STORED  # Swift was not asked

@@ -120,7 +120,7 @@ def test_refusals_write_nothing(admin_client, placed, case):
 
 def test_bulk_delete_is_all_or_nothing(admin_client, placed):
     template, zone_a, zone_b = placed
-    failed = make_template(9, "bad-url")  # a registration whose download failed: no copy anywhere
+    make_template(9, "bad-url")  # a registration whose download failed: no copy anywhere
     busy = make_template(10, "busy")
     make_location(busy, zone_a)
     make_transfer(busy, zone_a, Transfer.State.QUEUED)
