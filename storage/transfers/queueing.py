@@ -40,7 +40,9 @@ def _check_not_deleted(template: Template, direction: str, zone) -> None:
     deleted from. The row lock orders this with a deletion being requested."""
     if direction not in COPIES:
         return
-    if Template.objects.select_for_update().filter(pk=template.pk, deleted__isnull=False).exists():
+    # Locked whatever its state (a filtered lock would skip the row a deletion is changing).
+    deleted = Template.objects.select_for_update().filter(pk=template.pk).values_list("deleted", flat=True).first()
+    if deleted is not None:
         raise DeletedThere(_("Template %(id)s was deleted.") % {"id": template.pk})
     if zone is not None and TemplateExclusion.objects.filter(template=template, zone=zone).exists():
         raise DeletedThere(_("Template %(id)s was deleted from zone %(zone)s; Copy to zone brings it back.")

@@ -8,11 +8,13 @@ bytes per second, counted per object or file removed) on a queue of its own,
 so the session's worker never picks its transfers up."""
 import os
 import signal
+import threading
 import uuid
 from datetime import timedelta
 
 import pytest
 import swiftclient
+from django.db import connection, transaction
 
 from cloudadmin import config
 from cloudadmin.models import Event
@@ -22,6 +24,8 @@ from storage.secondary import demo
 from storage.swift import localswift
 from storage.transfers import copy_to_zone, deletion, queueing
 from tests.conftest import WorkerProcess, worker_env
+from tests.storage_rows import make_location, make_template
+from tests.storage_rows import make_zone as make_zone_row
 from tests.transfer_helpers import add_template, make_swift_store, make_zone, swift_cli, wait_for, wait_transfer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -170,3 +174,31 @@ def test_a_cancelled_deletion_leaves_no_complete_copy_and_its_retry_finishes(loc
     assert not folder.exists() and done.direction == Transfer.Direction.DELETE_ZONE
     assert TemplateLocation.objects.get(template_id=93, zone=zone).state == TemplateLocation.State.MISSING
     assert Template.objects.get(pk=93).swift_state == Template.SwiftState.STORED  # Swift was not asked
+
+
+def test_a_copy_queued_while_a_deletion_commits_waits_for_it_and_is_refused():
+    """The template row lock orders a deletion request and a copy being
+    queued: the copy, started while the deletion's transaction is open,
+    sees the deletion once it commits (without the lock it would have read
+    the template as not deleted and queued an upload)."""
+    zone = make_zone_row("zone-race")
+    template = make_template(94)
+    make_location(template, zone)
+    locked, outcome = threading.Event(), {}
+
+    def queue_upload():
+        locked.wait(30)
+        try:
+            outcome["upload"] = queueing.enqueue_upload(Template.objects.get(pk=94), zone)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=queue_upload)
+    other.start()
+    with transaction.atomic():
+        deletion.request(Template.objects.get(pk=94), swift=False, zones=[zone])
+        locked.set()
+        other.join(1)  # gives the other thread time to reach the lock (it waits there)
+    other.join(30)
+    assert outcome == {"upload": None}
+    assert not Transfer.objects.filter(template_id=94, direction=Transfer.Direction.UP).exists()
