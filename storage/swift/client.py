@@ -54,8 +54,7 @@ class Credentials:
 
 
 class SwiftError(Exception):
-    """A Swift failure with a message safe to show and store. `message` is the
-    English text (logs, audit events); str() gives it in the active language."""
+    """A Swift failure safe to show and store: `message` in English (logs, events), str() translated."""
 
     def __init__(self, message, *, status: int | None = None, transient: bool = False):
         with translation.override("en"):
@@ -334,7 +333,8 @@ def delete_container(conn: swiftclient.Connection, container: str) -> bool:
         call(f"Deleting container {container}", conn.delete_container, container)
     except SwiftError as error:
         if error.status != 404:
-            raise SwiftError(error.text, status=error.status, transient=error.transient or error.status == 409) from None
+            error.transient = error.transient or error.status == 409
+            raise
         return False
     return True
 
