@@ -93,8 +93,9 @@ def data_strings():
     for model in apps.get_models():
         if model._meta.app_label not in PROJECT_APPS and model._meta.label != "auth.User":
             continue
+        # UUIDs too: a random one may read as English words ("ce-bbea-cfb").
         fields = [f for f in model._meta.get_fields() if isinstance(f, (models.CharField, models.TextField,
-                  models.URLField)) and not f.choices and (model, f.name) not in SHOWN_TRANSLATED]
+                  models.URLField, models.UUIDField)) and not f.choices and (model, f.name) not in SHOWN_TRANSLATED]
         for row in model.objects.values_list(*[f.name for f in fields]) if fields else []:
             values.update(str(v) for v in row if v)
     return sorted(values, key=len, reverse=True)
