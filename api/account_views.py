@@ -1,11 +1,17 @@
 from django.contrib import messages
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views import View
 
+from cloudadmin import crypto
+
 from . import keys
 from .models import ApiKey
+
+# A secret key just generated waits here, encrypted, for the one GET that
+# shows it (Post/Redirect/Get: a reload never generates again).
+NEW_SECRET_KEY = "api_new_secret"
 
 
 class AccountView(View):
@@ -21,20 +27,24 @@ class AccountView(View):
         }, status=status)
 
     def get(self, request):
-        return self._render(request)
+        token = request.session.pop(NEW_SECRET_KEY, None)
+        if token is None:
+            return self._render(request)
+        # Shown on this answer only: never again, never in a message,
+        # and not kept by the browser's cache for the Back button.
+        response = self._render(request, secret=crypto.decrypt(token))
+        patch_cache_control(response, no_store=True)
+        return response
 
     def post(self, request):
         action = request.POST.get("action", "")
         if action == "generate":
             key = keys.generate(request.user)
-            # Shown on this answer only: never again, never in a message,
-            # and not kept by the browser's cache for the Back button.
-            response = self._render(request, secret=key.secret)
-            patch_cache_control(response, no_store=True)
-            return response
+            request.session[NEW_SECRET_KEY] = crypto.encrypt(key.secret)
+            return redirect("account")
         if action == "revoke":
             if keys.revoke(request.user):
                 messages.success(request, _("The API key was revoked."))
-            return self._render(request)
+            return redirect("account")
         messages.error(request, _("Unknown action."))
         return self._render(request, status=400)

@@ -1,9 +1,13 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
+from django_htmx.http import HttpResponseClientRedirect
 
 from .ui import HTMX_HEADERS
 
@@ -62,6 +66,19 @@ class StaffRequiredMiddleware(LoginRequiredMiddleware):
         if needs_staff and not request.user.is_staff:
             raise PermissionDenied(_("Administrators only."))
         return None
+
+    def handle_no_permission(self, request, view_func):
+        """An htmx request (a poll, an action) whose session has ended sends
+        the whole page to the login (HX-Redirect), never the login form into
+        a fragment; `next` is the page the user was on, not the fragment."""
+        if request.headers.get("HX-Request") != "true":
+            return super().handle_no_permission(request, view_func)
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        next_url = request.get_full_path()
+        if current.netloc == request.get_host() and current.path:
+            next_url = current.path + (f"?{current.query}" if current.query else "")
+        login = redirect_to_login(next_url, self.get_login_url(view_func), self.get_redirect_field_name(view_func))
+        return HttpResponseClientRedirect(login["Location"])
 
 
 class HtmxVaryMiddleware:

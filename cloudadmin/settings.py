@@ -74,6 +74,8 @@ SECRETS_ENCRYPTION_KEYS = envlist("SECRETS_ENCRYPTION_KEYS")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+# htmx requests with a stale token reload the page (cloudadmin/views.py).
+CSRF_FAILURE_VIEW = "cloudadmin.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -208,6 +210,8 @@ SHARE_CHECK_WAIT = envfloat("SHARE_CHECK_WAIT", 10.0)
 # How the management server is restarted in this setup; shown to the operator
 # when a setting needs a restart.
 RESTART_COMMAND = envstr("RESTART_COMMAND", "make run (Ctrl-C, then start it again)")
+# make run's local Swift: with DEBUG on, the getting-started panel shows its URL.
+SWIFT_PORT = envint("SWIFT_PORT", 8080)
 
 # --- Celery ----------------------------------------------------------------
 CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")

@@ -9,6 +9,18 @@ from django.views.generic import ListView
 # The request headers that htmx_partial reads.
 HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
 
+# Live parts of a page refresh themselves (hx-trigger "every Ns"): every
+# POLL_SECONDS while something they show runs, else every IDLE_POLL_SECONDS,
+# so that a tab left open still sees new activity. Polling, not server-sent
+# events: one short request per tab needs no long-lived connection per tab in
+# the WSGI workers, and the dashboard's cost is measured by bench/load.py.
+POLL_SECONDS = 2
+IDLE_POLL_SECONDS = 10
+
+
+def poll_seconds(busy: bool) -> int:
+    return POLL_SECONDS if busy else IDLE_POLL_SECONDS
+
 
 def htmx_partial(request) -> bool:
     """The one rule of pages and fragments: True when only a fragment should
@@ -36,6 +48,7 @@ def style_form_widgets(form):
     for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, forms.RadioSelect):
+            widget.attrs.setdefault("class", "form-check-input")  # on each radio
             continue
         if isinstance(widget, forms.CheckboxInput):
             widget.attrs.setdefault("class", "form-check-input")

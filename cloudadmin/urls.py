@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     # Any logged-in user may leave, also one refused for not being staff.
     path("logout/", staff_not_required(auth_views.LogoutView.as_view()), name="logout"),
+    path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("healthz", health.healthz, name="healthz"),
     path("language/", views.SetLanguageView.as_view(), name="set_language"),
     path("", include("storage.web.dashboard_urls")),

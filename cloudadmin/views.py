@@ -1,16 +1,20 @@
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views import View
+from django.views.csrf import csrf_failure as django_csrf_failure
 
 from . import config, events
 from .forms import EventFilterForm, GlobalSettingFilterForm
 from .middleware import SESSION_LANGUAGE_KEY, set_language_cookie
 from .models import Event, GlobalSetting, UserPreference
-from .ui import ObjectListView, safe_next
+from .ui import ObjectListView, safe_next, style_form_widgets
 
 
 class EventListView(ObjectListView):
@@ -91,3 +95,36 @@ class SetLanguageView(View):
         response = HttpResponseRedirect(safe_next(request))
         set_language_cookie(response, language)
         return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """My account › Change password: Django's view and form (the old
+    password, then the new one twice, checked by AUTH_PASSWORD_VALIDATORS);
+    the session stays logged in, and the page redirects to My account."""
+
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("account")
+    extra_context = {"title": gettext_lazy("Change password")}
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        style_form_widgets(form)
+        return form
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        events.record("user.password", user=self.request.user, target=self.request.user.get_username())
+        messages.success(self.request, _("Your password was changed."))
+        return response
+
+
+def csrf_failure(request, reason=""):
+    """A refused CSRF token. For htmx (a tab whose token went stale when the
+    user logged out and in again elsewhere) the whole page reloads, with a
+    fresh token or to the login, instead of an action failing silently."""
+    if request.headers.get("HX-Request") == "true":
+        return HttpResponse(status=403, headers={"HX-Refresh": "true"})
+    return django_csrf_failure(request, reason=reason)

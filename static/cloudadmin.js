@@ -71,3 +71,70 @@ document.addEventListener("input", (event) => {
     field.classList.toggle("d-none", field.dataset.authVersionOnly !== version);
   });
 });
+
+// Confirmations: a form (or htmx element) with data-confirm="consequence"
+// asks first in the page's one <dialog id="confirm-dialog">, filled from
+// data-confirm-title and data-confirm-action (the accept button's label;
+// data-confirm-danger makes it red). Cancel has the focus; Esc cancels.
+let pendingConfirmation = null;
+
+function askConfirmation(source, proceed) {
+  const dialog = document.getElementById("confirm-dialog");
+  if (!dialog) return proceed();
+  dialog.querySelector("[data-confirm-title]").textContent = source.dataset.confirmTitle || "";
+  dialog.querySelector("[data-confirm-body]").textContent = source.dataset.confirm;
+  const accept = dialog.querySelector("[data-confirm-accept]");
+  accept.textContent = source.dataset.confirmAction || source.dataset.confirmTitle || "OK";
+  accept.classList.toggle("btn-danger", "confirmDanger" in source.dataset);
+  accept.classList.toggle("btn-primary", !("confirmDanger" in source.dataset));
+  pendingConfirmation = proceed;
+  dialog.showModal();
+  dialog.querySelector("[data-dialog-close]")?.focus();
+}
+
+document.addEventListener("click", (event) => {
+  const accept = event.target.closest("[data-confirm-accept]");
+  if (!accept) return;
+  const proceed = pendingConfirmation;
+  pendingConfirmation = null;
+  accept.closest("dialog").close();
+  proceed?.();
+});
+document.addEventListener("close", (event) => {
+  if (event.target.id === "confirm-dialog") pendingConfirmation = null;
+}, true);
+
+// A plain form: hold its submission until confirmed, then submit it again
+// with the same button (its name=value is part of the POST).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.dataset.confirm || form.hasAttribute("hx-post")) return;
+  if (form.dataset.confirmed === "yes") {
+    delete form.dataset.confirmed;
+    return;
+  }
+  event.preventDefault();
+  const submitter = event.submitter;
+  askConfirmation(form, () => {
+    form.dataset.confirmed = "yes";
+    form.requestSubmit(submitter);
+  });
+}, true);
+
+// An htmx element: htmx asks before each request (htmx:confirm).
+document.addEventListener("htmx:confirm", (event) => {
+  const elt = event.detail.elt;
+  if (!(elt instanceof HTMLElement) || !elt.dataset.confirm) return;
+  event.preventDefault();
+  askConfirmation(elt, () => event.detail.issueRequest(true));
+});
+
+// <input data-enter-clicks="ID">: Enter clicks the button ID (an inline
+// editor's Save) without an htmx trigger filter, which the CSP would refuse.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !(event.target instanceof HTMLElement)) return;
+  const id = event.target.dataset.enterClicks;
+  if (!id) return;
+  event.preventDefault();
+  document.getElementById(id)?.click();
+});

@@ -1,6 +1,7 @@
 """Fixtures on real services: the local Swift, a Celery worker process, and
 Debian's chromium through Playwright. Fakes belong in unit tests only."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -255,13 +256,57 @@ def browser():
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+# Every page reports CSP violations on the console (Chromium does too, but
+# not for every kind); the `page` fixture fails the test on any console error.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener('securitypolicyviolation',
+  (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));
+"""
+# Answers the pages expect and show in place (refusals htmx swaps, the
+# lockout page), which Chromium still logs as failed loads. 404 and 500 count.
+EXPECTED_FAILED_LOAD = re.compile(r"Failed to load resource: the server responded with a status of (400|403|409|422|429|502)\b")
+
+
+def watch_console(context, errors):
+    """Collect into `errors` the console errors and uncaught exceptions of
+    every page of `context`."""
+
+    def on_console(message):
+        if message.type == "error" and not EXPECTED_FAILED_LOAD.search(message.text):
+            errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    def on_page(page):
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    context.on("page", on_page)
+    return errors
+
+
 @pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    yield page
-    context.close()
+def new_context(browser, request):
+    """Browser contexts (new_context(**options)) whose pages are all watched:
+    the test fails on a console error or CSP violation in any of them."""
+    contexts, errors = [], []
+
+    def make(**options):
+        context = browser.new_context(**options)
+        context.set_default_timeout(15000)
+        context.console_errors = watch_console(context, errors)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+    if request.node.get_closest_marker("allow_console_errors") is None:
+        assert errors == [], "console errors or CSP violations:\n" + "\n".join(errors)
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context().new_page()
 
 
 @pytest.fixture

@@ -75,12 +75,16 @@ class ZoneTypeForm(StepForm):
 
 
 class ZoneForm(StepForm):
-    name = _text(_("Name"))
-    dns1 = _text(_("IPv4 DNS1"), max_length=15)
-    dns2 = _text(_("IPv4 DNS2"), required=False, max_length=15)
-    internal_dns1 = _text(_("Internal DNS1"), max_length=15)
-    internal_dns2 = _text(_("Internal DNS2"), required=False, max_length=15)
-    hypervisor = forms.ChoiceField(label=_("Hypervisor"), choices=Zone.Hypervisor.choices)
+    name = _text(_("Name"), help_text=_("A name for the zone, unique in this cloud."))
+    dns1 = _text(_("IPv4 DNS1"), max_length=15, help_text=_("The DNS server that guest VMs use, such as 8.8.8.8."))
+    dns2 = _text(_("IPv4 DNS2"), required=False, max_length=15,
+                 help_text=_("Optional, a second DNS server for guest VMs."))
+    internal_dns1 = _text(_("Internal DNS1"), max_length=15,
+                          help_text=_("The DNS server that system VMs use for internal names."))
+    internal_dns2 = _text(_("Internal DNS2"), required=False, max_length=15,
+                          help_text=_("Optional, a second internal DNS server."))
+    hypervisor = forms.ChoiceField(label=_("Hypervisor"), choices=Zone.Hypervisor.choices,
+                                   help_text=_("The hypervisor of the zone's first cluster."))
     network_domain = _text(_("Network domain"), required=False, max_length=253,
                            help_text=_("Optional, such as cs1cloud.internal."))
     guest_cidr = _text(_("Guest CIDR"), max_length=18, help_text=_("Such as 10.1.1.0/24."))
@@ -110,11 +114,14 @@ class ZoneForm(StepForm):
 
 
 class PodForm(StepForm):
-    name = _text(_("Pod name"))
-    gateway = _text(_("Reserved system gateway"), max_length=15)
-    netmask = _text(_("Reserved system netmask"), max_length=15)
-    start_ip = _text(_("Start reserved system IP"), max_length=15)
-    end_ip = _text(_("End reserved system IP"), max_length=15)
+    name = _text(_("Pod name"), help_text=_("A name for the pod."))
+    gateway = _text(_("Reserved system gateway"), max_length=15, help_text=_("The gateway of the hosts in this pod."))
+    netmask = _text(_("Reserved system netmask"), max_length=15,
+                    help_text=_("The netmask of the pod's subnet, such as 255.255.255.0."))
+    start_ip = _text(_("Start reserved system IP"), max_length=15,
+                     help_text=_("The first address reserved for system VMs in this pod."))
+    end_ip = _text(_("End reserved system IP"), max_length=15,
+                   help_text=_("The last address reserved for system VMs in this pod."))
 
     def clean(self):
         data = super().clean()
@@ -143,10 +150,11 @@ def pod_range(values: dict):
 
 
 class GuestNetworkForm(StepForm):
-    guest_gateway = _text(_("Guest gateway"), max_length=15)
-    guest_netmask = _text(_("Guest netmask"), max_length=15)
-    guest_start_ip = _text(_("Guest start IP"), max_length=15)
-    guest_end_ip = _text(_("Guest end IP"), max_length=15)
+    guest_gateway = _text(_("Guest gateway"), max_length=15, help_text=_("The gateway that guest VMs use."))
+    guest_netmask = _text(_("Guest netmask"), max_length=15, help_text=_("The netmask of the guest network."))
+    guest_start_ip = _text(_("Guest start IP"), max_length=15,
+                           help_text=_("The first address given to guest VMs."))
+    guest_end_ip = _text(_("Guest end IP"), max_length=15, help_text=_("The last address given to guest VMs."))
 
     def clean(self):
         data = super().clean()
@@ -172,12 +180,12 @@ class GuestNetworkForm(StepForm):
 
 
 class ClusterForm(StepForm):
-    name = _text(_("Cluster name"))
+    name = _text(_("Cluster name"), help_text=_("A name for the cluster."))
 
 
 class HostForm(StepForm):
     host_name = _text(_("Host name"), max_length=253, help_text=_("An IPv4 address or a DNS name."))
-    username = _text(_("Username"), max_length=128)
+    username = _text(_("Username"), max_length=128, help_text=_("Usually root."))
     # Never rendered back. Once saved in the draft, an empty field keeps it.
     password = forms.CharField(label=_("Password"), max_length=1024, strip=False, required=False,
                                widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
@@ -202,11 +210,12 @@ class HostForm(StepForm):
 
 
 class PrimaryStorageForm(StepForm):
-    name = _text(_("Name"))
-    protocol = forms.ChoiceField(label=_("Protocol"), choices=PrimaryStorage.Protocol.choices)
+    name = _text(_("Name"), help_text=_("A name for the primary storage."))
+    protocol = forms.ChoiceField(label=_("Protocol"), choices=PrimaryStorage.Protocol.choices,
+                                 help_text=_("How the hosts reach the primary storage."))
     server = _text(_("Server"), required=False, max_length=253,
                    help_text=_("The NFS server. Not used for SharedMountPoint."))
-    path = _text(_("Path"), max_length=1024)
+    path = _text(_("Path"), max_length=1024, help_text=_("The exported path, such as /export/primary."))
 
     def clean(self):
         data = super().clean()
@@ -224,8 +233,9 @@ class PrimaryStorageForm(StepForm):
 
 class SecondaryStorageForm(StepForm):
     # Labelled exactly as in CloudStack's wizard.
-    nfs_server = _text(_("NFS Server"), max_length=253)
-    path = _text(_("Path"), max_length=1024)
+    nfs_server = _text(_("NFS Server"), max_length=253,
+                       help_text=_("The IP address or DNS name of the NFS server of the zone's secondary storage."))
+    path = _text(_("Path"), max_length=1024, help_text=_("The exported path, such as /export/secondary."))
     # Offered only after no worker answered the check in time.
     go_on_unchecked = forms.BooleanField(
         label=_("Go on without the check: the share will be checked once a worker runs."), required=False)

@@ -142,7 +142,7 @@ class PrimaryStorage(models.Model):
 
 
 class ZoneWizardDraft(models.Model):
-    """The state of one unfinished Add Zone wizard, so that a reload, Back or
+    """The state of one unfinished Add zone wizard, so that a reload, Back or
     a later visit resumes it. Deleted on Launch or when discarded."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="zone_drafts")

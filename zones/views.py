@@ -1,3 +1,5 @@
+from functools import wraps
+
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
@@ -9,8 +11,8 @@ from django.views import View
 from django.views.generic import DetailView
 
 from cloudadmin import events
-from cloudadmin.ui import ObjectListView, htmx_partial
-from storage.models import SecondaryStorage
+from cloudadmin.ui import ObjectListView, htmx_partial, poll_seconds
+from storage.models import SecondaryStorage, Transfer, ZoneScan
 
 from . import stats, wizard
 from .models import Cluster, Pod, Zone, ZoneWizardDraft
@@ -46,6 +48,9 @@ class ZoneDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         context["title"] = self.object.name
         context["template_count"] = stats.template_counts([self.object]).get(self.object.pk)
+        busy = Transfer.objects.filter(zone=self.object, state__in=Transfer.ACTIVE_STATES).exists() \
+            or ZoneScan.objects.filter(zone=self.object, state__in=ZoneScan.ACTIVE_STATES).exists()
+        context["poll_seconds"] = poll_seconds(busy)
         return context
 
 
@@ -70,12 +75,56 @@ class ZoneAllocationView(View):
 
 
 # --- the wizard ----------------------------------------------------------------
+# The session remembers which zone each launched draft became, so that the
+# wizard's old URL leads to the zone.
+LAUNCHED_KEY = "zones_launched_drafts"
+
+
+class DraftMissing(Exception):
+    """The draft of this URL was launched or discarded (maybe in another tab)."""
+
+
 def _draft(request, draft_id):
-    return get_object_or_404(ZoneWizardDraft, pk=draft_id, user=request.user)
+    draft = ZoneWizardDraft.objects.filter(pk=draft_id, user=request.user).first()
+    if draft is None:
+        raise DraftMissing(draft_id)
+    return draft
+
+
+def _remember_launch(request, draft_id, zone):
+    launched = dict(list(request.session.get(LAUNCHED_KEY, {}).items())[-19:])
+    launched[str(draft_id)] = zone.pk
+    request.session[LAUNCHED_KEY] = launched
+
+
+def _redirect(request, url):
+    if htmx_partial(request):  # the whole page goes, not a fragment
+        return HttpResponse(headers={"HX-Redirect": url})
+    return redirect(url)
+
+
+def redirect_when_draft_gone(dispatch):
+    """A stale wizard URL goes to the zone it became, or to the zone list,
+    with a message (never a 404)."""
+    @wraps(dispatch)
+    def wrapped(self, request, *args, **kwargs):
+        try:
+            return dispatch(self, request, *args, **kwargs)
+        except DraftMissing:
+            draft_id = str(kwargs.get("draft_id"))
+            zone_id = request.session.get(LAUNCHED_KEY, {}).get(draft_id)
+            zone = Zone.objects.filter(pk=zone_id).first() if zone_id else None
+            if zone is not None:
+                messages.info(request, gettext("This zone wizard was launched: it created zone %(name)s.")
+                              % {"name": zone.name})
+                return _redirect(request, reverse("zones:detail", args=[zone.pk]))
+            messages.info(request, gettext("This zone wizard was already launched or discarded."))
+            return _redirect(request, reverse("zones:list"))
+    return wrapped
 
 
 class WizardStartView(View):
-    """POST Add Zone: resume the user's latest draft, or start a new one."""
+    """POST Add zone: resume the user's latest draft, or start a new one."""
 
     def post(self, request):
         if request.POST.get("new") != "1":
@@ -88,6 +137,10 @@ class WizardStartView(View):
 
 class WizardDiscardView(View):
     """POST: delete a draft (an abandoned wizard)."""
+
+    @redirect_when_draft_gone
+    def dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, draft_id):
         draft = _draft(request, draft_id)
@@ -149,9 +202,10 @@ def review_sections(draft):
 
 
 class WizardStepView(View):
-    """One step of the Add Zone wizard: GET shows it, POST validates and
+    """One step of the Add zone wizard: GET shows it, POST validates and
     saves its fields in the draft, then shows the next step."""
 
+    @redirect_when_draft_gone
     def dispatch(self, request, draft_id, step):
         self.draft = _draft(request, draft_id)
         self.step = wizard.BY_SLUG.get(step)
@@ -180,7 +234,7 @@ class WizardStepView(View):
         return self.show(request, forward)
 
     def show(self, request, step):
-        wizard.visit(self.draft, step)  # where Add Zone resumes, even before the redirect is followed
+        wizard.visit(self.draft, step)  # where Add zone resumes, even before the redirect is followed
         if htmx_partial(request):
             form = wizard.form_for(step, self.draft) if step.form_class else None
             return render_step(request, self.draft, step, form=form)
@@ -210,6 +264,10 @@ class WizardStepView(View):
 class WizardLaunchView(View):
     """POST Launch zone: validate every step again and create it all."""
 
+    @redirect_when_draft_gone
+    def dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
+
     def post(self, request, draft_id):
         draft = _draft(request, draft_id)
         try:
@@ -220,13 +278,11 @@ class WizardLaunchView(View):
             return render_step(request, draft, invalid.step, form=form, status=400, error=invalid.message)
         except wizard.DraftGone:
             messages.info(request, gettext("This zone wizard was already launched or discarded."))
-            return redirect("zones:list")
+            return _redirect(request, reverse("zones:list"))
         except wizard.LaunchFailed as failed:
             return render_step(request, draft, wizard.REVIEW, status=409, error=gettext(
                 "The zone could not be created and nothing was saved: %(reason)s") % {"reason": failed})
         messages.success(request, gettext("Zone %(name)s was created. It is Disabled: enable it when it is ready.")
                          % {"name": zone.name})
-        url = reverse("zones:detail", args=[zone.pk])
-        if htmx_partial(request):
-            return HttpResponse(headers={"HX-Redirect": url})
-        return redirect(url)
+        _remember_launch(request, draft_id, zone)
+        return _redirect(request, reverse("zones:detail", args=[zone.pk]))

@@ -1,4 +1,4 @@
-"""The Add Zone wizard: its steps, the draft that holds them, the share
+"""The Add zone wizard: its steps, the draft that holds them, the share
 check of the secondary storage step, and Launch.
 
 Each step owns the fields of its form (zones/forms.py). A step's values are

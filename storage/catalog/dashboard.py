@@ -112,6 +112,7 @@ class Chart:
     """Throughput per minute over the last hour, as SVG coordinates."""
 
     rates: list[float]  # bytes/s, oldest first
+    live_rate: float = 0.0  # the counters' "Throughput now": the axis reaches it too
     width: int = CHART_WIDTH
     height: int = CHART_HEIGHT
 
@@ -124,12 +125,18 @@ class Chart:
         return self.rates[-1] if self.rates else 0.0
 
     @property
+    def top(self) -> float:
+        """The rate axis' maximum, never below the live rate the counters
+        show (a minute's average is lower than a burst within it)."""
+        return max(self.peak, self.live_rate)
+
+    @property
     def moving(self) -> bool:
         return self.peak > 0
 
     def _point(self, index: int, rate: float) -> tuple[float, float]:
         step = self.width / max(1, len(self.rates) - 1)
-        top = self.peak or 1.0
+        top = self.top or 1.0
         return round(index * step, 1), round(self.height - (rate / top) * (self.height - 4), 1)
 
     @property
@@ -141,10 +148,10 @@ class Chart:
         return f"0,{self.height} {self.line} {self.width},{self.height}"
 
 
-def throughput_chart(now: datetime | None = None, minutes: int = CHART_MINUTES) -> Chart:
+def throughput_chart(now: datetime | None = None, minutes: int = CHART_MINUTES, live_rate: float = 0.0) -> Chart:
     now = now or timezone.now()
     moved = bytes_per_bucket(now - timedelta(minutes=minutes), now, minutes)
-    return Chart(rates=[value / 60.0 for value in moved])
+    return Chart(rates=[value / 60.0 for value in moved], live_rate=live_rate)
 
 
 def zone_scans(zones):

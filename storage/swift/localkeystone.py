@@ -37,7 +37,7 @@ from pathlib import Path
 
 from .localswift import LocalSwift, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the project: storage/swift/ is two below
 VENV = Path(os.environ.get("KEYSTONE_VENV", ROOT / ".venv-keystone"))
 BOOTSTRAP_CACHE = VENV / "bootstrapped"  # scripts/keystone-venv.sh removes it on a rebuild
 

@@ -217,7 +217,7 @@ class LocalSwift:
         args = [binary, "-l", host, "-p", port, "-U", "0", "-m", "32"]
         if os.geteuid() == 0:
             args += ["-u", "root"]
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
         self.processes["memcached"] = subprocess.Popen(
             [sys.executable, "-m", "storage.swift.localswift", "exec", *args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env,

@@ -135,6 +135,12 @@ def retry(transfer: Transfer, *, user=None) -> Transfer:
     already in Swift. Raises TransferRefused otherwise."""
     if transfer.state not in (Transfer.State.FAILED, Transfer.State.CANCELLED):
         raise TransferRefused(_("Only a failed or cancelled transfer can be retried."))
+    later = Transfer.objects.filter(template_id=transfer.template_id, zone_id=transfer.zone_id,
+                                    direction=transfer.direction, pk__gt=transfer.pk).exclude(
+        state__in=ACTIVE).order_by("pk").first()
+    if later is not None:  # the page was stale: retry the latest one, if anything
+        raise TransferRefused(_("Transfer %(old)s was already followed by transfer %(new)s.")
+                              % {"old": transfer.pk, "new": later.pk})
     with transaction.atomic():
         new = _create(transfer.template, transfer.direction, transfer.zone, user=user)
         if new is None:

@@ -1,13 +1,13 @@
 """The dashboard (home page): transfer counters, throughput, the transfers
 table with live updates (the numbers come from storage.catalog.dashboard)."""
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from cloudadmin.ui import ObjectListView, htmx_partial
+from cloudadmin.ui import ObjectListView, htmx_partial, poll_seconds
 from storage.catalog import dashboard
 from storage.models import SwiftStore, Transfer, active_first
 from storage.web.forms import TransferFilterForm
-from storage.web.transfer_views import POLL_SECONDS
 from zones.models import Zone
 
 
@@ -18,10 +18,10 @@ def summary_context(now=None) -> dict:
     return {
         "counters": counters,
         "bytes_today": dashboard.bytes_today(now),
-        "chart": dashboard.throughput_chart(now),
-        # Poll while anything is queued or running, whatever the filter shows.
+        "chart": dashboard.throughput_chart(now, live_rate=counters["rate"] or 0.0),
+        # Poll fast while anything is queued or running, whatever the filter shows.
         "polling": bool(counters["queued"] or counters["running"]),
-        "poll_seconds": POLL_SECONDS,
+        "poll_seconds": poll_seconds(bool(counters["queued"] or counters["running"])),
     }
 
 
@@ -35,14 +35,15 @@ class DashboardView(ObjectListView):
 
     def get_queryset(self):
         # The very expression of the index transfer_active_first.
-        return super().get_queryset().order_by(active_first().asc(), "-updated", "-id")
+        # A row followed by a later transfer of the same copy offers no Retry.
+        return super().get_queryset().annotate(superseded=Exists(Transfer.objects.filter(
+            template=OuterRef("template"), zone=OuterRef("zone"), direction=OuterRef("direction"),
+            pk__gt=OuterRef("pk")))).order_by(active_first().asc(), "-updated", "-id")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(summary_context())
-        partial = htmx_partial(self.request)
-        context["oob"] = partial  # the counters ride along out of band
-        if not partial:
-            context["swift_store"] = SwiftStore.objects.first()
-            context["zones"] = dashboard.zone_scans(Zone.objects.order_by("name"))
+        context["oob"] = htmx_partial(self.request)  # counters, Swift and zones ride along out of band
+        context["swift_store"] = SwiftStore.objects.first()
+        context["zones"] = dashboard.zone_scans(Zone.objects.order_by("name"))
         return context

@@ -149,6 +149,7 @@ class TemplateRegisterForm(forms.Form):
                                       "https://download.example.com/centos.qcow2"))
     zone = forms.ModelChoiceField(label=_("Zone"), queryset=Zone.objects.filter(
                                       pk__in=SecondaryStorage.objects.values("zone_id")).order_by("name"),
+                                  empty_label=None,  # the first zone, not "---------"
                                   help_text=_("The image is downloaded into this zone's secondary storage."))
     format = forms.ChoiceField(label=_("Format"), choices=TemplateRegistration.Format.choices)
     hypervisor = forms.ChoiceField(label=_("Hypervisor"), choices=Zone.Hypervisor.choices)

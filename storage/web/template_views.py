@@ -7,7 +7,7 @@ from django.views import View
 from django.views.generic import DetailView
 
 from cloudadmin.models import Event
-from cloudadmin.ui import ObjectListView
+from cloudadmin.ui import ObjectListView, htmx_partial, poll_seconds
 from zones.models import Zone
 
 from storage.catalog import availability
@@ -17,7 +17,7 @@ from storage.swift import client as swift
 from storage.transfers import copy_to_zone
 from storage.transfers import queueing as transfers
 from storage.web.forms import TemplateFilterForm
-from storage.web.transfer_views import POLL_SECONDS, action_result, refuse
+from storage.web.transfer_views import action_result, refuse
 
 
 def matrix_rows(templates):
@@ -47,7 +47,7 @@ class TemplateListView(ObjectListView):
         # Refresh the matrix while a copy shown on this page is under way.
         context["polling"] = any(cell.state == "copying" for row in context["rows"]
                                  for cell in (*row.zones, row.swift))
-        context["poll_seconds"] = POLL_SECONDS
+        context["poll_seconds"] = poll_seconds(context["polling"])
         return context
 
 
@@ -65,7 +65,10 @@ class TemplateDetailView(DetailView):
         context["locations"] = template.locations.select_related("zone", "secondary_storage").order_by("zone__name")
         context["transfers"] = template.transfers.select_related("zone").order_by("-created", "-id")
         context["history"] = Event.objects.filter(target=template.swift_container).order_by("-created", "-id")[:200]
-        context["swift_objects"], context["swift_error"] = self.swift_objects(template)
+        # The live part refreshes without asking Swift again.
+        context["poll_seconds"] = poll_seconds(any(t.is_active for t in context["transfers"]))
+        if not htmx_partial(self.request):
+            context["swift_objects"], context["swift_error"] = self.swift_objects(template)
         return context
 
     @staticmethod

@@ -13,8 +13,6 @@ from storage.catalog import sync
 from storage.transfers import queueing as transfers
 from storage.models import Transfer
 
-# Seconds between two refreshes of a table while transfers are active.
-POLL_SECONDS = 2
 # Tells every table on the page to refresh itself (hx-trigger ... from:body).
 CHANGED_EVENT = "transfers-changed"
 

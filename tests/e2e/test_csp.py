@@ -63,6 +63,7 @@ def test_dialog_helper_opens_and_closes_without_inline_script(logged_in_page):
     assert page.evaluate("document.getElementById('d1').open") is False
 
 
+@pytest.mark.allow_console_errors
 def test_inline_script_is_refused(logged_in_page):
     """The policy is enforced, not just sent: an injected inline script does not run."""
     page = logged_in_page
@@ -77,6 +78,7 @@ def test_inline_script_is_refused(logged_in_page):
     assert any(v.startswith("script-src") for v in page.evaluate("window.__cspViolations"))
 
 
+@pytest.mark.allow_console_errors
 def test_inline_style_attribute_is_refused(logged_in_page):
     page = logged_in_page
     page.add_init_script(RECORD_VIOLATIONS)

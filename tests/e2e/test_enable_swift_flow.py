@@ -22,7 +22,7 @@ def test_enable_swift_sequence(logged_in_page, live_server, local_swift):
     page = logged_in_page  # 1. logged in
 
     # 2. Global Settings: enable.swift -> true, saved as pending.
-    page.get_by_role("link", name="Global Settings").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Global Settings").click()
     expect(page.get_by_role("heading", name="Global Settings")).to_be_visible()
     page.get_by_role("button", name="Edit enable.swift").click()
     page.get_by_label("Value of enable.swift").select_option("true")
@@ -32,7 +32,7 @@ def test_enable_swift_sequence(logged_in_page, live_server, local_swift):
     expect(notice).to_contain_text(settings.RESTART_COMMAND)
     assert config.value("enable.swift") is False
 
-    page.get_by_role("link", name="Zones").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Zones").click()
     expect(page.get_by_role("heading", name="Zones")).to_be_visible()
     expect(page.get_by_role("button", name="Enable Swift")).to_have_count(0)  # not in effect yet
 
@@ -73,7 +73,7 @@ def test_enable_swift_sequence(logged_in_page, live_server, local_swift):
     expect(page.get_by_role("button", name="Enable Swift")).to_have_count(0)
 
     # The Swift page shows what was configured; the events tell the story.
-    page.get_by_role("link", name="Swift", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Swift", exact=True).click()
     expect(page.get_by_test_id("capabilities")).to_contain_text("Static Large Objects")
     page.get_by_role("button", name="Test connection").click()
     expect(page.get_by_role("status")).to_have_text("Connection OK.")
@@ -88,7 +88,7 @@ def test_cancel_closes_the_dialog_and_saves_nothing(logged_in_page, live_server,
     config.change("enable.swift", "true")
     apply_pending_settings()
     page = logged_in_page
-    page.get_by_role("link", name="Zones").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Zones").click()
     page.get_by_role("button", name="Enable Swift").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_label("URL", exact=True).fill(local_swift.auth_url)
@@ -100,7 +100,7 @@ def test_cancel_closes_the_dialog_and_saves_nothing(logged_in_page, live_server,
 
 def test_invalid_setting_value_shows_message_and_cancel_restores(logged_in_page, live_server):
     page = logged_in_page
-    page.get_by_role("link", name="Global Settings").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Global Settings").click()
     page.get_by_role("button", name="Edit swift.sync.interval").click()
     page.get_by_label("Value of swift.sync.interval").fill("ten")
     page.get_by_role("button", name="Save").click()

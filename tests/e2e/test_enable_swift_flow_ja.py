@@ -20,12 +20,8 @@ WARNING = "Swiftが構成されました。注、このページを閉じると�
 
 
 @pytest.fixture
-def ja_page(browser):
-    context = browser.new_context(locale="ja-JP")  # Accept-Language: ja-JP
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    yield page
-    context.close()
+def ja_page(new_context):
+    return new_context(locale="ja-JP").new_page()  # Accept-Language: ja-JP
 
 
 def log_in(page, live_server, password, *, username_label, password_label, button):
@@ -44,10 +40,10 @@ def test_enable_swift_sequence_in_japanese(ja_page, live_server, admin_user, adm
     expect(page.locator("html")).to_have_attribute("lang", "ja")
 
     # 2. グローバル設定の "enable.swift" の値を "false" から "true" に変更する。
-    page.get_by_role("link", name="グローバル設定").click()
+    page.get_by_role("navigation", name="メイン").get_by_role("link", name="グローバル設定").click()
     expect(page.get_by_role("heading", name="グローバル設定")).to_be_visible()
-    page.get_by_role("button", name="enable.swift の編集").click()
-    page.get_by_label("enable.swift の値").select_option("true")
+    page.get_by_role("button", name="enable.swiftの編集").click()
+    page.get_by_label("enable.swiftの値").select_option("true")
     page.get_by_role("button", name="保存").click()
     notice = page.locator("#setting-enableswift").get_by_role("status")
     expect(notice).to_contain_text("この変更を有効にするには、管理サーバーを再起動してください")
@@ -61,7 +57,7 @@ def test_enable_swift_sequence_in_japanese(ja_page, live_server, admin_user, adm
     nav = page.get_by_role("navigation", name="メイン")
     expect(nav.get_by_text("インフラストラクチャ")).to_be_visible()
     nav.get_by_role("link", name="ゾーン").click()
-    expect(page.get_by_role("heading", name="ゾーン")).to_be_visible()
+    expect(page.get_by_role("heading", name="ゾーン", exact=True)).to_be_visible()
     page.get_by_role("button", name="Swiftの有効化").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_role("heading", name="Swiftの有効化")).to_be_visible()
@@ -72,7 +68,7 @@ def test_enable_swift_sequence_in_japanese(ja_page, live_server, admin_user, adm
     dialog.get_by_label("ユーザー名", exact=True).fill("tester")
     dialog.get_by_label("キー", exact=True).fill("wrong-key")
     dialog.get_by_role("button", name="OK").click()
-    expect(dialog.get_by_role("alert")).to_have_text("認証: ユーザー名またはキーが正しくありません (401)")
+    expect(dialog.get_by_role("alert")).to_have_text("認証：ユーザー名またはキーが正しくありません（401）")
     assert not SwiftStore.objects.exists()
     expect(dialog.get_by_label("キー", exact=True)).to_have_value("")
     dialog.get_by_label("キー", exact=True).fill(localswift.AUTH_KEY)
@@ -83,7 +79,7 @@ def test_enable_swift_sequence_in_japanese(ja_page, live_server, admin_user, adm
     assert SwiftStore.objects.get().username == "tester"
     with page.expect_navigation(url=re.compile(r"/zones/\??$")):
         dialog.get_by_role("button", name="閉じる").click()
-    expect(page.get_by_role("heading", name="ゾーン")).to_be_visible()
+    expect(page.get_by_role("heading", name="ゾーン", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Swiftの有効化")).to_have_count(0)
 
     # The Swift page, in Japanese, with the test of the connection.
@@ -93,10 +89,10 @@ def test_enable_swift_sequence_in_japanese(ja_page, live_server, admin_user, adm
     expect(page.get_by_role("status")).to_have_text("接続に成功しました。")
 
 
-def test_switcher_choice_is_remembered_in_another_browser(logged_in_page, live_server, browser,
+def test_switcher_choice_is_remembered_in_another_browser(logged_in_page, live_server, new_context,
                                                            admin_user, admin_password):
     page = logged_in_page  # an English browser
-    expect(page.get_by_role("link", name="Global Settings")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Global Settings")).to_be_visible()
     page.get_by_role("link", name="Events").click()
     page.get_by_test_id("language-switcher").get_by_role("button", name="日本語").click()
     page.wait_for_url(f"{live_server.url}/events/")  # back on the same page
@@ -104,14 +100,10 @@ def test_switcher_choice_is_remembered_in_another_browser(logged_in_page, live_s
     assert UserPreference.objects.get(user=admin_user).language == "ja"
 
     # Another English browser: after logging in, the user's Japanese.
-    context = browser.new_context(locale="en-US")
-    other = context.new_page()
-    try:
-        log_in(other, live_server, admin_password, username_label="Username", password_label="Password",
-               button="Log in")
-        expect(other.get_by_role("link", name="グローバル設定")).to_be_visible()
-        other.get_by_test_id("language-switcher").get_by_role("button", name="English").click()
-        expect(other.get_by_role("link", name="Global Settings")).to_be_visible()
-    finally:
-        context.close()
+    other = new_context(locale="en-US").new_page()
+    log_in(other, live_server, admin_password, username_label="Username", password_label="Password",
+           button="Log in")
+    expect(other.get_by_role("navigation", name="メイン").get_by_role("link", name="グローバル設定")).to_be_visible()
+    other.get_by_test_id("language-switcher").get_by_role("button", name="English").click()
+    expect(other.get_by_role("navigation", name="Main").get_by_role("link", name="Global Settings")).to_be_visible()
     assert UserPreference.objects.get(user=admin_user).language == "en"

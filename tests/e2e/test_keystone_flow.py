@@ -46,7 +46,7 @@ def test_enable_swift_on_keystone_then_a_zone_whose_templates_reach_swift(
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.add_init_script(RECORD_VIOLATIONS)
 
-    page.get_by_role("link", name="Zones").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Zones").click()
     page.get_by_role("button", name="Enable Swift").click()
     dialog = page.get_by_role("dialog")
     domain = dialog.get_by_label("Domain", exact=True)
@@ -108,6 +108,7 @@ def test_enable_swift_on_keystone_then_a_zone_whose_templates_reach_swift(
     page.get_by_role("button", name="Launch zone").click()
     expect(page.get_by_role("heading", name="Zone zone1")).to_be_visible()
     page.get_by_role("button", name="Enable zone").click()
+    page.get_by_role("dialog").get_by_role("button", name="Enable zone").click()  # the confirmation
     expect(page.get_by_test_id("allocation-state")).to_have_text("Enabled")
 
     # The worker copies both seed templates into Swift through Keystone.
@@ -116,7 +117,7 @@ def test_enable_swift_on_keystone_then_a_zone_whose_templates_reach_swift(
         assert transfer.state == Transfer.State.DONE, transfer.last_error
         assert Template.objects.get(pk=template_id).swift_state == Template.SwiftState.STORED
     assert {"T-1", "T-5"} <= set(swift_cli(keystone_swift, "list").split())
-    page.get_by_role("link", name="Templates").first.click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Templates").click()
     expect(page.get_by_role("heading", name="Templates")).to_be_visible()
     assert page.evaluate("window.__cspViolations") == []
     # The refused wrong password is a 400 answer, which chromium logs: nothing else.

@@ -191,7 +191,7 @@ def _watch(page, problems, static_responses):
 def _enable_swift(page, production):
     """The operator's path: Global Settings enable.swift, restart web, Enable Swift."""
     base_url = production["url"]
-    page.get_by_role("link", name="Global Settings").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Global Settings").click()
     page.get_by_role("button", name="Edit enable.swift").click()
     page.get_by_label("Value of enable.swift").select_option("true")
     page.get_by_role("button", name="Save").click()

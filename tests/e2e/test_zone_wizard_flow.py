@@ -1,4 +1,4 @@
-"""The whole Add Zone wizard in chromium, with a real worker checking the
+"""The whole Add zone wizard in chromium, with a real worker checking the
 demo secondary storage: the Swift ordering warning, validation errors, Back,
 a reload mid-wizard, Launch zone, then Enable zone."""
 import re
@@ -53,8 +53,8 @@ def test_add_zone_wizard(logged_in_page, live_server, celery_worker, demo_share,
     put_enable_swift_in_effect("true")
     page = logged_in_page
     page.add_init_script(RECORD_VIOLATIONS)  # every page load from here on
-    page.get_by_role("link", name="Zones").click()
-    page.get_by_role("button", name="Add Zone").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Zones").click()
+    page.get_by_role("button", name="Add zone").click()
     progress(page, 1)
     expect(page).to_have_url(re.compile(r"/zones/add/\d+/type/$"))
     steps = page.get_by_role("list", name="Wizard steps")
@@ -155,6 +155,9 @@ def test_add_zone_wizard(logged_in_page, live_server, celery_worker, demo_share,
     assert not ZoneWizardDraft.objects.exists()
 
     page.get_by_role("button", name="Enable zone").click()
+    confirm = page.get_by_role("dialog")
+    expect(confirm).to_contain_text("Zone zone1 will be scanned at once")
+    confirm.get_by_role("button", name="Enable zone").click()
     expect(page.get_by_test_id("allocation-state")).to_have_text("Enabled")
     expect(page.get_by_role("button", name="Disable zone")).to_be_visible()
     assert zone_enabled_calls == [("zone1", "admin")]
@@ -165,7 +168,7 @@ def test_add_zone_wizard(logged_in_page, live_server, celery_worker, demo_share,
     assert actions[2][1] == "scan queued: zone enabled"  # the transfer engine took the hook
     assert ZoneScan.objects.get(zone=zone).trigger == "zone-enabled"
 
-    page.get_by_role("link", name="Zones").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Zones").click()
     row = page.get_by_test_id("zone-row")
     expect(row).to_contain_text("zone1")
     expect(row).to_contain_text("Enabled")

@@ -97,3 +97,61 @@ def test_japanese_uses_the_cloudstack_wording():
     catalog = {e.msgid: e.msgstr for e in polib.pofile(str(catalog_path("ja")))}
     for english, japanese in CLOUDSTACK_JA.items():
         assert catalog.get(english) == japanese, english
+
+
+# The Japanese style (DEVELOPERS.md, "Japanese style").
+CJK = "\u3001-\u30ff\u3400-\u9fff\uff01-\uff5e"
+# The lock warning is quoted exactly as the seed and CloudStack have it.
+STYLE_EXCEPTIONS = {"Swift configured. Note: once you leave this page, you will not be able to reconfigure Swift."}
+
+
+def style_problems(text: str) -> list[str]:
+    """What breaks the Japanese style in one Japanese text."""
+    import re
+
+    # A date and its time keep their space (2026年11月25日 14:05:09).
+    text = re.sub(r"(\d+年\d+月\d+日) (?=\d)", r"\1", text)
+    if not re.search(f"[{CJK}]", text):
+        return []  # no Japanese in it (a URL, "OK", a placeholder)
+    problems = []
+    if re.search(r", |,$", text):
+        problems.append("ASCII comma (use 、)")
+    if re.search(r"(?<!\d)\. |(?<![\d.])\.$", text):
+        problems.append("ASCII period (use 。)")
+    if re.search(f"\\d [{CJK}]", text):
+        problems.append("a space between a number and its counter")
+    if re.search(f"[{CJK}] [A-Za-z0-9%]|[A-Za-z0-9)] [{CJK}]", text):
+        problems.append("a space between Latin and Japanese words")
+    return problems
+
+
+def test_the_style_check_catches_what_the_style_forbids():
+    assert style_problems("完了, 1分前") == ["ASCII comma (use 、)"]
+    assert style_problems("比較しました. 差異なし") == ["ASCII period (use 。)"]
+    assert "a space between a number and its counter" in style_problems("9 分前")
+    assert style_problems("Swift は有効です") == ["a space between Latin and Japanese words"]
+    assert style_problems("reachable, 5 templates found") == []  # English: not the Japanese style's
+    assert style_problems("Swiftは有効です。再試行してください（1.0）。") == []
+    assert style_problems("2026年11月25日 14:05:09") == []  # a date and its time
+
+
+def test_japanese_follows_the_style():
+    problems = {}
+    for entry in polib.pofile(str(catalog_path("ja"))):
+        if entry.msgid in STYLE_EXCEPTIONS:
+            continue
+        for text in ([entry.msgstr] if not entry.msgid_plural else entry.msgstr_plural.values()):
+            if found := style_problems(text):
+                problems[entry.msgid] = (text, found)
+    assert not problems, problems
+
+
+def test_the_cloudstack_terms_the_issue_lists():
+    catalog = {e.msgid: e.msgstr for e in polib.pofile(str(catalog_path("ja")))}
+    assert catalog["Start reserved system IP"] == "予約済み開始システムIPアドレス"
+    assert catalog["Guest start IP"] == "ゲストの開始IPアドレス"
+    assert catalog["Reserved system IP range"] == "予約済みシステムIPアドレスの範囲"
+    assert catalog["IPv4 DNS1"] == "DNS 1"
+    assert catalog["Copy to zone"] == "テンプレートのコピー"
+    assert catalog["Who"] == "開始ユーザー"
+    assert not [e.msgid for e in polib.pofile(str(catalog_path("ja"))) if "ログイン" in e.msgstr]  # ログオン

@@ -19,8 +19,11 @@ def test_page_offers_to_generate_keys(admin_client):
 
 def test_generate_shows_the_secret_once_and_stores_it_encrypted(admin_client, admin_user, client):
     response = admin_client.post(reverse("account"), {"action": "generate"})
-    assert response.status_code == 200
+    assert response.status_code == 302 and response.url == reverse("account")  # Post/Redirect/Get
     key = ApiKey.objects.get(user=admin_user)
+    session = admin_client.session.load()
+    assert key.secret not in str(session)  # waits encrypted for the GET
+    response = admin_client.get(reverse("account"))
     body = response.content.decode()
     assert key.api_key in body and key.secret in body and "shown only this once" in body
     assert "no-store" in response["Cache-Control"]
@@ -28,9 +31,11 @@ def test_generate_shows_the_secret_once_and_stores_it_encrypted(admin_client, ad
         cursor.execute("SELECT secret FROM api_apikey WHERE id = %s", [key.pk])
         stored = cursor.fetchone()[0]
     assert key.secret not in stored and stored.startswith("gAAAA")  # a Fernet token
-    # Never again: the page shows the key but not the secret.
+    # Never again, a reload included: the page shows the key but not the
+    # secret, and nothing was generated again.
     body = admin_client.get(reverse("account")).content.decode()
     assert key.api_key in body and key.secret not in body
+    assert ApiKey.objects.get(user=admin_user).api_key == key.api_key
     # And the pair works.
     assert call(client, "listSwifts", key.api_key, key.secret)[0] == 200
     assert Event.objects.filter(action="api.key.generate", user=admin_user).exists()
@@ -51,11 +56,22 @@ def test_regenerate_replaces_the_pair(admin_client, admin_user, client):
 def test_revoke(admin_client, admin_user, client):
     admin_client.post(reverse("account"), {"action": "generate"})
     key = ApiKey.objects.get(user=admin_user)
-    response = admin_client.post(reverse("account"), {"action": "revoke"})
+    response = admin_client.post(reverse("account"), {"action": "revoke"}, follow=True)
+    assert response.redirect_chain == [(reverse("account"), 302)]
     assert "The API key was revoked." in response.content.decode()
     assert not ApiKey.objects.exists()
     assert call(client, "listSwifts", key.api_key, key.secret)[0] == 401
     assert Event.objects.filter(action="api.key.revoke").exists()
+
+
+def test_every_hard_to_undo_action_asks_for_confirmation(admin_client):
+    body = admin_client.get(reverse("account")).content.decode()
+    assert 'data-confirm="A new key pair is created for you.' in body
+    admin_client.post(reverse("account"), {"action": "generate"})
+    admin_client.get(reverse("account"))
+    body = admin_client.get(reverse("account")).content.decode()
+    assert 'data-confirm="The current key pair stops working at once: every client' in body  # Regenerate
+    assert 'data-confirm="The current key pair stops working at once, and every client' in body  # Revoke
 
 
 def test_unknown_action_is_a_400(admin_client):

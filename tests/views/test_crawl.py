@@ -14,6 +14,7 @@ import pkgutil
 
 import pytest
 from django import forms
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
@@ -145,8 +146,10 @@ def _build(form_class, data):
     required = [p for p in list(inspect.signature(form_class).parameters.values())
                 if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
                 and p.name != "data"]
+    # A `user` argument (Django's PasswordChangeForm) gets an unsaved user.
+    values = {p.name: get_user_model()(username="fuzz") if p.name == "user" else None for p in required}
     try:
-        return form_class(data=data, **{p.name: None for p in required})
+        return form_class(data=data, **values)
     except Exception:  # noqa: BLE001 - not constructible without its view's context
         return None
 

@@ -64,6 +64,24 @@ def test_actions_shown_per_state(admin_client, rows):
     assert reverse("storage:transfer_cancel", args=[rows["done"].pk]) not in body
 
 
+def test_transfer_ids_are_shown(admin_client, rows):
+    body = admin_client.get(URL).content.decode()
+    row = body.split(f'data-testid="transfer-{rows["failed"].pk}"')[1].split("</tr>")[0]
+    assert f'<td data-testid="transfer-id">{rows["failed"].pk}</td>' in row
+
+
+def test_no_retry_on_a_row_followed_by_a_later_transfer(admin_client, rows):
+    failed = rows["failed"]
+    later = make_transfer(failed.template, failed.zone, Transfer.State.DONE)
+    body = admin_client.get(URL).content.decode()
+    assert reverse("storage:transfer_retry", args=[failed.pk]) not in body
+    assert reverse("storage:transfer_retry", args=[later.pk]) not in body  # done: nothing to retry
+    later.state = Transfer.State.CANCELLED
+    later.save()
+    body = admin_client.get(URL).content.decode()
+    assert reverse("storage:transfer_retry", args=[later.pk]) in body  # the latest one may be retried
+
+
 def test_filter_by_state(admin_client, rows):
     assert _ids(admin_client.get(URL, {"state": "failed"})) == [rows["failed"].pk]
     assert set(_ids(admin_client.get(URL, {"state": "active"}))) == {rows["running"].pk, rows["queued"].pk}
@@ -92,13 +110,14 @@ def test_pagination_keeps_the_filter_in_the_url(admin_client):
     assert len(_ids(admin_client.get(URL, {"state": "done", "page": 2}))) == 5
 
 
-def test_polling_only_while_something_is_queued_or_running(admin_client, rows):
+def test_polls_fast_while_something_is_queued_or_running_and_slowly_when_idle(admin_client, rows):
     body = admin_client.get(URL).content.decode()
-    assert "every 2s" in body and "data-poll" in body
+    assert "every 2s" in body and 'data-poll="2"' in body
     Transfer.objects.filter(state__in=Transfer.ACTIVE_STATES).update(state=Transfer.State.DONE)
     body = admin_client.get(URL).content.decode()
-    assert "every 2s" not in body and "data-poll" not in body
-    assert "transfers-changed from:body" in body  # an action still refreshes it
+    # A tab left open still sees new activity, only less often.
+    assert "every 2s" not in body and "every 10s" in body and 'data-poll="10"' in body
+    assert "transfers-changed from:body" in body  # an action refreshes it at once
 
 
 def test_htmx_poll_gets_the_table_and_the_counters_out_of_band(admin_client, rows):
@@ -106,6 +125,9 @@ def test_htmx_poll_gets_the_table_and_the_counters_out_of_band(admin_client, row
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="transfer-table"')
     assert 'id="transfer-counters" class="row g-3 mb-3" hx-swap-oob="true"' in body
+    # The Swift and zone cards too: a zone enabled meanwhile shows as Enabled.
+    assert 'id="dashboard-status" class="row g-3 mb-3" hx-swap-oob="true"' in body
+    assert 'data-testid="zone-' in body and "Sync now" in body
     assert "<nav class=\"navbar" not in body and "<header" not in body  # no full page
     assert 'hx-get="/?state=active"' in body  # the refresh keeps the filter
 
@@ -119,6 +141,18 @@ def test_failed_counter_ignores_failures_retried_since(admin_client, rows):
     failed = rows["failed"]
     make_transfer(failed.template, failed.zone, Transfer.State.DONE)
     assert admin_client.get(URL).context["counters"]["failed"] == 0
+
+
+def test_the_charts_peak_and_rate_axis_reach_the_live_throughput(admin_client, rows):
+    """A burst shows in "Throughput now" before any minute's average: the
+    chart's peak and rate axis never contradict it."""
+    response = admin_client.get(URL)
+    chart = response.context["chart"]
+    assert chart.top >= response.context["counters"]["rate"] == 2048.0
+    body = response.content.decode()
+    assert 'data-testid="chart-peak">peak 2.0\xa0KB/s<' in body
+    assert 'data-testid="chart-y-max">2.0\xa0KB/s<' in body
+    assert "60 min ago" in body and "now</span>" in body  # the time axis
 
 
 def test_throughput_chart_and_bytes_today():

@@ -24,6 +24,7 @@ from cloudadmin.models import GlobalSetting
 from storage.swift import localswift
 from storage.models import SwiftStore
 from tests.swift_setup_helpers import form_data, put_enable_swift_in_effect
+from tests.unit.test_catalog import style_problems
 from tests.urlcrawl import endpoints
 from zones.models import Zone
 
@@ -54,7 +55,7 @@ def english_messages():
         forms = [(entry.msgid, entry.msgstr)] if not entry.msgid_plural else [
             (entry.msgid, entry.msgstr_plural.get(0, "")), (entry.msgid_plural, entry.msgstr_plural.get(0, ""))]
         for english, japanese in forms:
-            if english != japanese and PLACEHOLDER.sub("", english).strip(" .:()"):
+            if english != japanese and PLACEHOLDER.sub("", english).strip(" .,:()"):
                 found.append((english, _pattern(english)))
     return found
 
@@ -133,6 +134,8 @@ def test_the_patterns_find_english_and_skip_data():
     assert english_left_on("<p>Keystone v3 Usernames</p>") == []  # whole words only
     assert english_left_on("<p>グローバル設定</p><script>Zones</script>") == []
     assert english_left_on("<p>Nobody marked this one</p>") == ["unmarked: Nobody marked this one"]
+    assert style_left_on("<td>完了, 1分 前</td>") and style_left_on("<p>比較しました. 差異なし</p>")
+    assert style_left_on("<p>完了、1分前</p>") == []
 
 
 @pytest.fixture
@@ -146,6 +149,13 @@ def _pages():
     return [(name, path) for name, path, _view in endpoints() if name not in ("healthz", "logout")]
 
 
+def style_left_on(html):
+    """Lines of the page's own Japanese text (data cut out) that break the
+    Japanese style: ASCII ", " or ". ", a space before a counter or between
+    Latin and Japanese words."""
+    return [(line, found) for line in _text_without_data(html).splitlines() if (found := style_problems(line))]
+
+
 def _check(client, method, path, data=None, **headers):
     response = getattr(client, method)(path, data or {}, **headers)
     assert response.status_code < 500, f"{method.upper()} {path}: {response.status_code}"
@@ -154,6 +164,8 @@ def _check(client, method, path, data=None, **headers):
     html = response.content.decode()
     left = english_left_on(html)
     assert not left, f"{method.upper()} {path} ({response.status_code}) shows English: {left}"
+    style = style_left_on(html)
+    assert not style, f"{method.upper()} {path} ({response.status_code}) breaks the Japanese style: {style}"
     return html
 
 
@@ -173,7 +185,7 @@ def test_every_page_before_swift_is_configured(ja_client, local_swift):
     _check(ja_client, "post", enable, form_data(local_swift, account="", username="tester"),
            HTTP_HX_REQUEST="true")
     html = _check(ja_client, "post", enable, form_data(local_swift, key="wrong"), HTTP_HX_REQUEST="true")
-    assert "認証: ユーザー名またはキーが正しくありません (401)" in html
+    assert "認証：ユーザー名またはキーが正しくありません（401）" in html
     row = reverse("global_setting", args=["swift.sync.interval"])
     _check(ja_client, "get", row + "?edit=1", HTTP_HX_REQUEST="true")
     _check(ja_client, "post", row, {"value": "ten"}, HTTP_HX_REQUEST="true")
@@ -205,7 +217,7 @@ def test_every_page_with_swift_zones_and_many_events(ja_client, admin_user, loca
     html = _check(ja_client, "post", reverse("storage:swift_test"), HTTP_HX_REQUEST="true")
     assert "接続に成功しました。" in html
     html = _check(ja_client, "get", reverse("storage:swift"))
-    assert "5,368,709,122 バイト" in html  # numbers follow the locale
+    assert "5,368,709,122バイト" in html  # numbers follow the locale
 
 
 def test_login_page_and_its_refusals(client, admin_user):
@@ -230,7 +242,7 @@ def test_register_template_pages_and_refusals(ja_client):
     html = _check(ja_client, "post", reverse("storage:template_register"),
                   {"name": "c", "url": "file:///etc/passwd", "zone": zone.pk, "format": "qcow2",
                    "hypervisor": "KVM", "checksum": "xyz"})
-    assert "http:// と https://" in html and "16 進数 32 桁" in html
+    assert "http://とhttps://" in html and "16進数32桁" in html
     template = Template.objects.create(id=7, account_id=2, name="centos")
     Transfer.objects.create(template=template, zone=zone, direction=Transfer.Direction.DOWNLOAD,
                             bytes_total=1000, bytes_done=250, state=Transfer.State.RUNNING)

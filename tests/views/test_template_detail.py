@@ -34,9 +34,28 @@ def test_properties_transfers_and_history(admin_client):
     assert [t.pk for t in response.context["transfers"]] == [done.pk, failed.pk]
     assert "checksum mismatch" in body and "To Swift" in body
     assert [e.detail for e in response.context["history"]] == [f"transfer {failed.pk} retried"]
+    assert "<td>Retry a transfer</td><td>Success</td>" in body  # labels, not codes
     assert "Swift is not configured." in body
     assert f'data-testid="template-uuid">{template.uuid}<' in body
     assert f">{failed.uuid}</code>" in body and f">{done.uuid}</code>" in body
+
+
+def test_the_page_refreshes_its_live_part_without_asking_swift(admin_client, local_swift):
+    """Availability, transfers and history refresh themselves (fast while a
+    transfer of the template runs); the refresh does not read Swift."""
+    zone = make_zone("zone-a")
+    template = make_template(78, "routing-78")
+    running = make_transfer(template, zone, Transfer.State.RUNNING)
+    body = admin_client.get(_url(78)).content.decode()
+    assert 'hx-select="#template-live"' in body and "every 2s" in body and 'data-poll="2"' in body
+    Transfer.objects.filter(pk=running.pk).update(state=Transfer.State.DONE)
+    body = admin_client.get(_url(78)).content.decode()
+    assert "every 10s" in body and 'data-poll="10"' in body
+    SwiftStore.objects.all().delete()
+    make_swift_store(local_swift)
+    response = admin_client.get(_url(78), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and 'id="template-live"' in response.content.decode()
+    assert "swift_objects" not in response.context
 
 
 def test_unknown_template_is_404(admin_client):

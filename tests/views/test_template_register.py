@@ -30,6 +30,9 @@ def test_the_form_has_every_field(admin_client, zone):
         assert f'name="{name}"' in body
     for label in ("VHD", "QCOW2", "OVA", "RAW", "XenServer", "KVM", "VMware", "zone-a"):
         assert label in body
+    assert "---------" not in body  # the zone defaults to the first one, not to an empty choice
+    assert body.count('class="required-marker"') >= 5  # name, URL, zone, format, hypervisor (and the note)
+    assert f'href="{reverse("storage:templates")}">Cancel</a>' in body
 
 
 @pytest.mark.parametrize("url,message", [

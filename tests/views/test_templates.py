@@ -57,11 +57,11 @@ def test_copy_to_zone_offered_only_where_it_applies(admin_client, matrix):
     assert f'action="{reverse("storage:template_copy", args=[9])}"' not in body  # zone-b copying, zone-a has it
 
 
-def test_the_matrix_refreshes_itself_only_while_a_copy_on_the_page_runs(admin_client, matrix):
+def test_the_matrix_refreshes_itself_fast_only_while_a_copy_on_the_page_runs(admin_client, matrix):
     body = admin_client.get(URL).content.decode()
-    assert "every 2s" in body and "data-poll" in body  # templates 7 and 9 are being copied
+    assert "every 2s" in body and 'data-poll="2"' in body  # templates 7 and 9 are being copied
     body = admin_client.get(URL, {"q": "routing"}).content.decode()
-    assert "every 2s" not in body and "data-poll" not in body
+    assert "every 2s" not in body and 'data-poll="10"' in body  # idle: slowly
     assert "transfers-changed from:body" in body
 
 

@@ -79,3 +79,15 @@ def test_get_is_not_allowed_and_unknown_is_404(admin_client, zone):
     assert admin_client.get(_url(failed)).status_code == 405
     assert admin_client.post(reverse("storage:transfer_retry", args=[999999])).status_code == 404
     assert Transfer.objects.filter(template_id=36).count() == 1
+
+
+def test_retry_of_a_row_followed_by_a_later_transfer_is_refused(admin_client, zone):
+    """A stale page's Retry on an old row: refused, nothing written (the
+    template may already be copied by the later transfer)."""
+    template = make_template(35)
+    cancelled = make_transfer(template, zone, Transfer.State.CANCELLED)
+    later = make_transfer(template, zone, Transfer.State.DONE)
+    response = admin_client.post(_url(cancelled), HTTP_HX_REQUEST="true")
+    assert response.status_code == 409
+    assert f"Transfer {cancelled.pk} was already followed by transfer {later.pk}." in response.content.decode()
+    assert Transfer.objects.filter(template_id=35).count() == 2

@@ -1,5 +1,5 @@
 """ZoneAllocationView: Enable zone / Disable zone (POST), with events; enabling
-calls storage.hooks.on_zone_enabled inside the enabling transaction."""
+calls zones.hooks.zone_enabled inside the enabling transaction."""
 from unittest import mock
 
 import pytest

@@ -38,6 +38,18 @@ def test_enabled_zone_offers_disable(admin_client, zone):
     assert ">Disable zone</button>" in body and "Enable zone" not in body
 
 
+def test_the_page_refreshes_itself_fast_while_the_zone_is_busy(admin_client, zone):
+    from storage.models import ZoneScan
+
+    url = reverse("zones:detail", args=[zone.pk])
+    body = admin_client.get(url).content.decode()
+    assert 'hx-select="#zone-live"' in body and "every 10s" in body  # idle: slowly
+    scan = ZoneScan.objects.create(zone=zone, trigger=ZoneScan.Trigger.MANUAL)
+    assert "every 2s" in admin_client.get(url).content.decode()
+    ZoneScan.objects.filter(pk=scan.pk).update(state=ZoneScan.State.DONE)
+    assert "every 10s" in admin_client.get(url).content.decode()
+
+
 def test_missing_zone_is_404(admin_client):
     assert admin_client.get(reverse("zones:detail", args=[987654])).status_code == 404
 
@@ -55,4 +67,4 @@ def test_detail_in_japanese(admin_user, zone):
     finally:
         translation.deactivate()  # the request ran in this thread: later tests must not inherit Japanese
     assert not english_left_on(body)
-    assert "ゾーンの有効化" in body and "予約済みシステム ゲートウェイ" in body
+    assert "ゾーンの有効化" in body and "予約済みシステムゲートウェイ" in body

@@ -1,4 +1,4 @@
-"""ZoneListView: the zones with their state, Add Zone, and unfinished drafts."""
+"""ZoneListView: the zones with their state, Add zone, and unfinished drafts."""
 import pytest
 from django.urls import reverse
 
@@ -46,7 +46,7 @@ def test_template_count_is_what_the_last_scan_found(admin_client):
 
 def test_add_zone_is_a_post_button(admin_client):
     body = admin_client.get(LIST).content.decode()
-    assert f'action="{reverse("zones:wizard_start")}"' in body and ">Add Zone</button>" in body
+    assert f'action="{reverse("zones:wizard_start")}"' in body and ">Add zone</button>" in body
 
 
 def test_unfinished_drafts_listed_with_resume_and_discard(admin_client):

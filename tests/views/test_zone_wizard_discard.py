@@ -31,5 +31,5 @@ def test_only_the_owner_discards(admin_client, django_user_model):
     other = django_user_model.objects.create_user("other", password="x", is_staff=True)
     client = Client()
     client.force_login(other)
-    assert client.post(reverse("zones:wizard_discard", args=[draft.pk])).status_code == 404
+    assert client.post(reverse("zones:wizard_discard", args=[draft.pk])).url == reverse("zones:list")
     assert ZoneWizardDraft.objects.filter(pk=draft.pk).exists()

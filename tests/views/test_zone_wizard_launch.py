@@ -134,14 +134,28 @@ def test_advanced_zone_launch(admin_client):
     assert zone.secondary_storages.get().state == "Unknown"
 
 
-def test_launch_of_another_users_draft_is_404(admin_client, ready, django_user_model):
+def test_launch_of_another_users_draft_is_refused(admin_client, ready, django_user_model):
     from django.test import Client
 
     other = django_user_model.objects.create_user("other", password="x", is_staff=True)
     client = Client()
     client.force_login(other)
-    assert client.post(launch_url(ready)).status_code == 404
-    assert nothing_created()
+    response = client.post(launch_url(ready))
+    assert response.status_code == 302 and response.url == reverse("zones:list")
+    assert nothing_created() and ZoneWizardDraft.objects.filter(pk=ready.pk).exists()
+
+
+def test_the_wizard_url_after_launch_goes_to_the_zone(admin_client, ready):
+    admin_client.post(launch_url(ready))
+    zone = Zone.objects.get()
+    for response in (admin_client.get(step_url(ready, "review"), follow=True),
+                     admin_client.post(launch_url(ready), follow=True)):
+        assert response.redirect_chain[-1][0] == reverse("zones:detail", args=[zone.pk])
+        assert "This zone wizard was launched: it created zone zone1." in response.content.decode()
+    assert Zone.objects.count() == 1
+    # An htmx request (Next in a stale tab) moves the whole page.
+    response = admin_client.post(step_url(ready, "zone"), STEP_DATA["zone"], HTTP_HX_REQUEST="true")
+    assert response["HX-Redirect"] == reverse("zones:detail", args=[zone.pk])
 
 
 def test_name_taken_between_validation_and_insert_is_caught_by_the_constraint(admin_client, ready, monkeypatch):

@@ -1,4 +1,4 @@
-"""WizardStartView: Add Zone resumes the user's draft or starts one (POST only)."""
+"""WizardStartView: Add zone resumes the user's draft or starts one (POST only)."""
 import pytest
 from django.urls import reverse
 

@@ -1,4 +1,4 @@
-"""WizardStepView: each step of Add Zone, its validation, the draft that
+"""WizardStepView: each step of Add zone, its validation, the draft that
 keeps it across requests, the htmx step swap, and the share check."""
 import shutil
 
@@ -28,6 +28,9 @@ def test_first_step_shows_the_progress_of_nine_steps(admin_client):
                   "Secondary storage", "Review"):
         assert f"</span> {title}" in body
     assert ">Next</button>" in body and ">Back<" not in body  # no Back on the first step
+    # The radios are styled, and "Zone type" is said once (the legend only for screen readers).
+    assert 'type="radio" name="network_type" value="Basic" class="form-check-input"' in body
+    assert '<legend class="form-label fs-6 visually-hidden">Zone type</legend>' in body
 
 
 def test_invalid_step_is_refused_with_the_message_and_nothing_saved(admin_client):
@@ -67,7 +70,7 @@ def test_steps_ahead_are_closed(admin_client):
 
 def test_draft_persists_across_requests_sessions_and_back(admin_client, admin_user):
     draft = fill(admin_client, start(admin_client), until="pod")
-    # Another session of the same user, later: Add Zone resumes where the wizard was.
+    # Another session of the same user, later: Add zone resumes where the wizard was.
     later = Client()
     later.force_login(admin_user)
     response = later.post(reverse("zones:wizard_start"))
@@ -75,7 +78,7 @@ def test_draft_persists_across_requests_sessions_and_back(admin_client, admin_us
     # Back to the zone step: the saved values are there.
     body = later.get(step_url(draft, "zone")).content.decode()
     assert 'value="zone1"' in body and 'value="8.8.4.4"' in body and 'value="cs1cloud.internal"' in body
-    # ...and Add Zone now resumes at the step shown last.
+    # ...and Add zone now resumes at the step shown last.
     assert later.post(reverse("zones:wizard_start")).url == step_url(draft, "zone")
     assert ZoneWizardDraft.objects.count() == 1
 
@@ -85,8 +88,22 @@ def test_drafts_belong_to_their_user(admin_client, django_user_model):
     other = django_user_model.objects.create_user("other", password="x", is_staff=True)
     client = Client()
     client.force_login(other)
-    assert client.get(step_url(draft, "type")).status_code == 404
-    assert client.post(step_url(draft, "type"), STEP_DATA["type"]).status_code == 404
+    assert client.get(step_url(draft, "type")).url == reverse("zones:list")
+    assert client.post(step_url(draft, "type"), STEP_DATA["type"]).url == reverse("zones:list")
+    draft.refresh_from_db()
+    assert draft.data == {}  # nothing saved
+
+
+def test_a_discarded_drafts_url_goes_to_the_zone_list_with_a_message(admin_client):
+    draft = fill(admin_client, start(admin_client), until="zone")
+    admin_client.post(reverse("zones:wizard_discard", args=[draft.pk]))
+    response = admin_client.get(step_url(draft, "zone"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("zones:list")
+    assert "This zone wizard was already launched or discarded." in response.content.decode()
+    # Next in a tab left open: the whole page goes, not a silent failure.
+    response = admin_client.post(step_url(draft, "zone"), STEP_DATA["zone"], HTTP_HX_REQUEST="true")
+    assert response["HX-Redirect"] == reverse("zones:list")
+    assert not ZoneWizardDraft.objects.exists()
 
 
 def test_advanced_zone_has_no_guest_network_step(admin_client):
@@ -238,7 +255,7 @@ def test_every_step_in_japanese(ja_client, settings):
         shows_no_english(client.post(step_url(draft, step), bad, HTTP_HX_REQUEST="true"))
         assert client.post(step_url(draft, step), STEP_DATA[step]).status_code == 302
     html = shows_no_english(client.post(step_url(draft, "secondary-storage"), STEP_DATA["secondary-storage"]))
-    assert "NFS サーバー" in html and "ワーカーが応答しなかったため" in html
+    assert "NFSサーバー" in html and "ワーカーが応答しなかったため" in html
     client.post(step_url(draft, "secondary-storage"), {**STEP_DATA["secondary-storage"], "go_on_unchecked": "on"})
     html = shows_no_english(client.get(step_url(draft, "review")))
-    assert "ゾーンの起動" in html and "未チェック: ワーカーが応答しませんでした。" in html
+    assert "ゾーンの起動" in html and "未チェック：ワーカーが応答しませんでした。" in html
