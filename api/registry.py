@@ -3,6 +3,7 @@ are checked here before the command runs, so a missing or invalid
 parameter is always CloudStack's 431 error and never reaches the code."""
 from __future__ import annotations
 
+import contextvars
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -13,6 +14,9 @@ from django.db.models import QuerySet
 from .responses import CS_INVALID_PARAMETER_VALUE, PARAM_ERROR, ApiError
 
 # Our own commands (not in CloudStack's reference) all start with this.
+# The scheme and host the current API request came to (api.views sets it),
+# for answers that carry a URL of this site (getUploadParamsForTemplate).
+REQUEST_ORIGIN: contextvars.ContextVar[str] = contextvars.ContextVar("api_request_origin", default="http://localhost")
 OWN_PREFIX = "cloudadmin"
 
 STRING, INTEGER, BOOLEAN, ID, CHOICE = "string", "integer", "boolean", "id", "choice"

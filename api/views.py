@@ -92,6 +92,7 @@ def _answer(request):
             raise ApiError(UNSUPPORTED_ACTION_ERROR,
                            "The given command does not exist or it is not available for user")
         cleaned = command.clean(params)
+        registry.REQUEST_ORIGIN.set(request.build_absolute_uri("/").rstrip("/"))
         result = command.handler(user, **cleaned)
         if isinstance(result, AsyncJob):
             payload = {"jobid": str(result.id)}

@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "template.delete": _("Delete a template"),
     "template.deleted": _("Template deleted everywhere"),
     "template.restore": _("Undo a template's deletion from a zone"),
+    "template.upload": _("Upload a template from local"),
     "transfer.queue": _("Queue a transfer"),
     "transfer.retry": _("Retry a transfer"),
     "transfer.cancel": _("Cancel a transfer"),
@@ -47,6 +48,12 @@ ACTION_LABELS = {
     "host.create": _("Add a host"),
     "primary_storage.create": _("Add primary storage"),
     "secondary_storage.add": _("Add secondary storage"),
+    "zone.delete": _("Delete a zone"),
+    "pod.delete": _("Delete a pod"),
+    "cluster.delete": _("Delete a cluster"),
+    "host.delete": _("Delete a host"),
+    "primary_storage.delete": _("Delete primary storage"),
+    "secondary_storage.delete": _("Delete secondary storage"),
 }
 
 

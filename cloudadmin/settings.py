@@ -242,6 +242,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "storage.tasks.refresh_secondary_storage_states",
         "schedule": NFS_CHECK_INTERVAL,
     },
+    "expire-browser-uploads": {"task": "storage.tasks.expire_browser_uploads", "schedule": 600.0},
 }
 
 # --- transfer engine ---------------------------------------------------------
@@ -275,6 +276,13 @@ TEMPLATE_DOWNLOAD_MAX_REDIRECTS = envint("TEMPLATE_DOWNLOAD_MAX_REDIRECTS", 5)
 # non-public address is refused (before and after every redirect), so that
 # Register template cannot reach the app's own internal services.
 TEMPLATE_DOWNLOAD_ALLOW_INTERNAL = envbool("TEMPLATE_DOWNLOAD_ALLOW_INTERNAL", False)
+
+# --- Templates > Upload from local (tus, storage.catalog.uploads) -------------------
+# An upload larger than this many bytes is refused at creation (413).
+TEMPLATE_UPLOAD_MAX_BYTES = envint("TEMPLATE_UPLOAD_MAX_BYTES", 100 * 1024**3)
+# An upload that received no bytes for this long is abandoned: the beat task
+# removes its partial file and its row, and fails its transfer.
+UPLOAD_EXPIRY_HOURS = envfloat("UPLOAD_EXPIRY_HOURS", 24.0)
 
 # --- /healthz --------------------------------------------------------------
 # Seconds to wait for a Celery worker to answer the ping, for Redis, and for
@@ -317,7 +325,10 @@ X_FRAME_OPTIONS = "DENY"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF],
+        # wasm-unsafe-eval: hash-wasm compiles its MD5 WebAssembly (Upload from
+        # local's worker); it allows WebAssembly only, not JavaScript eval.
+        "script-src": [SELF, "'wasm-unsafe-eval'"],
+        "worker-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],

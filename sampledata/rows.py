@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from storage.models import SecondaryStorage, Template, TemplateLocation, Transfer
-from zones.models import Zone
+from zones.models import Cluster, Host, Pod, PrimaryStorage, Zone
 
 
 def make_zone(name, *, enabled=True):
@@ -15,6 +15,19 @@ def make_zone(name, *, enabled=True):
         hypervisor=Zone.Hypervisor.XENSERVER,
         allocation_state=Zone.AllocationState.ENABLED if enabled else Zone.AllocationState.DISABLED)
     SecondaryStorage.objects.create(zone=zone, server="127.0.0.1", path=f"/export/{name}")
+    return zone
+
+
+def make_full_zone(name, *, enabled=False):
+    """A zone with one of everything the wizard creates: pod, cluster, host,
+    primary storage and (from make_zone) secondary storage."""
+    zone = make_zone(name, enabled=enabled)
+    pod = Pod.objects.create(zone=zone, name=f"{name}-pod", gateway="10.0.0.1", netmask="255.255.255.0",
+                             start_ip="10.0.0.100", end_ip="10.0.0.150")
+    cluster = Cluster.objects.create(pod=pod, name=f"{name}-cluster", hypervisor=zone.hypervisor)
+    Host.objects.create(cluster=cluster, host_name=f"{name}-host", username="root", password="secret")
+    PrimaryStorage.objects.create(cluster=cluster, name=f"{name}-primary", protocol=PrimaryStorage.Protocol.NFS,
+                                  server="10.0.0.5", path=f"/export/{name}-primary")
     return zone
 
 

@@ -1,5 +1,6 @@
 from uuid import uuid4
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -71,17 +72,9 @@ class SecondaryStorage(models.Model):
 
 
 class Template(models.Model):
-    """A CloudStack template, by its CloudStack id, as found on the zones' NFS
-    secondary storage under template/tmpl/<account_id>/<template_id>/.
-
-    Metadata comes from the last *complete* copy the scanner saw (its
-    template.properties); a template seen only as an invalid entry has a row
-    with blank metadata so that its locations can say why. Where it is:
-    `locations` (one TemplateLocation per zone, the availability matrix) and
-    the `swift_*` fields for the cloud-wide copy in Swift, which lives in the
-    container `swift_container` ("T-<id>") under the same file
-    names as on NFS. Copies are `transfers`.
-    """
+    """A CloudStack template by its id, as found under template/tmpl/<account>/<id>/ on NFS.
+    Metadata from the last complete copy a scan saw (blank for one seen only invalid); where
+    it is: `locations` (one per zone) and `swift_*` (container T-<id>); copies: `transfers`."""
 
     class SwiftState(models.TextChoices):
         ABSENT = "Absent", _("Not in Swift")
@@ -128,14 +121,9 @@ class Template(models.Model):
 
 
 class TemplateLocation(models.Model):
-    """One template on one zone's NFS secondary storage, as the last scan of
-    that zone saw it: a cell of the template × zone availability matrix.
-
-    Ready = complete (properties parse, the image exists with the stated
-    size); Invalid = present but unusable, `reason` says why; Missing = seen
-    by an earlier scan, gone now. `image_size`/`image_mtime` identify the
-    source copy so a transfer can tell when it changed.
-    """
+    """One template on one zone's NFS as its last scan saw it (a cell of the availability
+    matrix): Ready = complete; Invalid = unusable, `reason` says why; Missing = gone since.
+    `image_size`/`image_mtime` identify the source copy so a transfer can tell when it changed."""
 
     class State(models.TextChoices):
         READY = "Ready", _("Ready")
@@ -169,9 +157,8 @@ class TemplateLocation(models.Model):
 
 
 class TemplateExclusion(models.Model):
-    """The admin deleted this template from this zone: replication does not
-    copy it back there and scans of the zone ignore its folder, until "Copy
-    to zone" clears the row (storage.transfers.deletion)."""
+    """Deleted from this zone by the admin: not copied back, its folder ignored by scans,
+    until Copy to zone clears the row (storage.transfers.deletion)."""
 
     template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="exclusions")
     zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="template_exclusions")
@@ -185,11 +172,8 @@ class TemplateExclusion(models.Model):
 
 
 class ZoneScan(models.Model):
-    """One scan of a zone's NFS secondary storage (a row per run, newest
-    first). At most one is queued or running per zone; the periodic sync
-    starts a new one when the newest is older than `swift.sync.interval`.
-    `problems` lists entries that are not template folders at all (e.g. a
-    non-numeric folder name) as [{"path": ..., "reason": ...}]."""
+    """One scan of a zone's NFS (a row per run), at most one queued or running per zone;
+    `problems`: entries that are no template folder at all, [{"path": ..., "reason": ...}]."""
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -245,20 +229,12 @@ def active_first():
 
 
 class Transfer(models.Model):
-    """One copy of one template, and the source of truth for it.
-
-    direction UP: from `zone`'s NFS secondary storage to Swift (container
-    T-<template id>). direction DOWN: from Swift to `zone`'s NFS secondary
-    storage. direction DOWNLOAD: from a TemplateRegistration's URL to
-    `zone`'s NFS secondary storage. State: queued → running → verifying → done, or failed /
-    cancelled (TERMINAL_STATES; ACTIVE_STATES are the others). A worker owns
-    a running row through `claim`; `heartbeat` is refreshed with progress
-    (at most a few times per second), so a row whose heartbeat is older than
-    settings.TRANSFER_STALE_SECONDS lost its worker and may be taken over.
-    At most one active upload per template, one active download per
-    template and zone (database constraints). Use storage.transfers to
-    create, retry or cancel rows; never set the state by hand.
-    """
+    """One copy (or deletion) of one template, the source of truth for it. Directions: UP zone NFS →
+    Swift T-<id>, DOWN Swift → zone, DOWNLOAD a registration's URL → zone, BROWSER, DELETE_*.
+    queued → running → verifying → done, or failed / cancelled. A worker owns a running row
+    through `claim` and refreshes `heartbeat` with progress; one older than TRANSFER_STALE_SECONDS
+    lost its worker. Database constraints: one active row per kind. Change rows only through
+    storage.transfers (queueing, lifecycle), never by hand."""
 
     class Direction(models.TextChoices):
         UP = "up", _("To Swift")
@@ -269,6 +245,8 @@ class Transfer(models.Model):
         # Delete a template from Swift (`zone` None), from `zone`'s NFS (storage.transfers.delete_*).
         DELETE_SWIFT = "delete-swift", _("Delete from Swift")
         DELETE_ZONE = "delete-zone", _("Delete from zone")
+        # Upload from local: the browser pushes the bytes (storage.catalog.uploads); no worker runs it.
+        BROWSER = "browser", _("From browser")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -398,3 +376,25 @@ class TemplateRegistration(models.Model):
 
     def __str__(self):
         return f"{self.template_id} {self.name} from {self.url}"
+
+
+class BrowserUpload(models.Model):
+    """Templates > Upload from local (tus) or a CloudStack-style POST: one
+    upload into `temp_name` (dnld<random>tmp_) in the template's folder on
+    its Transfer's zone (storage.catalog.uploads). `offset` counts only
+    fsynced bytes; the row goes when the upload ends or expires."""
+
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)  # the upload URL's id
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    transfer = models.OneToOneField(Transfer, on_delete=models.CASCADE, related_name="browser_upload")
+    length = models.PositiveBigIntegerField(null=True, blank=True)  # None until a CloudStack POST says it
+    offset = models.PositiveBigIntegerField(default=0)
+    temp_name = models.CharField(max_length=64)
+    filename = models.CharField(max_length=255)  # <uuid>.<format>, its name once verified
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    format = models.CharField(max_length=16)
+    hypervisor = models.CharField(max_length=16)
+    checksum = models.CharField(max_length=32, blank=True)  # the MD5 the admin typed, lower-case hex
+    public, featured, extractable = (models.BooleanField(default=False) for _x in range(3))
+    created = models.DateTimeField(auto_now_add=True)

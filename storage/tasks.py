@@ -4,7 +4,7 @@ that do the work. Tasks named transfer_* go to the transfers queue
 (storage.dispatch), so nothing imports it back."""
 from celery import shared_task
 
-from storage.catalog import scanner, sync
+from storage.catalog import scanner, sync, uploads
 from storage.secondary import listing, share_checks
 from storage.transfers import lifecycle
 from zones import wizard
@@ -23,6 +23,12 @@ def sync_due_zones() -> None:
     sync.sync_due_zones()
 
 
+@shared_task
+def expire_browser_uploads() -> None:
+    """Celery beat: remove the uploads from the browser abandoned for UPLOAD_EXPIRY_HOURS."""
+    uploads.expire_abandoned()
+
+
 @shared_task(bind=True)
 def transfer_run(self, transfer_id: int) -> None:
     """Claim and run one Transfer, then its follow-up. A duplicate delivery
@@ -39,6 +45,13 @@ def check_wizard_share(draft_id: int, token: str) -> None:
     """Check the share typed into a zone wizard draft; the wizard records the
     outcome if the draft still asks for this check."""
     wizard.record_share_check(draft_id, token, share_checks.check_share)
+
+
+@shared_task(soft_time_limit=60, time_limit=90, ignore_result=False)
+def check_share(server: str, path: str) -> dict:
+    """Add secondary storage to a zone: the wizard's check of the share,
+    answered to the page that waits for it."""
+    return share_checks.check_share_answer(server, path)
 
 
 @shared_task(soft_time_limit=60, time_limit=90)

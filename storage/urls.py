@@ -1,6 +1,6 @@
 from django.urls import path
 
-from storage.web import compare_views, delete_views, register_views, template_views, transfer_views
+from storage.web import compare_views, delete_views, register_views, template_views, transfer_views, upload_views
 from storage.web import swift_views as views
 
 app_name = "storage"
@@ -18,6 +18,13 @@ urlpatterns = [
          register_views.TemplateRegistrationActionView.as_view(action="cancel"),
          name="template_registration_cancel"),
     path("templates/delete/", delete_views.TemplateDeleteView.as_view(), name="template_delete_many"),
+    path("templates/upload/", upload_views.TemplateUploadView.as_view(), name="template_upload"),
+    path("templates/upload/tus/", upload_views.TusCreateView.as_view(), name="template_upload_create"),
+    path("templates/upload/tus/<uuid:upload_id>/", upload_views.TusUploadView.as_view(), name="template_upload_tus"),
+    path("templates/upload/tus/<uuid:upload_id>/complete/", upload_views.TusCompleteView.as_view(),
+         name="template_upload_complete"),
+    path("templates/upload/post/<uuid:upload_id>/", upload_views.CloudStackPostView.as_view(),
+         name="template_upload_post"),
     path("templates/<id:pk>/", template_views.TemplateDetailView.as_view(), name="template"),
     path("templates/<id:pk>/delete/", delete_views.TemplateDeleteView.as_view(), name="template_delete"),
     path("templates/<id:pk>/copy/", template_views.TemplateCopyView.as_view(), name="template_copy"),

@@ -32,8 +32,8 @@ def collect_once() -> Path:
     root.parent.mkdir(parents=True, exist_ok=True)
     with open(f"{root}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (root / DONE).exists():
-            shutil.rmtree(root, ignore_errors=True)  # a run that died halfway
+        if not ((root / DONE).exists() and (root / "staticfiles.json").exists()):
+            shutil.rmtree(root, ignore_errors=True)  # a run that died halfway, or a damaged folder
             call_command("collectstatic", interactive=False, verbosity=0)
             (root / DONE).touch()
     os.utime(root)  # in use: see _forget_old

@@ -43,3 +43,17 @@ def check_store(store_id: int) -> None:
 def share_ok_message(templates: int) -> str:
     """The words of a passed share check that found `templates` templates."""
     return _answer("share_ok_message")(templates)
+
+
+def secondary_storage_changed(zone, *, user=None) -> None:
+    """An Enabled zone gained or lost secondary storage: scan it again, so
+    its templates are copied to Swift and Swift's to it. Called inside the
+    changing transaction."""
+    _answer("secondary_storage_changed")(zone, user=user)
+
+
+def check_share_now(server: str, path: str) -> dict:
+    """The wizard's share check of nfs://server/path, run by a worker and
+    waited for up to SHARE_CHECK_WAIT seconds: {"status": "ok" | "failed" |
+    "pending" (no worker answered), "message", "templates"}."""
+    return _answer("check_share_now")(server, path)

@@ -1,10 +1,7 @@
-"""addSecondaryStorage and listImageStores: the zones' NFS secondary
+"""addSecondaryStorage, addImageStore and listImageStores: the zones' NFS secondary
 storage (and the Swift, listed with them as CloudStack does)."""
 from urllib.parse import urlsplit
 
-from django.db import transaction
-
-from cloudadmin import events
 from storage.models import SecondaryStorage, SwiftStore
 from zones import forms as wizard_forms
 from zones import inventory
@@ -23,12 +20,12 @@ def secondary_storage_response(store: SecondaryStorage) -> dict:
     return IMAGE_STORE.serialize(store)
 
 
-@command("addSecondaryStorage", Param("url", required=True, max_length=1300), Param("zoneid", ID, required=True))
-def add_secondary_storage(user, url, zoneid):
-    """Adds NFS secondary storage to a zone, with the wizard's NFS Server and Path rules."""
+def _add_nfs_store(command_name, user, url, zoneid) -> SecondaryStorage:
+    """A zone's new NFS secondary storage, with the wizard's NFS Server and
+    Path rules; a worker then checks the share and sets it Up or Down."""
     zone = Zone.objects.filter(pk=zoneid).first()
     if zone is None:
-        raise not_found("addSecondaryStorage", "zoneid", zoneid)
+        raise not_found(command_name, "zoneid", zoneid)
     try:
         parsed = urlsplit(url.strip())
         server = parsed.hostname or ""
@@ -36,13 +33,22 @@ def add_secondary_storage(user, url, zoneid):
         parsed, server = None, ""
     if parsed is None or parsed.scheme.lower() != "nfs" or not server or not parsed.path:
         raise ApiError(PARAM_ERROR, BAD_URL, CS_INVALID_PARAMETER_VALUE)
-    values = validated("addSecondaryStorage", wizard_forms.SecondaryStorageForm(
-        {"nfs_server": server, "path": parsed.path}))
-    with transaction.atomic():
-        # A worker checks the share and sets the store Up or Down, as after the wizard.
-        store = inventory.create_secondary_storage(zone, server=values["nfs_server"], path=values["path"])
-        events.record("secondary_storage.add", user=user, target=store.url, detail=f"zone {zone.name} (API)")
-    return {"secondarystorage": secondary_storage_response(store)}
+    values = validated(command_name, wizard_forms.SecondaryStorageForm({"nfs_server": server, "path": parsed.path}))
+    return inventory.add_secondary_storage(zone, server=values["nfs_server"], path=values["path"], checked_ok=False,
+                                           user=user, via=" (API)")
+
+
+@command("addSecondaryStorage", Param("url", required=True, max_length=1300), Param("zoneid", ID, required=True))
+def add_secondary_storage(user, url, zoneid):
+    """Adds NFS secondary storage to a zone, with the wizard's NFS Server and Path rules."""
+    return {"secondarystorage": secondary_storage_response(_add_nfs_store("addSecondaryStorage", user, url, zoneid))}
+
+
+@command("addImageStore", Param("url", required=True, max_length=1300), Param("zoneid", ID, required=True),
+         Param("provider", CHOICE, required=True, choices=("NFS",)), Param("name", max_length=255))
+def add_image_store(user, provider, url, zoneid, name=None):
+    """Adds NFS secondary storage to a zone (provider NFS; Swift is added with addSwift). Its name is its URL."""
+    return {"imagestore": secondary_storage_response(_add_nfs_store("addImageStore", user, url, zoneid))}
 
 
 @command("listImageStores", Param("id"), Param("name"), Param("zoneid", ID),

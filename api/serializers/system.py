@@ -3,6 +3,7 @@ CapabilitiesResponse, HypervisorResponse, AlertResponse and
 VlanIpRangeResponse (CloudStack 4.19.0.0), plus our transfer listing."""
 import ipaddress
 import uuid
+from dataclasses import dataclass
 
 from cloudadmin.models import Event
 
@@ -124,6 +125,14 @@ CAPABILITIES = response(
     Field(f"{OWN_PREFIX}swiftenabled", BOOLEAN, lambda caps: caps["swiftenabled"]),
 )
 
+# What CloudStack's synchronous deletes answer (SuccessResponse): not in
+# SPECS, it has no field we cannot know.
+SUCCESS = response(
+    "SuccessResponse",
+    Field("success", BOOLEAN, lambda _done: True),
+    Field("displaytext", STRING),
+)
+
 HYPERVISOR = response(
     "HypervisorResponse", *BASE,
     Field("name", STRING, lambda name: name),
@@ -182,12 +191,22 @@ TRANSFER = response(
     Field("finished", DATE, attr("finished")),
 )
 
-# The answer of a command that only succeeds or fails (e.g. deleteTemplate's job
-# result): serialize(True), or serialize(text) for success with a displaytext.
-SUCCESS = response(
-    "SuccessResponse",
-    Field("success", BOOLEAN, lambda outcome: outcome is not False),
-    Field("displaytext", STRING, lambda outcome: outcome if isinstance(outcome, str) else None),
+
+
+@dataclass
+class UploadParams:
+    template: object
+    post_url: str
+    signed: dict  # metadata, expires, signature (storage.catalog.uploads.post_params)
+
+
+UPLOAD_PARAMS = response(
+    "GetUploadParamsResponse", *BASE,
+    Field("id", STRING, lambda params: uuid_of(params.template)),
+    Field("postURL", STRING, attr("post_url")),
+    Field("metadata", STRING, lambda params: params.signed["metadata"]),
+    Field("expires", STRING, lambda params: params.signed["expires"]),
+    Field("signature", STRING, lambda params: params.signed["signature"]),
 )
 
-SPECS = (CONFIGURATION, ASYNC_JOB, EVENT, CAPABILITIES, HYPERVISOR, VLAN_IP_RANGE, SUCCESS)
+SPECS = (CONFIGURATION, ASYNC_JOB, EVENT, CAPABILITIES, HYPERVISOR, VLAN_IP_RANGE, UPLOAD_PARAMS)

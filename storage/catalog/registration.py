@@ -44,23 +44,26 @@ def highest_known_id() -> int:
     return max(highest, _highest_in_swift())
 
 
+def new_template(**fields) -> Template:
+    """A new Template of the admin account with an id greater than any seen
+    anywhere (Register template, Upload from local)."""
+    template_id = highest_known_id() + 1
+    while True:  # two new templates at once: the second takes the next id
+        try:
+            with transaction.atomic():
+                return Template.objects.create(id=template_id, account_id=ACCOUNT_ID, **fields)
+        except IntegrityError:
+            template_id += 1
+
+
 def register(*, name: str, description: str, url: str, zone, format: str, hypervisor: str,
              checksum: str = "", public: bool = False, user=None) -> TemplateRegistration:
     """Create the template with a new id and queue its download. Runs in the
     caller's transaction; the download is enqueued when it commits."""
     fmt = format.lower()
     username = events.username_of(user)
-    template_id = highest_known_id() + 1
     with transaction.atomic():
-        while True:  # two registrations at once: the second takes the next id
-            try:
-                with transaction.atomic():
-                    template = Template.objects.create(id=template_id, account_id=ACCOUNT_ID, name=name,
-                                                       description=description, format=fmt,
-                                                       checksum=checksum.lower())
-                break
-            except IntegrityError:
-                template_id += 1
+        template = new_template(name=name, description=description, format=fmt, checksum=checksum.lower())
         registration = TemplateRegistration.objects.create(
             template=template, zone=zone, url=url, name=name, description=description, format=fmt,
             hypervisor=hypervisor, checksum=checksum.lower(), public=public,

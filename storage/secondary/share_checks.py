@@ -81,6 +81,12 @@ def _os_failure(url, folder, error: OSError, what: Path) -> ShareCheck:
     return _failure(url, folder, f"{what}: {os.strerror(error.errno or 0) or error}")
 
 
+def check_share_answer(server: str, path: str) -> dict:
+    """check_share as zones.hooks.check_share_now answers it."""
+    result = check_share(server, path)
+    return {"status": "ok" if result.ok else "failed", "message": result.summary, "templates": result.templates}
+
+
 def check_share(server: str, path: str) -> ShareCheck:
     """Check nfs://server/path through its local folder. Never raises."""
     url = nfs.share_url(server, path)

@@ -197,6 +197,17 @@ class LocalKeystone:
         return headers["X-Subject-Token"], body["token"]
 
     def admin(self, method: str, path: str, body=None) -> dict:
+        """An admin call. The cached token expires like any other (the tests'
+        Keystone issues 60 s tokens): on a 401, log in again once."""
+        try:
+            return self._admin_call(method, path, body)
+        except urllib.error.HTTPError as exc:
+            if exc.code != 401:
+                raise
+            self._admin_token = ""
+            return self._admin_call(method, path, body)
+
+    def _admin_call(self, method: str, path: str, body) -> dict:
         if not self._admin_token:
             self._admin_token, _ = self.password_auth("admin", ADMIN_PASSWORD, "admin")
         return _json_request(f"{self.url}{path}", method=method, token=self._admin_token, body=body)[1]

@@ -317,6 +317,12 @@ def _check_download(writer: TemplateWriter, registration: TemplateRegistration, 
     return properties_values(template, registration, count, md5_hex, virtual)
 
 
+def pushed_by_client(transfer: Transfer, progress: Progress, store: SwiftStore | None) -> str:
+    """The runner of direction BROWSER: its bytes come from the browser, so
+    a worker handed such a row can only fail it."""
+    raise TransferFailed("an upload from the browser cannot be run by a worker: upload the file again")
+
+
 def after_download(transfer: Transfer) -> Transfer | None:
     """The template is on the zone's NFS: copy it to Swift like any other
     (when Swift is configured). The upload's end copies it to the other

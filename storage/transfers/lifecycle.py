@@ -157,3 +157,21 @@ def _after_stop(transfer: Transfer) -> None:
         RUNNERS[transfer.direction].after_cancel(transfer)
     except swift.SwiftError as exc:
         logger.warning("transfer %s: segments not cleaned after cancel: %s", transfer.pk, exc)
+
+
+def end_pushed(transfer: Transfer, token, *, md5_hex: str = "", error: str = "") -> str | None:
+    """End a transfer whose bytes a client pushed (no worker ran it: the
+    upload from the browser, which holds the claim `token`): done with its
+    event, its direction's changes and follow-up, or failed with `error`."""
+    if error:
+        with transaction.atomic():
+            if _finish(transfer, token, state=Transfer.State.FAILED, last_error=error[:2000], finished=timezone.now(),
+                       rate=0, claim=None):
+                events.record_failure("transfer.fail", username=transfer.requested_by or "system",
+                                      target=_label(transfer), detail=error[:2000])
+                return Transfer.State.FAILED
+        return None
+    state = _done(transfer, token, md5_hex)
+    if state == Transfer.State.DONE:
+        RUNNERS[transfer.direction].follow_up(transfer)
+    return state

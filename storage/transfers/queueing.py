@@ -129,12 +129,28 @@ def enqueue_delete(template: Template, direction: str, zone, *, user=None) -> Tr
     return transfer
 
 
+def start_pushed(template: Template, zone, *, user=None, bytes_total: int = 0) -> Transfer:
+    """A transfer whose bytes a client pushes (direction BROWSER): created
+    running, with no claim; each request that writes takes the claim
+    (storage.catalog.uploads), and its heartbeat is the last write. No task
+    runs it, so it is never requeued: when abandoned it expires."""
+    now = timezone.now()
+    transfer = Transfer.objects.create(
+        template=template, direction=Transfer.Direction.BROWSER, zone=zone, state=Transfer.State.RUNNING,
+        requested_by=events.username_of(user), bytes_total=bytes_total, started=now, heartbeat=now, attempts=1)
+    events.record("transfer.queue", user=user, target=f"T-{template.pk}", detail=f"upload from the browser to zone "
+                                                                                f"{zone.name}")
+    return transfer
+
+
 def retry(transfer: Transfer, *, user=None) -> Transfer:
     """A new transfer of the same template, direction and zone as a failed or
     cancelled one (the old row stays as history). It reuses the segments
     already in Swift. Raises TransferRefused otherwise."""
     if transfer.state not in (Transfer.State.FAILED, Transfer.State.CANCELLED):
         raise TransferRefused(_("Only a failed or cancelled transfer can be retried."))
+    if transfer.direction == Transfer.Direction.BROWSER:
+        raise TransferRefused(_("An upload from the browser is resumed from the browser: upload the file again."))
     later = Transfer.objects.filter(template_id=transfer.template_id, zone_id=transfer.zone_id,
                                     direction=transfer.direction, pk__gt=transfer.pk).exclude(
         state__in=ACTIVE).order_by("pk").first()
@@ -174,7 +190,10 @@ def stale_filter(now=None, *, older_than: timedelta | None = None) -> Q:
     if older_than is None:
         older_than = timedelta(seconds=settings.TRANSFER_STALE_SECONDS)
     limit = now - older_than
-    return Q(state__in=(Transfer.State.RUNNING, Transfer.State.VERIFYING)) & (
+    # The browser's uploads have no worker to replace: they expire instead
+    # (storage.catalog.uploads.expire_abandoned).
+    return Q(state__in=(Transfer.State.RUNNING, Transfer.State.VERIFYING)) & ~Q(
+        direction=Transfer.Direction.BROWSER) & (
         Q(heartbeat__lt=limit) | Q(heartbeat__isnull=True, updated__lt=limit))
 
 

@@ -60,4 +60,10 @@ RUNNERS: dict[str, Runner] = {
     Transfer.Direction.DELETE_ZONE: Runner(
         run=delete_zone.run, needs_swift=False, describe=lambda transfer: f"from zone {transfer.zone.name}",
         on_done=deletion.zone_deleted, done_detail=_deleted_detail),
+    # The bytes come from the browser's requests (storage.catalog.uploads),
+    # which end the row through lifecycle.end_pushed; a worker never runs it.
+    Transfer.Direction.BROWSER: Runner(
+        run=downloads.pushed_by_client, needs_swift=False,
+        describe=lambda transfer: f"from the browser to zone {transfer.zone.name}",
+        follow_up=downloads.after_download),
 }

@@ -184,3 +184,21 @@ class TemplateRegisterForm(forms.Form):
         if match is None:
             raise forms.ValidationError(_("An MD5 checksum is 32 hexadecimal digits."))
         return match.group(1).lower()
+
+
+class TemplateUploadForm(TemplateRegisterForm):
+    """Upload from local: the template's fields (the file comes by tus,
+    storage.web.upload_views); also the fields of the upload's tus metadata."""
+
+    url = None
+    FORMATS = (("vhd", "VHD"), ("qcow2", "QCOW2"), ("ova", "OVA"), ("raw", "RAW"), ("iso", "ISO"))
+    format = forms.ChoiceField(label=_("Format"), choices=FORMATS)
+    featured = forms.BooleanField(label=_("Featured"), required=False)
+    extractable = forms.BooleanField(label=_("Extractable"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Name")
+        self.fields["description"].label = _("Display text")
+        self.fields["zone"].help_text = _("The file goes into this zone's secondary storage.")
+        self.fields["checksum"].help_text = _("Optional: the upload fails when the file's MD5 differs.")

@@ -262,7 +262,8 @@ def test_every_page_renders_with_its_static_files_in_english_and_japanese(produc
     context.close()
 
     # Every static file came from whitenoise: hashed names, cached for long, gzip.
-    assert len({urlsplit(r.url).path for r in static_responses}) == 5
+    # (5 on every page, and Upload from local's tus-js-client and upload.js.)
+    assert len({urlsplit(r.url).path for r in static_responses}) == 7
     for response in static_responses:
         assert response.status == 200, response.url
         assert re.search(r"\.[0-9a-f]{12}\.(css|js|svg)$", urlsplit(response.url).path), response.url

@@ -28,6 +28,9 @@ PUBLIC = {"login", "healthz"}  # the only names that answer without login
 # and no CSRF token (api/views.py says why), but without a valid signature
 # it refuses every call, the admin's own session included.
 SIGNED = {"client_api"}
+# getUploadParamsForTemplate's postURL: signed by the X-signature header of
+# that answer instead of a session and CSRF token; refused (403) without it.
+UPLOAD_SIGNED = {"storage:template_upload_post"}
 PROJECT_APPS = ("cloudadmin", "zones", "storage", "api")
 ENDPOINTS = endpoints()
 IDS = [name for name, _, _ in ENDPOINTS]
@@ -79,6 +82,9 @@ def test_post_without_csrf_token_is_refused(admin_user, name, path, view):
     response = client.post(path, {"anything": "x"})
     if name in SIGNED:
         assert_signature_refusal(response)
+        return
+    if name in UPLOAD_SIGNED:
+        assert response.status_code == 403 and b"signature does not match" in response.content
         return
     assert response.status_code == 403, f"POST {path} without CSRF: {response.status_code}"
     assert b"CSRF" in response.content

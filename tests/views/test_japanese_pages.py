@@ -280,3 +280,33 @@ def test_delete_template_pages_and_refusals(ja_client):
     _check(ja_client, "post", reverse("storage:template_delete_many"), {"template": ["9"]})
     html = _check(ja_client, "get", reverse("storage:template", args=[9]))
     assert "すべての場所から削除されました" in html
+
+
+def test_inventory_removal_pages_and_refusals(ja_client):
+    from unittest import mock
+
+    from sampledata.rows import make_full_zone, make_template, make_transfer
+    from zones.models import Cluster, Host, Pod, PrimaryStorage
+
+    zone = make_full_zone("zone-a", enabled=True)
+    for kind, record in (("pod", Pod.objects.get()), ("cluster", Cluster.objects.get()),
+                         ("host", Host.objects.get()), ("primary-storage", PrimaryStorage.objects.get()),
+                         ("secondary-storage", zone.secondary_storages.get())):
+        path = reverse("zones:record_delete", args=[kind, record.pk])
+        _check(ja_client, "get", path)
+        _check(ja_client, "post", path)  # each refused (409) with its reason
+    html = _check(ja_client, "post", reverse("zones:delete", args=[zone.pk]))
+    assert "先に無効にしてください" in html
+    Zone.objects.filter(pk=zone.pk).update(allocation_state="Disabled")
+    make_transfer(make_template(5), zone)
+    _check(ja_client, "post", reverse("zones:delete", args=[zone.pk]))  # busy
+    store = zone.secondary_storages.get()
+    _check(ja_client, "post", reverse("zones:record_delete", args=["secondary-storage", store.pk]))
+    add = reverse("zones:secondary_storage_add", args=[zone.pk])
+    for status in ("failed", "pending"):
+        with mock.patch("zones.hooks.check_share_now",
+                        return_value={"status": status, "message": "", "templates": 0}):
+            _check(ja_client, "post", add, {"nfs_server": "127.0.0.1", "path": "/export/b"})
+    _check(ja_client, "post", add, {"nfs_server": "", "path": "x"})
+    html = _check(ja_client, "post", reverse("zones:record_delete", args=["pod", Pod.objects.get().pk]))
+    assert "クラスター" in html
