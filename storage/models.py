@@ -89,17 +89,9 @@ class GuestOsType(models.Model):
 
 
 class Template(models.Model):
-    """A CloudStack template, by its CloudStack id, as found on the zones' NFS
-    secondary storage under template/tmpl/<account_id>/<template_id>/.
-
-    Metadata comes from the last *complete* copy the scanner saw (its
-    template.properties); a template seen only as an invalid entry has a row
-    with blank metadata so that its locations can say why. Where it is:
-    `locations` (one TemplateLocation per zone, the availability matrix) and
-    the `swift_*` fields for the cloud-wide copy in Swift, which lives in the
-    container `swift_container` ("T-<id>") under the same file
-    names as on NFS. Copies are `transfers`.
-    """
+    """A CloudStack template by its id, as found under template/tmpl/<account>/<id>/ on NFS.
+    Metadata from the last complete copy a scan saw (blank for one seen only invalid); where
+    it is: `locations` (one per zone) and `swift_*` (container T-<id>); copies: `transfers`."""
 
     class SwiftState(models.TextChoices):
         ABSENT = "Absent", _("Not in Swift")
@@ -132,6 +124,9 @@ class Template(models.Model):
     swift_md5 = models.CharField(max_length=32, blank=True)  # whole-file MD5 verified on upload
     swift_size = models.PositiveBigIntegerField(null=True, blank=True)
     swift_stored_at = models.DateTimeField(null=True, blank=True)
+    # Deleted everywhere (storage.transfers.deletion): out of the lists and scans; the row
+    # stays for its transfers and history, and its id is never given again.
+    deleted = models.DateTimeField(null=True, blank=True, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -149,14 +144,9 @@ class Template(models.Model):
 
 
 class TemplateLocation(models.Model):
-    """One template on one zone's NFS secondary storage, as the last scan of
-    that zone saw it: a cell of the template × zone availability matrix.
-
-    Ready = complete (properties parse, the image exists with the stated
-    size); Invalid = present but unusable, `reason` says why; Missing = seen
-    by an earlier scan, gone now. `image_size`/`image_mtime` identify the
-    source copy so a transfer can tell when it changed.
-    """
+    """One template on one zone's NFS as its last scan saw it (a cell of the availability
+    matrix): Ready = complete; Invalid = unusable, `reason` says why; Missing = gone since.
+    `image_size`/`image_mtime` identify the source copy so a transfer can tell when it changed."""
 
     class State(models.TextChoices):
         READY = "Ready", _("Ready")
@@ -189,12 +179,24 @@ class TemplateLocation(models.Model):
         return f"{self.template_id}@{self.zone_id} {self.state}"
 
 
+class TemplateExclusion(models.Model):
+    """Deleted from this zone by the admin: not copied back, its folder ignored by scans,
+    until Copy to zone clears the row (storage.transfers.deletion)."""
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="exclusions")
+    zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="template_exclusions")
+    requested_by = models.CharField(max_length=150, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["template", "zone"], name="templateexclusion_one_per_zone"),
+        ]
+
+
 class ZoneScan(models.Model):
-    """One scan of a zone's NFS secondary storage (a row per run, newest
-    first). At most one is queued or running per zone; the periodic sync
-    starts a new one when the newest is older than `swift.sync.interval`.
-    `problems` lists entries that are not template folders at all (e.g. a
-    non-numeric folder name) as [{"path": ..., "reason": ...}]."""
+    """One scan of a zone's NFS (a row per run), at most one queued or running per zone;
+    `problems`: entries that are no template folder at all, [{"path": ..., "reason": ...}]."""
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -250,20 +252,12 @@ def active_first():
 
 
 class Transfer(models.Model):
-    """One copy of one template, and the source of truth for it.
-
-    direction UP: from `zone`'s NFS secondary storage to Swift (container
-    T-<template id>). direction DOWN: from Swift to `zone`'s NFS secondary
-    storage. direction DOWNLOAD: from a TemplateRegistration's URL to
-    `zone`'s NFS secondary storage. State: queued → running → verifying → done, or failed /
-    cancelled (TERMINAL_STATES; ACTIVE_STATES are the others). A worker owns
-    a running row through `claim`; `heartbeat` is refreshed with progress
-    (at most a few times per second), so a row whose heartbeat is older than
-    settings.TRANSFER_STALE_SECONDS lost its worker and may be taken over.
-    At most one active upload per template, one active download per
-    template and zone (database constraints). Use storage.transfers to
-    create, retry or cancel rows; never set the state by hand.
-    """
+    """One copy (or deletion) of one template, the source of truth for it. Directions: UP zone NFS →
+    Swift T-<id>, DOWN Swift → zone, DOWNLOAD a registration's URL → zone, BROWSER, DELETE_*.
+    queued → running → verifying → done, or failed / cancelled. A worker owns a running row
+    through `claim` and refreshes `heartbeat` with progress; one older than TRANSFER_STALE_SECONDS
+    lost its worker. Database constraints: one active row per kind. Change rows only through
+    storage.transfers (queueing, lifecycle), never by hand."""
 
     class Direction(models.TextChoices):
         UP = "up", _("To Swift")
@@ -271,6 +265,9 @@ class Transfer(models.Model):
         # Register template: from the registration's URL to `zone`'s NFS
         # secondary storage (storage.transfers.downloads).
         DOWNLOAD = "download", _("From URL")
+        # Delete a template from Swift (`zone` None), from `zone`'s NFS (storage.transfers.delete_*).
+        DELETE_SWIFT = "delete-swift", _("Delete from Swift")
+        DELETE_ZONE = "delete-zone", _("Delete from zone")
         # Upload from local: the browser pushes the bytes (storage.catalog.uploads); no worker runs it.
         BROWSER = "browser", _("From browser")
         # Edit template: template.properties rewritten on every copy.
@@ -291,10 +288,11 @@ class Transfer(models.Model):
     uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="transfers",
                                  verbose_name=_("template"))
-    direction = models.CharField(max_length=8, choices=Direction.choices, verbose_name=_("direction"))
-    # UP: the source zone; DOWN: the destination zone.
+    direction = models.CharField(max_length=16, choices=Direction.choices, verbose_name=_("direction"))
+    # UP: the source zone; DOWN, DOWNLOAD, DELETE_ZONE: the destination zone;
+    # DELETE_SWIFT: None.
     zone = models.ForeignKey("zones.Zone", on_delete=models.CASCADE, related_name="transfers",
-                             verbose_name=_("zone"))
+                             null=True, blank=True, verbose_name=_("zone"))
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED,
                              verbose_name=_("state"))
     bytes_total = models.PositiveBigIntegerField(default=0, verbose_name=_("size"))
@@ -340,6 +338,14 @@ class Transfer(models.Model):
                 fields=["template"],
                 condition=models.Q(direction="props", state__in=["queued", "running", "verifying"]),
                 name="transfer_one_active_properties_update"),
+            models.UniqueConstraint(
+                fields=["template"],
+                condition=models.Q(direction="delete-swift", state__in=["queued", "running", "verifying"]),
+                name="transfer_one_active_swift_delete"),
+            models.UniqueConstraint(
+                fields=["template", "zone"],
+                condition=models.Q(direction="delete-zone", state__in=["queued", "running", "verifying"]),
+                name="transfer_one_active_zone_delete"),
         ]
         indexes = [
             models.Index(fields=["state", "-updated"], name="transfer_state_updated"),

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from storage.web import (compare_views, download_views, register_views, template_edit_views, template_views,
-                         transfer_views, upload_views)
+from storage.web import (compare_views, delete_views, download_views, register_views, template_edit_views,
+                         template_views, transfer_views, upload_views)
 from storage.web import swift_views as views
 
 app_name = "storage"
@@ -18,6 +18,7 @@ urlpatterns = [
     path("templates/register/<id:template_id>/cancel/",
          register_views.TemplateRegistrationActionView.as_view(action="cancel"),
          name="template_registration_cancel"),
+    path("templates/delete/", delete_views.TemplateDeleteView.as_view(), name="template_delete_many"),
     path("templates/upload/", upload_views.TemplateUploadView.as_view(), name="template_upload"),
     path("templates/upload/tus/", upload_views.TusCreateView.as_view(), name="template_upload_create"),
     path("templates/upload/tus/<uuid:upload_id>/", upload_views.TusUploadView.as_view(), name="template_upload_tus"),
@@ -29,6 +30,7 @@ urlpatterns = [
     path("templates/<id:pk>/edit/", template_edit_views.TemplateEditView.as_view(), name="template_edit"),
     path("templates/<id:pk>/download/", download_views.TemplateExtractView.as_view(), name="template_extract"),
     path("templates/<id:pk>/image/", download_views.TemplateImageView.as_view(), name="template_image"),
+    path("templates/<id:pk>/delete/", delete_views.TemplateDeleteView.as_view(), name="template_delete"),
     path("templates/<id:pk>/copy/", template_views.TemplateCopyView.as_view(), name="template_copy"),
     path("transfers/<id:pk>/retry/", transfer_views.TransferRetryView.as_view(), name="transfer_retry"),
     path("transfers/<id:pk>/cancel/", transfer_views.TransferCancelView.as_view(), name="transfer_cancel"),

@@ -1,7 +1,9 @@
 """listTemplates (a state per zone and for Swift) and our own transfer
 listing and sync trigger."""
+from django.db.models import Exists, OuterRef
+
 from storage.catalog import sync
-from storage.models import Template, TemplateLocation, Transfer, ZoneScan
+from storage.models import Template, TemplateExclusion, TemplateLocation, Transfer, ZoneScan
 from zones.models import Zone
 
 from .. import jobs
@@ -25,8 +27,11 @@ def template_response(template: Template, location: TemplateLocation | None) -> 
          Param("id", ID, model="storage.Template"), Param("zoneid", ID), Param("name"), is_list=True)
 def list_templates(user, templatefilter, id=None, zoneid=None, name=None, keyword=None, **paging):
     """Lists templates: one entry per zone that holds it, with its Swift state."""
-    locations = TemplateLocation.objects.select_related("template", "zone").order_by("template_id", "zone__name")
-    templates = Template.objects.all()
+    # Not a template deleted everywhere, nor in a zone it was deleted from.
+    deleted_there = TemplateExclusion.objects.filter(template=OuterRef("template"), zone=OuterRef("zone"))
+    locations = (TemplateLocation.objects.select_related("template", "zone").order_by("template_id", "zone__name")
+                 .filter(template__deleted__isnull=True).exclude(Exists(deleted_there)))
+    templates = Template.objects.filter(deleted__isnull=True)
     if id is not None:
         locations, templates = locations.filter(template_id=id), templates.filter(pk=id)
     if zoneid is not None:

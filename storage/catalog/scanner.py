@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from cloudadmin import events
 from storage.catalog import scan_runs
-from storage.models import SecondaryStorage, SwiftStore, Template, TemplateLocation, Transfer, ZoneScan
+from storage.models import (SecondaryStorage, SwiftStore, Template, TemplateExclusion, TemplateLocation, Transfer,
+                            ZoneScan)
 from storage.secondary import layout, nfs
 from storage.secondary.layout import Entry
 from storage.transfers import queueing, replication
@@ -96,7 +97,7 @@ def _scan_and_record(scan: ZoneScan) -> ZoneScan:
         entries += [(store, entry) for entry in found.entries]
         problems += [{**p, "storage": store.url} for p in found.problems]
     with transaction.atomic():
-        record_entries(zone, entries, complete_scan=not errors)
+        record_entries(zone, _not_deleted(zone, entries), complete_scan=not errors)
         queued = queue_uploads(zone) if not errors or entries else 0
         scan.templates_found = len(entries)
         scan.templates_ready = sum(1 for _, e in entries if e.complete)
@@ -186,6 +187,16 @@ def record_entries(zone, entries: list[tuple[SecondaryStorage, Entry]], *, compl
                             "updated"], batch_size=500)
     # One statement for "still there", whatever the count.
     TemplateLocation.objects.filter(zone=zone, template_id__in=seen).update(last_seen=now)
+
+
+def _not_deleted(zone, entries: list[tuple[SecondaryStorage, Entry]]) -> list[tuple[SecondaryStorage, Entry]]:
+    """Without the folders of templates deleted everywhere or from this zone,
+    whether the deletion is done or still running (storage.transfers.deletion)."""
+    ids = {entry.template_id for _store, entry in entries}
+    ignored = set(Template.objects.filter(pk__in=ids, deleted__isnull=False).values_list("pk", flat=True))
+    ignored |= set(TemplateExclusion.objects.filter(zone=zone, template_id__in=ids)
+                   .values_list("template_id", flat=True))
+    return [(store, entry) for store, entry in entries if entry.template_id not in ignored]
 
 
 def needs_upload(template: Template, location: TemplateLocation) -> bool:

@@ -200,3 +200,23 @@ def highest_template_id(root: Path | str) -> int:
         return max((folder.template_id for folder in walk(root).folders), default=0)
     except OSError:
         return 0
+
+
+def deletion_order(folder: Path) -> list[tuple[Path, int]]:
+    """What deleting a template folder removes, as (path, bytes), in order:
+    template.properties first (the folder stops being a complete template at
+    once, so no scan copies a half-deleted one), then every other file or
+    link (links are not followed), then the folders, deepest first (0
+    bytes). [] when the folder does not exist; only the link when it is one."""
+    if folder.is_symlink():
+        return [(folder, 0)]  # the link goes, not what it points to
+    if not folder.is_dir():
+        return []
+    files, folders = [], []
+    for current, dirs, names in os.walk(folder, topdown=False):
+        for name in names + [d for d in dirs if os.path.islink(os.path.join(current, d))]:
+            path = Path(current) / name
+            files.append((path, path.lstat().st_size if stat.S_ISREG(path.lstat().st_mode) else 0))
+        folders += [(Path(current) / d, 0) for d in dirs if not os.path.islink(os.path.join(current, d))]
+    first = [entry for entry in files if entry[0] == folder / properties.FILENAME]
+    return first + [entry for entry in files if entry not in first] + folders + [(folder, 0)]

@@ -1,4 +1,4 @@
-"""The one way a template is written into a secondary storage share, used by
+"""The one way a template is written into (or removed from) a secondary storage share, used by
 the copy down from Swift and the download from a URL: the image under a
 temporary name, its size and MD5 checked by the caller, renamed to its
 name, template.properties last (itself written under a temporary name and
@@ -123,6 +123,23 @@ class TemplateWriter:
         if self.image is not None and not (self.folder / properties.FILENAME).exists():
             self.image.unlink(missing_ok=True)
         remove_created(self.created)
+
+
+def remove_entry(path: Path, root: Path, store: SecondaryStorage) -> bool:
+    """Delete one file, link or empty folder of a template folder (checked to
+    stay inside root); False when it was gone already."""
+    if not os.path.realpath(path.parent).startswith(os.path.realpath(root) + os.sep):
+        raise TransferFailed("the template folder links outside the secondary storage")
+    try:
+        if path.is_dir() and not path.is_symlink():
+            path.rmdir()
+        else:
+            path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise storage_error(exc, store) from None
+    return True
 
 
 def record_ready(template: Template, zone, store: SecondaryStorage, rel: str, image: Path) -> None:

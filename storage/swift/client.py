@@ -54,10 +54,7 @@ class Credentials:
 
 
 class SwiftError(Exception):
-    """A Swift failure with a message safe to show and store.
-
-    `message` is the English text (logs, audit events); str() gives it in
-    the active language, for the page."""
+    """A Swift failure safe to show and store: `message` in English (logs, events), str() translated."""
 
     def __init__(self, message, *, status: int | None = None, transient: bool = False):
         with translation.override("en"):
@@ -104,9 +101,8 @@ def connect(creds: Credentials, *, timeout: float = DEFAULT_TIMEOUT, retries: in
 
 
 def _keystone_cause(exc: BaseException) -> BaseException | None:
-    """What a Keystone auth failure really was. swiftclient wraps it in a
-    status-less ClientException whose chain holds the keystoneauth1 or
-    requests exception; walk the chain to the first one we know."""
+    """What a Keystone auth failure really was: swiftclient wraps it in a status-less
+    ClientException; walk its chain to the first keystoneauth1/requests exception."""
     seen = set()
     cause = exc.__cause__ or exc.__context__
     while cause is not None and id(cause) not in seen:
@@ -182,10 +178,8 @@ def call(action: str, func, *args, **kwargs):
 
 
 def authenticate(conn: swiftclient.Connection) -> str:
-    """Authenticate; returns the storage URL.
-
-    Anything but a token and a storage URL, or a refusal, from the auth URL
-    means it is not a Swift (or Keystone) auth endpoint at all."""
+    """Authenticate; returns the storage URL. Anything but a token and a storage URL,
+    or a refusal, from the auth URL means it is not a Swift (or Keystone) auth endpoint."""
     try:
         url, token = call(_("Authentication"), conn.get_auth)
     except SwiftError as error:
@@ -201,8 +195,7 @@ def authenticate(conn: swiftclient.Connection) -> str:
 
 @contextmanager
 def store_connection(store, *, timeout: float = DEFAULT_TIMEOUT):
-    """An authenticated connection to the configured Swift store, closed
-    after use. Raises SwiftError."""
+    """An authenticated connection to the configured Swift store, closed after use. Raises SwiftError."""
     conn = connect(Credentials.from_store(store), timeout=timeout)
     try:
         authenticate(conn)
@@ -228,8 +221,7 @@ def capabilities(conn: swiftclient.Connection) -> dict:
 
 
 def check_write_access(conn: swiftclient.Connection) -> None:
-    """Create and delete a uniquely named container: the account must be
-    able to, since every template gets a container of its own."""
+    """Create and delete a uniquely named container: every template gets a container of its own."""
     container = f"cloudadmin-check-{uuid.uuid4().hex}"
     try:
         call(_("Creating a container"), conn.put_container, container)
@@ -258,14 +250,13 @@ def head_object(conn: swiftclient.Connection, container: str, name: str) -> dict
     try:
         return call(f"Reading {container}/{name}", conn.head_object, container, name)
     except SwiftError as error:
-        if error.status == 404:
-            return None
-        raise
+        if error.status != 404:
+            raise
+    return None
 
 
 def list_objects(conn: swiftclient.Connection, container: str, prefix: str | None = None) -> list[dict]:
-    """Every object of `container` (name, hash, bytes...); [] when the
-    container does not exist."""
+    """Every object of `container` (name, hash, bytes...); [] when there is no such container."""
     try:
         _headers, objects = call(f"Listing {container}", conn.get_container, container,
                                  prefix=prefix, full_listing=True)
@@ -336,6 +327,18 @@ def delete_object(conn: swiftclient.Connection, container: str, name: str, *,
     return True
 
 
+def delete_container(conn: swiftclient.Connection, container: str) -> bool:
+    """Delete an empty container; False when it did not exist; 409 (not empty yet) is transient."""
+    try:
+        call(f"Deleting container {container}", conn.delete_container, container)
+    except SwiftError as error:
+        if error.status != 404:
+            error.transient = error.transient or error.status == 409
+            raise
+        return False
+    return True
+
+
 def get_object(conn: swiftclient.Connection, container: str, name: str, *, chunk_size: int | None = None):
     """(headers, body): body is bytes, or an iterator of chunks with chunk_size.
     Errors while iterating leave as SwiftError too."""
@@ -366,8 +369,7 @@ def list_containers(conn: swiftclient.Connection, prefix: str | None = None) -> 
 
 
 def slo_segments(conn: swiftclient.Connection, container: str, name: str) -> list[dict]:
-    """The segment list of a Static Large Object manifest (each with name,
-    bytes, hash)."""
+    """The segment list of a Static Large Object manifest (each with name, bytes, hash)."""
     _headers, body = call(f"Reading the manifest of {container}/{name}", conn.get_object, container, name,
                           query_string="multipart-manifest=get")
     try:
@@ -378,11 +380,9 @@ def slo_segments(conn: swiftclient.Connection, container: str, name: str) -> lis
 
 
 def describe_objects(conn: swiftclient.Connection, container: str) -> list[dict]:
-    """The objects of `container` as a page shows them: name, bytes, etag
-    and, for a Static Large Object, the whole-file MD5 the upload stored as
-    metadata and its segment count (a HEAD and a manifest read each; plain
-    objects need nothing beyond the listing). [] when the container does not
-    exist."""
+    """The objects of `container` as a page shows them: name, bytes, etag and, for a
+    Static Large Object, the whole-file MD5 the upload stored as metadata and its
+    segment count (a HEAD and a manifest read each). [] without the container."""
     described = []
     for obj in list_objects(conn, container):
         # Swift marks a manifest in listings with slo_etag (newer) or a

@@ -133,3 +133,22 @@ def cleanup_abandoned(conn, container: str) -> None:
     was replacing is complete in Swift."""
     if swift.head_object(conn, container, properties.FILENAME) is None:
         cleanup_segments(conn, segments_container(container), keep_prefix=None)
+
+
+def is_manifest(listed: dict) -> bool:
+    """Whether a listing entry is a Static Large Object manifest (slo_etag in
+    newer Swifts, a swift_bytes content-type parameter in older ones)."""
+    return "slo_etag" in listed or "swift_bytes=" in listed.get("content_type", "")
+
+
+def deletion_order(conn, container: str) -> list[tuple[str, str, int]]:
+    """Every object of a template in Swift as (container, name, bytes) in the
+    order a deletion removes them: template.properties first (Swift stops
+    holding a complete template at once), the other objects of T-<id> (the
+    manifests: deleted alone, they never point at missing segments), then
+    the segments. A manifest counts 0 bytes: its segments hold them."""
+    main = swift.list_objects(conn, container)
+    ordered = sorted(main, key=lambda obj: obj["name"] != properties.FILENAME)
+    order = [(container, obj["name"], 0 if is_manifest(obj) else obj.get("bytes", 0)) for obj in ordered]
+    segments = segments_container(container)
+    return order + [(segments, obj["name"], obj.get("bytes", 0)) for obj in swift.list_objects(conn, segments)]

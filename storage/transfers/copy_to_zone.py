@@ -1,9 +1,11 @@
 """Copy to zone: the rules for queueing a copy of a template from Swift to
 one zone, shared by the template page and the API (prepareTemplate,
-copyTemplate)."""
+copyTemplate). It also undoes a deletion of the template from that zone."""
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from storage.models import Template, TemplateLocation, Transfer
+from storage.transfers import deletion
 from storage.transfers import queueing as transfers
 
 
@@ -17,6 +19,9 @@ def queue(template: Template, zone, *, user=None) -> Transfer:
         raise transfers.TransferRefused(_("Choose a zone to copy the template to."))
     if not zone.is_enabled:
         raise transfers.TransferRefused(_("Zone %(zone)s is disabled.") % {"zone": zone.name})
-    if template.locations.filter(zone=zone, state=TemplateLocation.State.READY).exists():
-        raise AlreadyInZone(_("Zone %(zone)s already has template %(id)s.") % {"zone": zone.name, "id": template.pk})
-    return transfers.enqueue_copy_down(template, zone, user=user)
+    with transaction.atomic():  # the exclusion stays when the copy is refused
+        deletion.clear_exclusion(template, zone, user=user)  # refused while a deletion from the zone runs
+        if template.locations.filter(zone=zone, state=TemplateLocation.State.READY).exists():
+            raise AlreadyInZone(_("Zone %(zone)s already has template %(id)s.")
+                                % {"zone": zone.name, "id": template.pk})
+        return transfers.enqueue_copy_down(template, zone, user=user)

@@ -141,8 +141,9 @@ def _done(transfer: Transfer, token, md5_hex: str) -> str | None:
                        bytes_done=F("bytes_total"), rate=0):
             return None
         runner.on_done(transfer, md5_hex, now)
-        events.record("transfer.done", username="worker", target=_label(transfer),
-                      detail=f"copied {runner.describe(transfer)}, MD5 {md5_hex}")
+        detail = (runner.done_detail(transfer, md5_hex) if runner.done_detail
+                  else f"copied {runner.describe(transfer)}, MD5 {md5_hex}")
+        events.record("transfer.done", username="worker", target=_label(transfer), detail=detail)
     return Transfer.State.DONE
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from cloudadmin import events
 from storage import dispatch
-from storage.models import Template, Transfer
+from storage.models import Template, TemplateExclusion, Transfer
 
 logger = logging.getLogger(__name__)
 ACTIVE = Transfer.ACTIVE_STATES
@@ -25,6 +25,28 @@ ACTIVE = Transfer.ACTIVE_STATES
 
 class TransferRefused(Exception):
     """The requested change is not possible now; the message says why."""
+
+
+class DeletedThere(TransferRefused):
+    """The template was deleted (everywhere, or from this zone): no copy of it
+    starts until Copy to zone undoes that (storage.transfers.deletion)."""
+
+
+COPIES = (Transfer.Direction.UP, Transfer.Direction.DOWN, Transfer.Direction.DOWNLOAD)
+
+
+def _check_not_deleted(template: Template, direction: str, zone) -> None:
+    """Refuse a copy of a deleted template, or to or from a zone it was
+    deleted from. The row lock orders this with a deletion being requested."""
+    if direction not in COPIES:
+        return
+    # Locked whatever its state (a filtered lock would skip the row a deletion is changing).
+    deleted = Template.objects.select_for_update().filter(pk=template.pk).values_list("deleted", flat=True).first()
+    if deleted is not None:
+        raise DeletedThere(_("Template %(id)s was deleted.") % {"id": template.pk})
+    if zone is not None and TemplateExclusion.objects.filter(template=template, zone=zone).exists():
+        raise DeletedThere(_("Template %(id)s was deleted from zone %(zone)s; Copy to zone brings it back.")
+                           % {"id": template.pk, "zone": zone.name})
 
 
 def transfer_queue() -> str:
@@ -42,6 +64,7 @@ def enqueue(transfer_id: int, *, countdown: float = 0) -> None:
 def _create(template: Template, direction: str, zone, *, user=None, source_size=None, source_mtime=None):
     try:
         with transaction.atomic():
+            _check_not_deleted(template, direction, zone)
             transfer = Transfer.objects.create(
                 template=template, direction=direction, zone=zone, requested_by=events.username_of(user),
                 bytes_total=source_size or template.size or 0,
@@ -56,8 +79,11 @@ def enqueue_upload(template: Template, zone, *, user=None, source_size=None, sou
     """Queue a copy of `template` from `zone`'s NFS to Swift. None when an
     upload of it is already queued or running."""
     with transaction.atomic():
-        transfer = _create(template, Transfer.Direction.UP, zone, user=user,
-                           source_size=source_size, source_mtime=source_mtime)
+        try:
+            transfer = _create(template, Transfer.Direction.UP, zone, user=user,
+                               source_size=source_size, source_mtime=source_mtime)
+        except DeletedThere:
+            return None
         if transfer is not None:
             events.record("transfer.queue", user=user, target=f"T-{template.pk}",
                           detail=f"upload from zone {zone.name}")
@@ -101,6 +127,17 @@ def enqueue_properties_update(template: Template, zone, *, user=None) -> Transfe
         if transfer is not None:
             events.record("transfer.queue", user=user, target=f"T-{template.pk}",
                           detail="template.properties update on every copy")
+    return transfer
+
+
+def enqueue_delete(template: Template, direction: str, zone, *, user=None) -> Transfer:
+    """Queue one step of a template's deletion (storage.transfers.deletion
+    decides which); TransferRefused when the same step is already active."""
+    transfer = _create(template, direction, zone, user=user, source_size=0)
+    if transfer is None:
+        raise TransferRefused(_("A deletion of template %(id)s is already queued or running.") % {"id": template.pk})
+    events.record("transfer.queue", user=user, target=f"T-{template.pk}",
+                  detail=f"delete from zone {zone.name}" if zone is not None else "delete from Swift")
     return transfer
 
 

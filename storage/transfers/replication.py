@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 
 from cloudadmin import config
-from storage.models import SecondaryStorage, Template, TemplateLocation, Transfer
+from storage.models import SecondaryStorage, Template, TemplateExclusion, TemplateLocation, Transfer
 from storage.transfers import queueing
 from zones.models import Zone
 
@@ -44,7 +44,7 @@ def _target_zones():
 
 
 def _stored_templates():
-    return Template.objects.filter(swift_state=Template.SwiftState.STORED)
+    return Template.objects.filter(swift_state=Template.SwiftState.STORED, deleted__isnull=True)
 
 
 def missing_pairs(templates, zones) -> list[tuple[Template, object]]:
@@ -59,6 +59,9 @@ def missing_pairs(templates, zones) -> list[tuple[Template, object]]:
     zone_ids = [z.pk for z in zones]
     present = set(TemplateLocation.objects.filter(template_id__in=template_ids, zone_id__in=zone_ids,
                                                   state__in=PRESENT).values_list("template_id", "zone_id"))
+    # Deleted from a zone by the admin: not copied back (storage.transfers.deletion).
+    present |= set(TemplateExclusion.objects.filter(template_id__in=template_ids, zone_id__in=zone_ids)
+                   .values_list("template_id", "zone_id"))
     last_copy = {}
     for row in (Transfer.objects.filter(direction__in=(Transfer.Direction.DOWN, Transfer.Direction.DOWNLOAD),
                                         template_id__in=template_ids, zone_id__in=zone_ids)

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from storage.models import Template, Transfer
-from storage.transfers import copy_down, downloads, properties_update, replication, upload
+from storage.transfers import (copy_down, delete_swift, delete_zone, deletion, downloads, properties_update,
+                                replication, upload)
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,14 @@ class Runner:
     follow_up: Callable[[Transfer], object] = lambda transfer: None
     # after a cancel, outside any transaction
     after_cancel: Callable[[Transfer], None] = lambda transfer: None
+    # the done event's detail, when not "copied <describe>, MD5 <md5>"
+    done_detail: Callable[[Transfer, str], str] | None = None
+
+
+def _deleted_detail(transfer: Transfer, md5_hex: str) -> str:
+    row = Transfer.objects.filter(pk=transfer.pk).values("segments_total", "bytes_total").first()
+    where = f"zone {transfer.zone.name}" if transfer.zone_id else "Swift"
+    return f"deleted from {where}: {row['segments_total']} entries, {row['bytes_total']} bytes"
 
 
 def _stored_in_swift(transfer: Transfer, md5_hex: str, now) -> None:
@@ -47,6 +56,13 @@ RUNNERS: dict[str, Runner] = {
         follow_up=downloads.after_download),
     Transfer.Direction.PROPERTIES: Runner(
         run=properties_update.run, needs_swift=False, describe=properties_update.describe),
+    # A template's deletion (storage.transfers.deletion queues them).
+    Transfer.Direction.DELETE_SWIFT: Runner(
+        run=delete_swift.run, needs_swift=True, describe=lambda transfer: "from Swift",
+        on_done=deletion.swift_deleted, done_detail=_deleted_detail),
+    Transfer.Direction.DELETE_ZONE: Runner(
+        run=delete_zone.run, needs_swift=False, describe=lambda transfer: f"from zone {transfer.zone.name}",
+        on_done=deletion.zone_deleted, done_detail=_deleted_detail),
     # The bytes come from the browser's requests (storage.catalog.uploads),
     # which end the row through lifecycle.end_pushed; a worker never runs it.
     Transfer.Direction.BROWSER: Runner(

@@ -40,7 +40,8 @@ class Stuck:
     @classmethod
     def of(cls, transfer: Transfer) -> Stuck:
         return cls(id=transfer.pk, template_id=transfer.template_id, direction=transfer.direction,
-                   zone=transfer.zone.name, state=transfer.state, heartbeat=transfer.heartbeat,
+                   zone=transfer.zone.name if transfer.zone_id else "Swift", state=transfer.state,
+                   heartbeat=transfer.heartbeat,
                    worker=transfer.worker, bytes_done=transfer.bytes_done, bytes_total=transfer.bytes_total,
                    attempts=transfer.attempts)
 

@@ -34,7 +34,7 @@ def matrix_rows(templates):
 
 
 class TemplateListView(ObjectListView):
-    queryset = Template.objects.select_related("os_type")
+    queryset = Template.objects.filter(deleted__isnull=True).select_related("os_type")  # deleted: their page only
     filter_form = TemplateFilterForm
     table = "storage/_template_table.html"
     page_template = "storage/template_list.html"

@@ -214,6 +214,19 @@ def test_the_seed_workflow_through_the_api(api, local_swift, celery_worker, swif
             assert time.monotonic() < deadline, api.cloudadminListTransfers(zoneid=zone2["id"])
             time.sleep(0.5)
         assert (share2 / "template" / "tmpl" / "1" / "5" / "template.properties").exists()
+
+        # 10. deleteTemplate (the CLI waits for its job): template 5 from Zone2 only, then everywhere.
+        code, deleted, stderr = cs_cli(api, "deleteTemplate", f"id={by_id[5]['id']}", f"zoneid={zone2['id']}")
+        assert code == 0 and deleted["success"] is True, stderr
+        assert not (share2 / "template" / "tmpl" / "1" / "5").exists()
+        assert (share / "template" / "tmpl" / "1" / "5" / "template.properties").exists()
+        listed = api.listTemplates(templatefilter="all", id=by_id[5]["id"])["template"]
+        assert [entry["zoneid"] for entry in listed] == [zone["id"]]
+        code, deleted, stderr = cs_cli(api, "deleteTemplate", f"id={by_id[5]['id']}")
+        assert code == 0 and deleted["success"] is True, stderr
+        assert not (share / "template" / "tmpl" / "1" / "5").exists()
+        assert not {"T-5", "T-5_segments"} & {c["name"] for c in swift_connection.get_account()[1]}
+        assert by_id[5]["id"] not in {entry["id"] for entry in api.listTemplates(templatefilter="all")["template"]}
     finally:
         shutil.rmtree(share, ignore_errors=True)
         shutil.rmtree(share2, ignore_errors=True)

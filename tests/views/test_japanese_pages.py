@@ -94,15 +94,17 @@ def data_strings():
     for model in apps.get_models():
         if model._meta.app_label not in PROJECT_APPS and model._meta.label != "auth.User":
             continue
+        # UUIDs too: a random one may read as English words ("ce-bbea-cfb").
         fields = [f for f in model._meta.get_fields() if isinstance(f, (models.CharField, models.TextField,
-                  models.URLField)) and not f.choices and (model, f.name) not in SHOWN_TRANSLATED]
+                  models.URLField, models.UUIDField)) and not f.choices and (model, f.name) not in SHOWN_TRANSLATED]
         for row in model.objects.values_list(*[f.name for f in fields]) if fields else []:
             values.update(str(v) for v in row if v)
     return sorted(values, key=len, reverse=True)
 
 
 # Names that stay English in Japanese text too (as in CloudStack's UI).
-TERMS = ["OpenStack Swift", "Static Large Objects", "Static Large Object", "Keystone", "tempauth"]
+TERMS = ["OpenStack Swift", "Static Large Objects", "Static Large Object", "Keystone", "tempauth",
+         "template.properties"]  # a file name
 # Three English words in a row: a sentence or a label nobody marked yet.
 ENGLISH_WORDS = re.compile(r"[A-Za-z][a-z]+(?:[ ,'’-]+[A-Za-z][a-z]+){2,}")
 
@@ -275,6 +277,34 @@ def test_edit_and_download_template_pages_and_refusals(ja_client):
         session.save()
         assert "まで有効です" in _check(ja_client, "get", reverse("storage:template_extract", args=[8]))
     _check(ja_client, "get", reverse("storage:template_image", args=[8]) + "?token=x")  # 403: not valid
+
+
+def test_delete_template_pages_and_refusals(ja_client):
+    from storage.models import SecondaryStorage, Template, TemplateLocation, Transfer
+
+    zone = Zone.objects.create(name="zone-a", network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.1",
+                               hypervisor="KVM", allocation_state="Enabled")
+    store = SecondaryStorage.objects.create(zone=zone, server="nfs.example", path="/export/a")
+    template = Template.objects.create(id=5, account_id=1, name="centos", size=100)
+    TemplateLocation.objects.create(template=template, zone=zone, secondary_storage=store, state="Ready",
+                                    path="template/tmpl/1/5", image_size=100)
+    Template.objects.create(id=9, name="bad-url")
+    html = _check(ja_client, "get", reverse("storage:template_delete", args=[5]))
+    assert "選択したコピーを削除" in html
+    _check(ja_client, "get", reverse("storage:template_delete_many"))
+    _check(ja_client, "get", reverse("storage:template_delete_many") + "?template=5&template=9")
+    _check(ja_client, "post", reverse("storage:template_delete", args=[5]), {"copy": []})  # nothing ticked: 409
+    busy = Transfer.objects.create(template=template, zone=zone, direction="up", state="running")
+    _check(ja_client, "get", reverse("storage:template_delete", args=[5]))  # refused before the POST
+    html = _check(ja_client, "post", reverse("storage:template_delete", args=[5]), {"copy": ["5:zone-%d" % zone.pk]})
+    assert "転送が待機中または実行中です" in html
+    Transfer.objects.filter(pk=busy.pk).update(state="done")
+    _check(ja_client, "post", reverse("storage:template_delete", args=[5]), {"copy": ["5:zone-%d" % zone.pk]})
+    _check(ja_client, "get", reverse("dashboard"))  # the deletion step in the transfers table
+    _check(ja_client, "post", reverse("storage:template_copy", args=[5]), {"zone": zone.pk}, HTTP_HX_REQUEST="true")
+    _check(ja_client, "post", reverse("storage:template_delete_many"), {"template": ["9"]})
+    html = _check(ja_client, "get", reverse("storage:template", args=[9]))
+    assert "すべての場所から削除されました" in html
 
 
 def test_inventory_removal_pages_and_refusals(ja_client):
