@@ -36,6 +36,13 @@ def _registered(template: Template) -> bool:
         return False
 
 
+def is_public(template: Template) -> bool:
+    """template.properties' public, else (not yet downloaded) the registration's."""
+    if "public" in template.properties:
+        return template.properties["public"] == "true"
+    return _registered(template) and template.registration.public
+
+
 def template_type(template: Template) -> str:
     if template.account_id == 1 and not _registered(template):
         return BUILT_IN_TYPES.get(template.pk, "USER")
@@ -64,7 +71,7 @@ TEMPLATE = response(
     Field("id", STRING, _t(uuid_of)),
     Field("name", STRING, _t(lambda t: t.name or f"T-{t.pk}")),
     Field("displaytext", STRING, _t(lambda t: t.description or t.name or f"T-{t.pk}")),
-    Field("ispublic", BOOLEAN, _t(lambda t: t.properties.get("public") == "true")),
+    Field("ispublic", BOOLEAN, _t(is_public)),
     Field("created", DATE, _t(lambda t: t.created)),
     Field("removed", DATE),
     Field("isready", BOOLEAN, lambda item: item.location is not None

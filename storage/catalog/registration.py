@@ -57,13 +57,16 @@ def new_template(**fields) -> Template:
 
 
 def register(*, name: str, description: str, url: str, zone, format: str, hypervisor: str,
-             checksum: str = "", public: bool = False, user=None) -> TemplateRegistration:
+             checksum: str = "", public: bool = False, user=None, **flags) -> TemplateRegistration:
     """Create the template with a new id and queue its download. Runs in the
-    caller's transaction; the download is enqueued when it commits."""
+    caller's transaction; the download is enqueued when it commits. `flags`:
+    what only CloudStack's database keeps (registerTemplate's os_type,
+    featured, extractable, password_enabled)."""
     fmt = format.lower()
     username = events.username_of(user)
     with transaction.atomic():
-        template = new_template(name=name, description=description, format=fmt, checksum=checksum.lower())
+        template = new_template(name=name, description=description, format=fmt, checksum=checksum.lower(),
+                                **flags)
         registration = TemplateRegistration.objects.create(
             template=template, zone=zone, url=url, name=name, description=description, format=fmt,
             hypervisor=hypervisor, checksum=checksum.lower(), public=public,
