@@ -15,6 +15,7 @@ from storage.swift import localswift
 from storage.models import SwiftStore
 from tests.api_helpers import key_pair
 from tests.conftest import ROOT
+from tests.download_server import download_queue, download_worker, server  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -230,3 +231,30 @@ def test_the_seed_workflow_through_the_api(api, local_swift, celery_worker, swif
     finally:
         shutil.rmtree(share, ignore_errors=True)
         shutil.rmtree(share2, ignore_errors=True)
+
+
+def test_register_template_with_cs_downloads_it(api, settings, download_queue, download_worker,  # noqa: F811
+                                                 server, local_swift):  # noqa: F811
+    """registerTemplate from the test download server, UUIDs only: the answer
+    at once (not ready), then the worker's download completes the template."""
+    from storage.models import GuestOsType, Template, Transfer
+    from tests.download_server import IMAGE, md5
+    from tests.transfer_helpers import enable_zone, make_swift_store, make_zone, wait_transfer
+
+    settings.TRANSFER_QUEUE = download_queue
+    settings.TEMPLATE_DOWNLOAD_ALLOW_INTERNAL = True  # the test server is on loopback
+    make_swift_store(local_swift)
+    zone, _root = make_zone(seed=False)
+    enable_zone(zone)
+    ubuntu = GuestOsType.objects.get(name="Ubuntu 12.04 (64-bit)")
+    answer = api.registerTemplate(name="cs-registered", displaytext="from cs", url=server.url("/image.qcow2"),
+                                  zoneid=str(zone.uuid), format="QCOW2", hypervisor="KVM",
+                                  ostypeid=str(ubuntu.uuid), checksum=md5(IMAGE), isextractable="true")
+    [registered] = answer["template"]
+    assert registered["zoneid"] == str(zone.uuid) and registered["isready"] is False
+    template = Template.objects.get(uuid=registered["id"])
+    download = wait_transfer(template.pk, direction=Transfer.Direction.DOWNLOAD)
+    assert download.state == Transfer.State.DONE, download.last_error
+    [listed] = api.listTemplates(templatefilter="all", id=registered["id"], zoneid=str(zone.uuid))["template"]
+    assert listed["isready"] is True and listed["size"] > 0
+    assert (listed["ostypeid"], listed["isextractable"]) == (str(ubuntu.uuid), True)
