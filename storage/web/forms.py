@@ -144,6 +144,16 @@ class CompareForm(forms.Form):
     differences = forms.BooleanField(required=False, label=_("Only differences"))
 
 
+def one_line(text: str, message) -> str:
+    """`text` stripped; a ValidationError(message) when it is empty or holds
+    a control character (a name or display text goes into template.properties,
+    one key a line)."""
+    text = text.strip()
+    if not text or any(ord(c) < 0x20 for c in text):
+        raise forms.ValidationError(message)
+    return text
+
+
 class TemplateRegisterForm(forms.Form):
     """Register template: what to download and where (storage.transfers.downloads)."""
 
@@ -171,10 +181,7 @@ class TemplateRegisterForm(forms.Form):
         style_form_widgets(self)
 
     def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not name or any(ord(c) < 0x20 for c in name):
-            raise forms.ValidationError(_("Enter a name on one line."))
-        return name
+        return one_line(self.cleaned_data["name"], _("Enter a name on one line."))
 
     def clean_url(self):
         url = self.cleaned_data["url"].strip()
@@ -212,16 +219,11 @@ class TemplateEditForm(forms.Form):
         style_form_widgets(self)
 
     def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not name or any(ord(c) < 0x20 for c in name):
-            raise forms.ValidationError(_("Enter a name on one line."))
-        return name
+        return one_line(self.cleaned_data["name"], _("Enter a name on one line."))
 
     def clean_description(self):
-        text = self.cleaned_data["description"].strip()
-        if not text or any(ord(c) < 0x20 for c in text):
-            raise forms.ValidationError(_("Enter a display text on one line."))
-        return text
+        return one_line(self.cleaned_data["description"], _("Enter a display text on one line."))
+
 
 class TemplateUploadForm(TemplateRegisterForm):
     """Upload from local: the template's fields (the file comes by tus,
