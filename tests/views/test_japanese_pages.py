@@ -109,10 +109,15 @@ TERMS = ["OpenStack Swift", "Static Large Objects", "Static Large Object", "Keys
 ENGLISH_WORDS = re.compile(r"[A-Za-z][a-z]+(?:[ ,'’-]+[A-Za-z][a-z]+){2,}")
 
 
+DATE_TIME = re.compile(r"\d+年\d+月\d+日 \d+:\d+(?::\d+)?")
+
+
 def _text_without_data(html):
     parser = VisibleText()
     parser.feed(html)
-    text = "\n".join(parser.lines)
+    # Dates are data too, cut first: a short data value ("4") must not split
+    # "2026年12月4日 12:18:05" into a line that reads as a style fault.
+    text = DATE_TIME.sub("\n", "\n".join(parser.lines))
     for value in [*data_strings(), *TERMS]:
         text = text.replace(value, "\n")
     return text
