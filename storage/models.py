@@ -251,6 +251,14 @@ def active_first():
                        default=models.Value(1), output_field=models.IntegerField())
 
 
+def _one_active(direction: str, name: str, *per: str) -> models.UniqueConstraint:
+    """At most one queued, running or verifying transfer of `direction` per
+    template (and per each field of `per`): a duplicate request finds it."""
+    return models.UniqueConstraint(
+        fields=["template", *per], name=name,
+        condition=models.Q(direction=direction, state__in=["queued", "running", "verifying"]))
+
+
 class Transfer(models.Model):
     """One copy (or deletion) of one template, the source of truth for it. Directions: UP zone NFS →
     Swift T-<id>, DOWN Swift → zone, DOWNLOAD a registration's URL → zone, BROWSER, DELETE_*.
@@ -322,30 +330,12 @@ class Transfer(models.Model):
         verbose_name = _("transfer")
         verbose_name_plural = _("transfers")
         constraints = [
-            models.UniqueConstraint(
-                fields=["template"],
-                condition=models.Q(direction="up", state__in=["queued", "running", "verifying"]),
-                name="transfer_one_active_upload"),
-            models.UniqueConstraint(
-                fields=["template", "zone"],
-                condition=models.Q(direction="down", state__in=["queued", "running", "verifying"]),
-                name="transfer_one_active_download"),
-            models.UniqueConstraint(
-                fields=["template"],
-                condition=models.Q(direction="download", state__in=["queued", "running", "verifying"]),
-                name="transfer_one_active_url_download"),
-            models.UniqueConstraint(
-                fields=["template"],
-                condition=models.Q(direction="props", state__in=["queued", "running", "verifying"]),
-                name="transfer_one_active_properties_update"),
-            models.UniqueConstraint(
-                fields=["template"],
-                condition=models.Q(direction="delete-swift", state__in=["queued", "running", "verifying"]),
-                name="transfer_one_active_swift_delete"),
-            models.UniqueConstraint(
-                fields=["template", "zone"],
-                condition=models.Q(direction="delete-zone", state__in=["queued", "running", "verifying"]),
-                name="transfer_one_active_zone_delete"),
+            _one_active("up", "transfer_one_active_upload"),
+            _one_active("down", "transfer_one_active_download", "zone"),
+            _one_active("download", "transfer_one_active_url_download"),
+            _one_active("props", "transfer_one_active_properties_update"),
+            _one_active("delete-swift", "transfer_one_active_swift_delete"),
+            _one_active("delete-zone", "transfer_one_active_zone_delete", "zone"),
         ]
         indexes = [
             models.Index(fields=["state", "-updated"], name="transfer_state_updated"),
