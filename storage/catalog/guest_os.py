@@ -1,6 +1,6 @@
 """CloudStack's guest OS list (its guest_os and guest_os_category tables on
-a fresh install), a usual subset: seeded by the data migration storage 0011
-and again after every migrate or flush (post_migrate, StorageConfig), so a
+a fresh install), a usual subset: seeded by the data migration storage 0012 (which keeps its
+own frozen copy) and again after every migrate or flush (post_migrate, StorageConfig), so a
 database emptied by tests gets it back. UUIDs are uuid5 of the name in the
 project's namespace (api.serializers.identity.guest_os_id), so "Other
 (64-bit)" keeps the id listTemplates answered before OS types existed."""
