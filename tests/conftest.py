@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from storage.swift.localswift import AUTH_KEY, AUTH_USER
+from tests.process_helpers import dies_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -150,9 +151,9 @@ class WorkerProcess:
         self.hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "cloudadmin", "worker",
-             "--queues", self.queues, "--concurrency", "2", "--loglevel", "INFO",
-             "--hostname", self.hostname, "--without-gossip", "--without-mingle"],
+            dies_with_parent([sys.executable, "-m", "celery", "-A", "cloudadmin", "worker",
+                              "--queues", self.queues, "--concurrency", "2", "--loglevel", "INFO",
+                              "--hostname", self.hostname, "--without-gossip", "--without-mingle"]),
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout

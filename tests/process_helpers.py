@@ -1,6 +1,7 @@
 """Finding the processes a test started, through /proc (Linux): by a text in
 their command line, or by their process group."""
 import os
+import shutil
 from pathlib import Path
 
 
@@ -26,3 +27,12 @@ def pids_mentioning(text: str) -> list[int]:
 def pids_in_groups(groups) -> list[int]:
     groups = set(groups)
     return [pid for pid, group, _cmdline in _processes() if group in groups]
+
+
+def dies_with_parent(argv: list[str]) -> list[str]:
+    """`argv` run under util-linux's setpriv, which sets PR_SET_PDEATHSIG
+    (SIGTERM) and execs: a pytest killed by a signal leaves no worker or
+    server behind. The signal follows the *thread* that started the child:
+    start it from the main thread, not from a thread that ends first."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "TERM", "--", *argv] if setpriv else list(argv)

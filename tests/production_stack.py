@@ -22,6 +22,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.process_helpers import dies_with_parent
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
@@ -77,7 +79,7 @@ class Service:
 
     def start(self):
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=log,
+        self.proc = subprocess.Popen(dies_with_parent(self.argv), cwd=ROOT, env=self.env, stdout=log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         return self

@@ -158,8 +158,11 @@ class LocalKeystone:
     def start(self, timeout: float = 60.0) -> "LocalKeystone":
         self.bootstrap()
         log = open(self.root / "gunicorn.log", "ab")
+        # setpriv: SIGTERM when the starting thread dies (a killed test run or
+        # runswift), so that no Keystone is left holding the port.
+        setpriv = [shutil.which("setpriv"), "--pdeathsig", "TERM", "--"] if shutil.which("setpriv") else []
         self.process = subprocess.Popen(
-            [str(VENV / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
+            [*setpriv, str(VENV / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
              "--threads", "4", "--timeout", "120", "--chdir", str(self.root), "keystone_app:application"],
             env=self._env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.root)
         deadline = time.monotonic() + timeout
