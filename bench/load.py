@@ -31,7 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.services import PASSWORD, bench_stack, local_swift, login, start_gunicorn, start_workers  # noqa: E402
+from bench.services import (  # noqa: E402 - needs ROOT on sys.path
+    PASSWORD, bench_stack, interruptible, local_swift, login, start_gunicorn, start_workers)
 from bench.uploads import make_templates, verify_in_swift  # noqa: E402 - needs ROOT on sys.path
 
 # What each simulated admin requests, in turn: (path, as htmx). As htmx
@@ -231,4 +232,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interruptible(main))

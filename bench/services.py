@@ -115,6 +115,16 @@ def _raise_on_sigterm(signum, frame):
     raise KeyboardInterrupt  # the same clean-up as Ctrl-C
 
 
+def interruptible(main):
+    """main() as an exit status; Ctrl-C or SIGTERM (after bench_stack's
+    clean-up) is a line and status 130, not a traceback."""
+    try:
+        return main()
+    except KeyboardInterrupt:
+        print("\nbench: interrupted; what it started is stopped and removed", file=sys.stderr)
+        return 130
+
+
 @contextlib.contextmanager
 def bench_stack(prefix: str, *, database: str | None = None, **env):
     """A scratch folder (NFS_MOUNT_ROOT in scratch/nfs), a fresh database
@@ -123,6 +133,7 @@ def bench_stack(prefix: str, *, database: str | None = None, **env):
     On exit, Ctrl-C and SIGTERM included: the processes stop, the database
     is dropped and the folder removed."""
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored (`&`)
     admin_url, db_url, db_name = database_urls(database)
     scratch = Path(tempfile.mkdtemp(prefix=prefix))
     (scratch / "nfs").mkdir()
@@ -230,7 +241,8 @@ def worker_commands(pool: str | None = None, concurrency: int | None = None) -> 
         if "celery" not in argv or "worker" not in argv:
             continue
         argv = [sys.executable, "-m", *argv[argv.index("celery"):]]
-        queues = argv[argv.index("--queues") + 1] if "--queues" in argv else "celery"
+        flag = next((f for f in ("--queues", "-Q") if f in argv), None)
+        queues = argv[argv.index(flag) + 1] if flag else "celery"
         if "transfers" in queues.split(","):
             if pool is not None:
                 argv = _replace_option(argv, ("--pool", "-P"), pool)

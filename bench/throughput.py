@@ -43,7 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.services import (  # noqa: E402 - needs ROOT on sys.path
-    MIB, TreeMeter, bench_stack, local_swift, run_measured, start_workers, test_database_name, write_template)
+    MIB, TreeMeter, bench_stack, interruptible, local_swift, run_measured, start_workers, test_database_name,
+    write_template)
 from bench.services import parse_size  # noqa: E402
 
 GIB = 1024 * MIB
@@ -253,4 +254,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interruptible(main))

@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.services import PASSWORD, MIB, bench_stack, local_swift, login, start_gunicorn  # noqa: E402
+from bench.services import PASSWORD, MIB, bench_stack, interruptible, local_swift, login, start_gunicorn  # noqa: E402
 
 
 
@@ -153,4 +153,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interruptible(main))
