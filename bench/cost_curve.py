@@ -39,8 +39,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.services import (  # noqa: E402 - needs ROOT on sys.path
-    MIB, bench_stack, interruptible, local_swift, start_workers, test_database_name, write_template)
+from bench.measures import MIB, write_template  # noqa: E402 - needs ROOT on sys.path
+from bench.services import bench_stack, interruptible, local_swift, start_workers, test_database_name  # noqa: E402
 
 SIZES = {"scan": [1_000, 10_000, 100_000], "dashboard": [1_000, 10_000, 100_000], "resync": [10, 100, 1_000]}
 QUICK = {"scan": [100, 1_000], "dashboard": [100, 1_000], "resync": [5, 20]}

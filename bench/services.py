@@ -1,7 +1,7 @@
-"""What the benches start and measure, in one place: a PostgreSQL database of
-their own, a local Swift that leaves nothing behind, gunicorn, the Celery
-workers as scripts/services.py starts them (so a bench follows the deployed
-pool), template files, and the CPU and peak RSS of a process tree.
+"""What the benches start, in one place: a PostgreSQL database of their own,
+a local Swift that leaves nothing behind, gunicorn, and the Celery workers as
+scripts/services.py starts them (so a bench follows the deployed pool).
+What they measure with is in bench/measures.py.
 
 Import after putting the repository on sys.path; Django is set up by the
 caller (`bench_stack` does it)."""
@@ -19,24 +19,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-MIB = 1024 * 1024
 PASSWORD = "bench-" + secrets.token_urlsafe(12)
-
-
-def parse_size(text: str) -> int:
-    match = re.fullmatch(r"(\d+)\s*([KMG]i?B?)?", text.strip(), re.IGNORECASE)
-    if not match:
-        raise ValueError(f"not a size: {text}")
-    unit = (match.group(2) or "").upper()[:1]
-    return int(match.group(1)) * {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}[unit]
-
 
 
 # --- processes -------------------------------------------------------------------
@@ -289,98 +278,3 @@ def login(base: str, username: str):
     if answer.status_code != 302:
         raise SystemExit(f"bench: login of {username} answered {answer.status_code}")
     return session
-
-
-# --- templates and measures -------------------------------------------------------------
-def write_template(root: Path, template_id: int, size: int, *, account: int = 2) -> Path:
-    """A complete template folder of `size` bytes (no two MiB alike, written
-    without holding the file in memory); returns the image's path."""
-    import hashlib
-
-    folder = root / "template" / "tmpl" / str(account) / str(template_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    image = folder / f"{uuid.uuid4()}.qcow2"
-    block, md5, left, index = os.urandom(MIB), hashlib.md5(), size, 0
-    with open(image, "wb") as out:
-        while left:
-            data = (block[:-16] + template_id.to_bytes(8, "big") + index.to_bytes(8, "big"))[:left]
-            out.write(data)
-            md5.update(data)
-            left, index = left - len(data), index + 1
-    (folder / "template.properties").write_text(
-        f"filename={image.name}\nid={template_id}\nuniquename=t{template_id}\nchecksum={md5.hexdigest()}\n"
-        f"size={size}\nvirtualsize={size}\nqcow2=true\nqcow2.size={size}\n")
-    return image
-
-
-class TreeMeter:
-    """CPU seconds and peak RSS (summed over the tree, sampled every 50 ms)
-    of some processes and their descendants, between begin() and end()."""
-
-    def __init__(self, pids: list[int]):
-        import psutil
-
-        self.roots = [psutil.Process(pid) for pid in pids]
-        self.peak, self.running, self.thread, self.cpu_start = 0, False, None, 0.0
-
-    def tree(self) -> list:
-        procs = []
-        for root in self.roots:
-            with contextlib.suppress(Exception):
-                procs += [root, *root.children(recursive=True)]
-        return procs
-
-    def cpu(self) -> float:
-        total = 0.0
-        for proc in self.tree():
-            with contextlib.suppress(Exception):  # a process may just have ended
-                times = proc.cpu_times()
-                total += times.user + times.system + times.children_user + times.children_system
-        return total
-
-    def rss(self) -> int:
-        total = 0
-        for proc in self.tree():
-            with contextlib.suppress(Exception):
-                total += proc.memory_info().rss
-        return total
-
-    def sample(self) -> None:
-        while self.running:
-            self.peak = max(self.peak, self.rss())
-            time.sleep(0.05)
-
-    def begin(self) -> None:
-        self.peak, self.running, self.cpu_start = self.rss(), True, self.cpu()
-        self.thread = threading.Thread(target=self.sample, daemon=True)
-        self.thread.start()
-
-    def stop_sampling(self) -> int:
-        """The peak RSS in bytes since begin()."""
-        self.running = False
-        self.thread.join()
-        return self.peak
-
-    def end(self) -> tuple[float, int]:
-        """(CPU seconds since begin(), peak RSS in bytes)."""
-        peak = self.stop_sampling()
-        return self.cpu() - self.cpu_start, peak
-
-
-def run_measured(argv: list[str], **kwargs) -> tuple[float, float, int]:
-    """Run a command to its end: (seconds, CPU seconds, peak RSS bytes). CPU
-    from wait4's rusage (the command and the children it waited for); RSS
-    sampled, since ru_maxrss keeps the bench's own from before the exec."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kwargs)
-    meter = TreeMeter([proc.pid])
-    meter.begin()
-    output = proc.stdout.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    peak = meter.stop_sampling()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stdout.close()
-    if proc.returncode:
-        raise SystemExit(f"bench: {shlex.join(argv)} failed ({proc.returncode}):\n{output.decode()[-2000:]}")
-    return seconds, usage.ru_utime + usage.ru_stime, peak

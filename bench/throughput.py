@@ -11,7 +11,7 @@ Contenders, each from empty containers, who goes first turning round by round:
            transfer finished, every one DONE with its MD5 verified
   cli      swift upload --object-threads 10 of the same folder
            (-S <segment size> --segment-threads 10 when a file is larger
-           than Swift's max_file_size)
+           than the segment size, as the engine segments it)
   rclone   rclone copy --transfers 8 to the same Swift (skipped with a note
            when rclone is missing: bash scripts/system-deps.sh rclone)
 
@@ -37,15 +37,15 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.services import (  # noqa: E402 - needs ROOT on sys.path
-    MIB, TreeMeter, bench_stack, interruptible, local_swift, run_measured, start_workers, test_database_name,
-    write_template)
-from bench.services import parse_size  # noqa: E402
+from bench.measures import (  # noqa: E402 - needs ROOT on sys.path
+    MIB, SwiftRequests, TreeMeter, parse_size, run_measured, write_template)
+from bench.services import bench_stack, interruptible, local_swift, start_workers, test_database_name  # noqa: E402
 
 GIB = 1024 * MIB
 CASES = {  # name: (templates, bytes each, Swift's max_file_size or None for Swift's default)
@@ -62,6 +62,8 @@ class Result:
     rss: list = field(default_factory=list)
     queue_to_start: list = field(default_factory=list)  # the engine's, seconds per transfer
     segments: int = 0  # the engine's SLO segments, all rounds
+    requests: list = field(default_factory=list)  # client requests Swift answered, per run
+    methods: Counter = field(default_factory=Counter)  # of the last run
 
 
 def parse_args():
@@ -91,7 +93,8 @@ class Bench:
     def __init__(self, args, server, zone, share: Path, templates: list[int], segment_size: int, meter):
         self.args, self.server, self.zone, self.share = args, server, zone, share
         self.templates, self.segment_size, self.meter = templates, segment_size, meter
-        self.slo = any(p.stat().st_size > server.max_file_size for p in share.rglob("*.qcow2"))
+        # Segmented as the engine segments: above the segment size (within max_file_size).
+        self.slo = any(p.stat().st_size > segment_size for p in share.rglob("*.qcow2"))
         self.auth = ["-A", server.auth_url, "-U", "test:tester", "-K", "testing"]
         self.swift_cli = str(Path(sys.executable).parent / "swift")
 
@@ -138,7 +141,7 @@ class Bench:
         result.cpu.append(cpu)
         result.rss.append(rss)
         result.queue_to_start += [(t.started - t.created).total_seconds() for t in rows]
-        result.segments += sum(t.segments_total for t in rows)
+        result.segments += sum(t.segments_total for t in rows if t.segment_size)
 
     def cli(self, result: Result) -> None:
         options = ["--object-threads", str(self.args.object_threads)]
@@ -170,9 +173,9 @@ def wait(predicate, timeout: float, what: str) -> None:
 
 
 # --- a case ----------------------------------------------------------------------------------
-def run_case(args, name: str, processes) -> tuple[dict, int, int]:
+def run_case(args, name: str, processes) -> tuple[dict, int, int, int]:
     """Every round of one case; returns {contender: Result}, the bytes moved
-    per run and the segment size used."""
+    per run, the segment size used and the number of templates."""
     from cloudadmin import config
     from sampledata.shares import make_swift_store, make_zone
 
@@ -180,7 +183,8 @@ def run_case(args, name: str, processes) -> tuple[dict, int, int]:
     count, size = args.count or count, args.size or size
     max_file_size = args.max_file_size or max_file_size
     swift_options = {"max_file_size": max_file_size} if max_file_size else {}
-    with local_swift(**swift_options) as server:
+    counter = SwiftRequests()
+    with local_swift(access_log_port=counter.port, **swift_options) as server:
         make_swift_store(server)
         segment_size = args.segment_size or min(int(config.value("swift.segment.size")),
                                                 server.max_file_size // 2)
@@ -198,28 +202,34 @@ def run_case(args, name: str, processes) -> tuple[dict, int, int]:
             runs["rclone"] = bench.rclone
         else:
             print("rclone is not installed: skipped (bash scripts/system-deps.sh rclone installs it)")
-        results = alternate(runs, args.rounds, bench.empty_swift)
+        results = alternate(runs, args.rounds, bench.empty_swift, counter)
         bench.empty_swift()
         processes.stop()  # the workers: the next case has its own Swift
         shutil.rmtree(share, ignore_errors=True)
-    return results, count * size, segment_size
+    counter.close()
+    return results, count * size, segment_size, count
 
 
-def alternate(runs: dict, rounds: int, empty) -> dict:
+def alternate(runs: dict, rounds: int, empty, counter: SwiftRequests) -> dict:
     results = {name: Result() for name in runs}
     order = list(runs)
     for round_no in range(1, rounds + 1):
         for name in order:
             empty()
+            mark = len(counter.lines)
             runs[name](results[name])
+            time.sleep(0.5)  # the proxy logs a request after answering it
+            requests = counter.client_requests(mark)
+            results[name].requests.append(len(requests))
+            results[name].methods = Counter(method for method, _status in requests)
             print(f"round {round_no} {name:7s} {results[name].seconds[-1]:8.2f} s  "
-                  f"client CPU {results[name].cpu[-1]:6.2f} s  peak RSS {results[name].rss[-1] / MIB:6.0f} MiB",
-                  flush=True)
+                  f"client CPU {results[name].cpu[-1]:6.2f} s  peak RSS {results[name].rss[-1] / MIB:6.0f} MiB  "
+                  f"Swift requests {len(requests)}", flush=True)
         order = order[1:] + order[:1]
     return results
 
 
-def report(name: str, args, results: dict, total: int, segment_size: int) -> None:
+def report(name: str, args, results: dict, total: int, segment_size: int, count: int) -> None:
     gib, mib = total / GIB, total / MIB
     print(f"\ncase {name}: {mib:.0f} MiB per run, segment size {segment_size / MIB:.0f} MiB, "
           f"{args.rounds} rounds")
@@ -230,6 +240,10 @@ def report(name: str, args, results: dict, total: int, segment_size: int) -> Non
         span = f"{min(result.seconds):.2f}-{max(result.seconds):.2f}"
         print(f"  {contender:<9}{median:>10.2f}{span:>16}{mib / median:>9.1f}"
               f"{statistics.median(result.cpu) / gib:>11.2f}{max(result.rss) / MIB:>14.0f}")
+    print("  Swift client requests per template (median run; by method, the last run): " + "; ".join(
+        f"{name} {statistics.median(r.requests) / count:.1f} ("
+        + ", ".join(f"{m} {n / count:.1f}" for m, n in sorted(r.methods.items())) + ")"
+        for name, r in results.items()))
     for peer in ("cli", "rclone"):
         if peer in medians:
             print(f"  throughput ratio engine/{peer}: {medians[peer] / medians['engine']:.2f}")
@@ -247,8 +261,8 @@ def main() -> int:
     cases = list(CASES) if args.case == "all" else [args.case]
     with bench_stack("cloudadmin-bench-throughput-", database=test_database_name()) as (_scratch, processes):
         reports = [(name, *run_case(args, name, processes)) for name in cases]
-    for name, results, total, segment_size in reports:
-        report(name, args, results, total, segment_size)
+    for name, results, total, segment_size, count in reports:
+        report(name, args, results, total, segment_size, count)
     print(f"\nload average at end {os.getloadavg()}")
     return 0
 

@@ -40,7 +40,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-from bench.services import local_swift, parse_size  # noqa: E402 - needs ROOT on sys.path
+from bench.measures import parse_size  # noqa: E402 - needs ROOT on sys.path
+from bench.services import local_swift  # noqa: E402
 
 TEMPLATE_ID = 900001
 IMAGE = "bench-0000-0000-0000-000000000000.vhd"

@@ -29,7 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.services import PASSWORD, MIB, bench_stack, interruptible, local_swift, login, start_gunicorn  # noqa: E402
+from bench.measures import MIB  # noqa: E402 - needs ROOT on sys.path
+from bench.services import PASSWORD, bench_stack, interruptible, local_swift, login, start_gunicorn  # noqa: E402
 
 
 
