@@ -60,6 +60,7 @@ class Result:
     seconds: list = field(default_factory=list)
     cpu: list = field(default_factory=list)
     rss: list = field(default_factory=list)
+    pss: list = field(default_factory=list)  # the engine's worker host
     queue_to_start: list = field(default_factory=list)  # the engine's, seconds per transfer
     segments: int = 0  # the engine's SLO segments, all rounds
     requests: list = field(default_factory=list)  # client requests Swift answered, per run
@@ -132,6 +133,7 @@ class Bench:
         timeout = 600 + sum(p.stat().st_size for p in self.share.rglob("*.qcow2")) / (10 * MIB)
         wait(ended, timeout, "the engine's transfers")
         cpu, rss = self.meter.end()
+        result.pss.append(self.meter.peak_pss)
         failed = [f"T-{t.template_id}: {t.state} {t.last_error}" for t in rows if t.state != Transfer.State.DONE]
         if failed or Template.objects.filter(pk__in=self.templates).exclude(
                 swift_state=Template.SwiftState.STORED).exists():
@@ -196,7 +198,7 @@ def run_case(args, name: str, processes) -> tuple[dict, int, int, int]:
         for template_id in templates:
             write_template(share, template_id, size)
         workers = start_workers(processes, pool=args.pool, concurrency=args.concurrency)
-        bench = Bench(args, server, zone, share, templates, segment_size, TreeMeter([w.pid for w in workers]))
+        bench = Bench(args, server, zone, share, templates, segment_size, TreeMeter([w.pid for w in workers], pss=True))
         runs = {"engine": bench.engine, "cli": bench.cli}
         if shutil.which("rclone"):
             runs["rclone"] = bench.rclone
@@ -247,6 +249,8 @@ def report(name: str, args, results: dict, total: int, segment_size: int, count:
     for peer in ("cli", "rclone"):
         if peer in medians:
             print(f"  throughput ratio engine/{peer}: {medians[peer] / medians['engine']:.2f}")
+    print(f"  engine worker host peak PSS {max(results['engine'].pss) / MIB:.0f} MiB "
+          "(the RSS sum counts the pages prefork processes share once per process)")
     latency = results["engine"].queue_to_start
     print(f"  engine queue-to-start: median {1000 * statistics.median(latency):.0f} ms, "
           f"max {1000 * max(latency):.0f} ms ({len(latency)} transfers); "
