@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import itertools
 import os
 import re
 import secrets
@@ -243,9 +244,11 @@ def worker_commands(pool: str | None = None, concurrency: int | None = None) -> 
     return commands
 
 
-def start_workers(processes: Processes, pool: str | None = None, concurrency: int | None = None) -> list:
+def start_workers(processes: Processes, pool: str | None = None, concurrency: int | None = None, *,
+                  hosts: int = 1) -> list:
     """The Celery workers of scripts/services.py on the bench's database and
-    broker, queues emptied first; returns their processes once each answers a ping."""
+    broker, queues emptied first, `hosts` times (each its own --hostname, as
+    on several hosts); returns their processes once each answers a ping."""
     import redis
     from django.conf import settings
 
@@ -253,14 +256,14 @@ def start_workers(processes: Processes, pool: str | None = None, concurrency: in
 
     redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("celery", settings.TRANSFER_QUEUE)
     started = []
-    for name, forced, argv in worker_commands(pool, concurrency):
-        hostname = f"bench-{name}-{uuid.uuid4().hex[:6]}@localhost"
+    for host, (name, forced, argv) in itertools.product(range(1, hosts + 1), worker_commands(pool, concurrency)):
+        hostname = f"bench-{name}-{host}-{uuid.uuid4().hex[:6]}@localhost"
         env = {**processes.env, **forced}
         if concurrency is not None:
             env["TRANSFER_CONCURRENCY"] = str(concurrency)
         argv = [*argv, "--hostname", hostname, "--without-gossip", "--without-mingle"]
-        proc = processes.start(name, argv, env)
-        print(f"worker {name}: {shlex.join(argv[2:])}", flush=True)
+        proc = processes.start(f"{name}-{host}", argv, env)
+        print(f"worker {name} (host {host}): {shlex.join(argv[2:])}", flush=True)
         wait_until(lambda: app.control.ping(destination=[hostname], timeout=0.5), 60, f"the worker {name}")
         started.append(proc)
     return started

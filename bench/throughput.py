@@ -20,8 +20,10 @@ Swift's max_file_size lowered to 1 GiB. Prints per contender the median
 seconds, min-max, MiB/s, client CPU seconds per GiB (the worker process
 tree's for the engine, the command's for the others) and peak RSS (the
 whole worker host for the engine), the throughput ratios engine/cli and
-engine/rclone, the engine's queue-to-start latency, and os.getloadavg() at
-the start and the end. It runs on a fresh test_<DATABASE_URL's name>
+engine/rclone, Swift's client requests per template, the engine's
+queue-to-start latency, and os.getloadavg() at the start and the end.
+--hosts N runs N worker sets on the same queues (scale-out): each template
+must be copied once, in one attempt. It runs on a fresh test_<DATABASE_URL's name>
 database, dropped at the end, as bench/transfer.py's. Not a test: run it
 by hand on a quiet machine.
 
@@ -65,6 +67,7 @@ class Result:
     segments: int = 0  # the engine's SLO segments, all rounds
     requests: list = field(default_factory=list)  # client requests Swift answered, per run
     methods: Counter = field(default_factory=Counter)  # of the last run
+    hosts: Counter = field(default_factory=Counter)  # the engine's transfers per worker, all rounds
 
 
 def parse_args():
@@ -81,6 +84,8 @@ def parse_args():
     parser.add_argument("--pool", help="pool of the transfers worker (default: scripts/services.py's)")
     parser.add_argument("--concurrency", type=int,
                         help="its concurrency, also TRANSFER_CONCURRENCY (default: scripts/services.py's)")
+    parser.add_argument("--hosts", type=int, default=1,
+                        help="worker sets, each its own --hostname, sharing the queues (scale-out; default 1)")
     parser.add_argument("--object-threads", type=int, default=10)
     parser.add_argument("--segment-threads", type=int, default=10)
     parser.add_argument("--rclone-transfers", type=int, default=8)
@@ -135,6 +140,7 @@ class Bench:
         cpu, rss = self.meter.end()
         result.pss.append(self.meter.peak_pss)
         failed = [f"T-{t.template_id}: {t.state} {t.last_error}" for t in rows if t.state != Transfer.State.DONE]
+        failed += [f"T-{t.template_id}: {t.attempts} attempts" for t in rows if t.attempts != 1]  # copied twice?
         if failed or Template.objects.filter(pk__in=self.templates).exclude(
                 swift_state=Template.SwiftState.STORED).exists():
             raise SystemExit("bench: engine transfers did not all end done:\n" + "\n".join(failed))
@@ -144,6 +150,7 @@ class Bench:
         result.rss.append(rss)
         result.queue_to_start += [(t.started - t.created).total_seconds() for t in rows]
         result.segments += sum(t.segments_total for t in rows if t.segment_size)
+        result.hosts.update(t.worker.split("@")[0] for t in rows)
 
     def cli(self, result: Result) -> None:
         options = ["--object-threads", str(self.args.object_threads)]
@@ -197,8 +204,9 @@ def run_case(args, name: str, processes) -> tuple[dict, int, int, int]:
         templates = [FIRST_ID + n for n in range(count)]
         for template_id in templates:
             write_template(share, template_id, size)
-        workers = start_workers(processes, pool=args.pool, concurrency=args.concurrency)
-        bench = Bench(args, server, zone, share, templates, segment_size, TreeMeter([w.pid for w in workers], pss=True))
+        workers = start_workers(processes, pool=args.pool, concurrency=args.concurrency, hosts=args.hosts)
+        meter = TreeMeter([w.pid for w in workers], pss=True)
+        bench = Bench(args, server, zone, share, templates, segment_size, meter)
         runs = {"engine": bench.engine, "cli": bench.cli}
         if shutil.which("rclone"):
             runs["rclone"] = bench.rclone
@@ -255,6 +263,9 @@ def report(name: str, args, results: dict, total: int, segment_size: int, count:
     print(f"  engine queue-to-start: median {1000 * statistics.median(latency):.0f} ms, "
           f"max {1000 * max(latency):.0f} ms ({len(latency)} transfers); "
           f"SLO segments per run {results['engine'].segments / args.rounds:.0f}")
+    if args.hosts > 1:
+        print("  engine transfers per worker (each once, one attempt): "
+              + ", ".join(f"{host} {n}" for host, n in sorted(results["engine"].hosts.items())))
     print("  (engine: peak RSS of the whole worker host, CPU of its process tree; "
           "cli/rclone: the command's own)")
 
