@@ -22,24 +22,17 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
-import secrets
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.services import (  # noqa: E402 - needs ROOT on sys.path
+    PASSWORD, bench_stack, interruptible, local_swift, login, start_gunicorn, start_workers)
 from bench.uploads import make_templates, verify_in_swift  # noqa: E402 - needs ROOT on sys.path
 
 # What each simulated admin requests, in turn: (path, as htmx). As htmx
@@ -52,47 +45,7 @@ PAGES = [
     ("/zones/", True),
     ("/templates/", True),
 ]
-PASSWORD = "bench-" + secrets.token_urlsafe(12)
 MIB = 1024 * 1024
-
-
-# --- processes -------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Processes:
-    def __init__(self, env: dict, logs: Path):
-        self.env, self.logs, self.procs = env, logs, []
-
-    def start(self, name: str, args: list[str]) -> subprocess.Popen:
-        log = open(self.logs / f"{name}.log", "ab")
-        proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-        self.procs.append(proc)
-        return proc
-
-    def stop(self) -> None:
-        for proc in reversed(self.procs):
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-
-
-def wait_until(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise SystemExit(f"bench: timed out waiting for {what}")
 
 
 # --- the load ------------------------------------------------------------------------
@@ -125,20 +78,6 @@ def percentile(values: list[float], pct: int) -> float:
     if len(values) < 2:
         return values[0] if values else float("nan")
     return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
-
-
-def login(base: str, username: str):
-    import requests
-
-    session = requests.Session()
-    session.get(f"{base}/login/", timeout=30).raise_for_status()
-    answer = session.post(f"{base}/login/", allow_redirects=False, timeout=60,
-                          data={"username": username, "password": PASSWORD,
-                                "csrfmiddlewaretoken": session.cookies["csrftoken"]},
-                          headers={"Referer": f"{base}/login/"})
-    if answer.status_code != 302:
-        raise SystemExit(f"bench: login of {username} answered {answer.status_code}")
-    return session
 
 
 def drive(name: str, base: str, sessions: list, until) -> Run:
@@ -195,27 +134,6 @@ def print_runs(runs: list[Run]) -> None:
 
 
 # --- set-up --------------------------------------------------------------------------
-def database_urls() -> tuple[str, str, str]:
-    """(the server's maintenance database URL, the throwaway database's URL, its name)."""
-    base = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cloudadmin"))
-    if not base.scheme.startswith("postgres"):
-        raise SystemExit("bench: DATABASE_URL must point at a PostgreSQL server")
-    name = f"cloudadmin_bench_{uuid.uuid4().hex[:8]}"
-    return base._replace(path="/postgres").geturl(), base._replace(path=f"/{name}").geturl(), name
-
-
-def admin_sql(url: str, sql: str) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(sql)
-    finally:
-        conn.close()
-
-
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=8, help="concurrent logged-in admins (default 8)")
@@ -225,41 +143,24 @@ def parse_args():
     parser.add_argument("--idle-seconds", type=float, default=20, help="length of the idle run (default 20)")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes (default 2)")
     parser.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn process (default 4)")
-    parser.add_argument("--worker-concurrency", type=int, default=2, help="Celery worker processes (default 2)")
+    parser.add_argument("--worker-concurrency", type=int, default=2,
+                        help="concurrency of the worker of the transfers queue (default 2)")
+    parser.add_argument("--pool", help="its pool (default: scripts/services.py's)")
     return parser.parse_args()
 
 
-def start_services(args, processes: Processes) -> tuple[str, list]:
-    """gunicorn and a Celery worker on the bench's database; returns the
+def start_services(args, processes) -> tuple[str, list]:
+    """gunicorn and the Celery workers on the bench's database; returns the
     base URL and one logged-in session per admin."""
     from concurrent.futures import ThreadPoolExecutor
 
-    import requests
     from django.contrib.auth import get_user_model
-
-    from cloudadmin.celery import app
 
     users = [f"bench{i}" for i in range(args.users)]
     for username in users:
         get_user_model().objects.create_superuser(username, "", PASSWORD)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    processes.start("gunicorn", [sys.executable, "-m", "gunicorn", "cloudadmin.wsgi", "--bind",
-                                 f"127.0.0.1:{port}", "--workers", str(args.web_workers), "--threads",
-                                 str(args.web_threads)])
-    hostname = f"bench-{uuid.uuid4().hex[:6]}@localhost"
-    processes.start("worker", [sys.executable, "-m", "celery", "-A", "cloudadmin", "worker", "--queues",
-                               "celery,transfers", "--concurrency", str(args.worker_concurrency),
-                               "--hostname", hostname, "--without-gossip", "--without-mingle"])
-
-    def web_up():
-        try:
-            return requests.get(f"{base}/login/", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
-    wait_until(web_up, 60, "gunicorn")
-    wait_until(lambda: app.control.ping(destination=[hostname], timeout=0.5), 60, "the Celery worker")
+    base, _proc = start_gunicorn(processes, workers=args.web_workers, threads=args.web_threads)
+    start_workers(processes, pool=args.pool, concurrency=args.worker_concurrency)
     with ThreadPoolExecutor(len(users)) as pool:
         return base, list(pool.map(lambda u: login(base, u), users))
 
@@ -320,49 +221,15 @@ def summarise(args, runs: tuple[Run, Run, Run, float], local_swift, sources: dic
 
 def main() -> int:
     args = parse_args()
-    admin_url, db_url, db_name = database_urls()
-    scratch = Path(tempfile.mkdtemp(prefix="cloudadmin-bench-"))
-    (scratch / "nfs").mkdir()
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "bench.settings", "DATABASE_URL": db_url, "DEBUG": "0",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost", "NFS_MOUNT_ROOT": str(scratch / "nfs"),
-        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"),
-        "PYTHONPATH": str(ROOT),
-    })
-    admin_sql(admin_url, f'CREATE DATABASE "{db_name}"')
-    processes = Processes(dict(os.environ), scratch)
-    local_swift = None
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        from storage.swift import localswift
-
-        call_command("migrate", verbosity=0)
-        local_swift = localswift.temporary().start()
-        zone, sources = make_templates(local_swift, args.transfers, args.size_mib * MIB, args.segment_mib)
+    with bench_stack("cloudadmin-bench-") as (_scratch, processes), local_swift() as swift_server:
+        zone, sources = make_templates(swift_server, args.transfers, args.size_mib * MIB, args.segment_mib)
         base, sessions = start_services(args, processes)
         print(f"bench/load.py: {args.users} admins on {', '.join(map(label, PAGES))}, "
               f"gunicorn {args.web_workers}x{args.web_threads}; {args.transfers} uploads of {args.size_mib} MiB "
               f"(segments {args.segment_mib} MiB), worker concurrency {args.worker_concurrency}")
-        ok = summarise(args, measure(args, base, sessions, zone, sources), local_swift, sources)
+        ok = summarise(args, measure(args, base, sessions, zone, sources), swift_server, sources)
         return 0 if ok else 1
-    finally:
-        processes.stop()
-        if local_swift is not None:
-            local_swift.stop()
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: BLE001 - Django may not be set up
-            pass
-        admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interruptible(main))

@@ -29,7 +29,6 @@ import hashlib
 import json
 import resource
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -41,18 +40,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+from bench.measures import parse_size  # noqa: E402 - needs ROOT on sys.path
+from bench.services import local_swift  # noqa: E402
 
 TEMPLATE_ID = 900001
 IMAGE = "bench-0000-0000-0000-000000000000.vhd"
 SHARE = "nfs://127.0.0.1/bench"
-
-
-def parse_size(text: str) -> int:
-    match = re.fullmatch(r"(\d+)\s*([KMG]i?B?)?", text.strip(), re.IGNORECASE)
-    if not match:
-        raise argparse.ArgumentTypeError(f"not a size: {text}")
-    unit = (match.group(2) or "").upper()[:1]
-    return int(match.group(1)) * {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}[unit]
 
 
 def write_template(root: Path, size: int) -> str:
@@ -158,7 +151,7 @@ def run_rounds(args, work: Path, database_url: str) -> None:
     print(f"writing a {args.size} byte template under {share_root} ...", flush=True)
     image = write_template(share_root, args.size)
     swift_cli = [str(Path(sys.executable).parent / "swift")]
-    with localswift.temporary() as local:
+    with local_swift() as local:  # its folder removed at the end too
         auth = ["-A", local.auth_url, "-U", localswift.AUTH_USER, "-K", localswift.AUTH_KEY]
         container = f"T-{TEMPLATE_ID}"
 

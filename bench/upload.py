@@ -20,20 +20,18 @@ import argparse
 import hashlib
 import os
 import secrets
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.load import PASSWORD, Processes, admin_sql, database_urls, free_port, login, wait_until  # noqa: E402
+from bench.measures import MIB  # noqa: E402 - needs ROOT on sys.path
+from bench.services import PASSWORD, bench_stack, interruptible, local_swift, login, start_gunicorn  # noqa: E402
 
-MIB = 1024 * 1024
 
 
 def make_file(path: Path, mib: int) -> str:
@@ -119,27 +117,14 @@ def parse_args():
     return parser.parse_args()
 
 
-def run(args, scratch: Path, processes: Processes, local_swift) -> None:
-    import requests
+def run(args, scratch: Path, processes, local_swift) -> None:
     from django.contrib.auth import get_user_model
 
     from sampledata.shares import make_zone
 
     zone, _root = make_zone(seed=False)
     get_user_model().objects.create_superuser("bench", "", PASSWORD)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    gunicorn = processes.start("gunicorn", [sys.executable, "-m", "gunicorn", "cloudadmin.wsgi", "--bind",
-                                            f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
-                                            "--timeout", "600"])
-
-    def web_up():
-        try:
-            return requests.get(f"{base}/login/", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
-    wait_until(web_up, 60, "gunicorn")
+    base, gunicorn = start_gunicorn(processes, workers=1, threads=4, timeout=600)
     session = login(base, "bench")
     path = scratch / "image.raw"
     md5_hex = make_file(path, args.mib)
@@ -162,40 +147,11 @@ def run(args, scratch: Path, processes: Processes, local_swift) -> None:
 
 def main() -> int:
     args = parse_args()
-    admin_url, db_url, db_name = database_urls()
-    scratch = Path(tempfile.mkdtemp(prefix="cloudadmin-bench-upload-"))
-    (scratch / "nfs").mkdir()
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "bench.settings", "DATABASE_URL": db_url, "DEBUG": "0",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost", "NFS_MOUNT_ROOT": str(scratch / "nfs"),
-        "PYTHONPATH": str(ROOT), "TEMPLATE_UPLOAD_MAX_BYTES": str(2 * args.mib * MIB),
-    })
-    admin_sql(admin_url, f'CREATE DATABASE "{db_name}"')
-    processes = Processes(dict(os.environ), scratch)
-    local_swift = None
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        from storage.swift import localswift
-
-        call_command("migrate", verbosity=0)
-        local_swift = localswift.temporary().start()
-        run(args, scratch, processes, local_swift)
+    with (bench_stack("cloudadmin-bench-upload-", TEMPLATE_UPLOAD_MAX_BYTES=str(2 * args.mib * MIB))
+          as (scratch, processes), local_swift() as swift_server):
+        run(args, scratch, processes, swift_server)
         return 0
-    finally:
-        processes.stop()
-        if local_swift is not None:
-            local_swift.stop()
-        from django.db import connections
-
-        connections.close_all()
-        admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(interruptible(main))

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Ensures Debian packages are present: installs them when root on Debian,
 # otherwise prints the one line to run. Usage: system-deps.sh PKG...
+# Optional: rclone, bench/throughput.py's third contender (it skips rclone with
+# a note when missing): bash scripts/system-deps.sh rclone
 set -euo pipefail
 missing=()
 for pkg in "$@"; do

@@ -77,6 +77,10 @@ class LocalSwift:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     probe_timeout: float = 2.0  # seconds per readiness request (Keystone's first check is slower)
     tempurl: bool = True  # False: a Swift without TempURLs (Download then streams through the app)
+    # A UDP port on 127.0.0.1 that receives the proxy's access log, a line per
+    # request "METHOD PATH STATUS SOURCE" (SOURCE "-" for a client's):
+    # bench/throughput.py counts the requests of each contender with it.
+    access_log_port: int | None = None
 
     @property
     def auth_url(self) -> str:
@@ -155,7 +159,7 @@ class LocalSwift:
             "[filter:catch_errors]\nuse = egg:swift#catch_errors\n\n"
             "[filter:gatekeeper]\nuse = egg:swift#gatekeeper\n\n"
             "[filter:healthcheck]\nuse = egg:swift#healthcheck\n\n"
-            "[filter:proxy-logging]\nuse = egg:swift#proxy_logging\n\n"
+            "[filter:proxy-logging]\nuse = egg:swift#proxy_logging\n" + self.access_log_options() + "\n"
             "[filter:listing_formats]\nuse = egg:swift#listing_formats\n\n"
             "[filter:bulk]\nuse = egg:swift#bulk\n\n"
             # Download links (extractTemplate): before auth, as Swift's docs place it.
@@ -165,6 +169,13 @@ class LocalSwift:
             "[filter:dlo]\nuse = egg:swift#dlo\n"
         )
         self._build_rings()
+
+    def access_log_options(self) -> str:
+        if self.access_log_port is None:
+            return ""  # the default: syslog, which a container may lack
+        return ("access_log_level = INFO\naccess_log_udp_host = 127.0.0.1\n"
+                f"access_log_udp_port = {self.access_log_port}\n"
+                "log_msg_template = {method} {path} {status_int} {source}\n")
 
     def auth_pipeline(self) -> tuple[str, str]:
         """(the auth filters of the proxy pipeline, their config sections);

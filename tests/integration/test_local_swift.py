@@ -1,5 +1,6 @@
 import hashlib
 import json
+import socket
 import urllib.request
 
 import pytest
@@ -50,3 +51,18 @@ def test_small_max_file_size_forces_segments_and_dlo_works(tmp_path):
         conn.put_object("c", "big", b"", headers={"X-Object-Manifest": "c_segments/big/"})
         assert conn.get_object("c", "big")[1] == b"a" * 60000 + b"b" * 60000
     assert not swift.processes
+
+
+def test_access_log_port_receives_a_line_per_client_request():
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.settimeout(10)
+    with localswift.temporary(access_log_port=receiver.getsockname()[1]) as swift:
+        conn = swiftclient.Connection(authurl=swift.auth_url, user=localswift.AUTH_USER,
+                                      key=localswift.AUTH_KEY, retries=0)
+        conn.put_container("logged")
+        lines = []
+        while not any(" PUT /v1/AUTH_test/logged 201 - " in line for line in lines):
+            lines.append(receiver.recv(65536).decode())
+    receiver.close()
+    assert any(" GET /auth/v1.0 200 - " in line for line in lines)
