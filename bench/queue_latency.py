@@ -109,15 +109,18 @@ def one_at_a_time(pks, queue) -> list[float]:
     return latencies
 
 
-def burst(pks, queue) -> list[float]:
+def burst(pks, queue) -> tuple[list[float], float]:
+    """The latencies, and the seconds from the first send to the last end."""
     from storage import tasks
+    from storage.models import Transfer
 
     sent = {}
     for pk in pks:
         sent[pk] = time.time()
         tasks.transfer_run.apply_async((pk,), queue=queue)
     wait_until(lambda: _ended(pks), 600, "the burst to end")
-    return [_started(pk) - sent[pk] for pk in pks]
+    last = max(t.timestamp() for t in Transfer.objects.filter(pk__in=pks).values_list("finished", flat=True))
+    return [_started(pk) - sent[pk] for pk in pks], last - min(sent.values())
 
 
 def report(name: str, latencies: list[float]) -> None:
@@ -160,7 +163,9 @@ def main() -> int:
               f"worker (threads, TRANSFER_CONCURRENCY {settings.TRANSFER_CONCURRENCY})")
         print(f"{'run':<16}{'count':>6}{'median ms':>12}{'p90 ms':>10}{'min ms':>10}{'max ms':>10}")
         report("one at a time", one_at_a_time(pks[:args.transfers], queue))
-        report("burst", burst(pks[args.transfers:], queue))
+        latencies, seconds = burst(pks[args.transfers:], queue)
+        report("burst", latencies)
+        print(f"burst: {args.transfers} transfers in {seconds:.1f} s, {args.transfers / seconds:.1f} per second")
         load1, load5, load15 = os.getloadavg()
         print(f"load average: {load1:.2f} {load5:.2f} {load15:.2f}")
         from storage.models import Transfer
