@@ -14,7 +14,8 @@ CELERY_BROKER_URL (give it a Redis database of its own).
 
     .venv/bin/python bench/queue_latency.py --transfers 50 --size-kib 64
 
-Prints median and p90 of each run (milliseconds) and the load average.
+Prints median and p90 of each run (milliseconds), the burst's throughput,
+the worker's peak RSS and the load average.
 Exit status 0 when every transfer ended done.
 """
 from __future__ import annotations
@@ -123,6 +124,14 @@ def burst(pks, queue) -> tuple[list[float], float]:
     return [_started(pk) - sent[pk] for pk in pks], last - min(sent.values())
 
 
+def peak_rss_mib(pid: int) -> float:
+    """The process's peak resident set (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def report(name: str, latencies: list[float]) -> None:
     ms = [1000 * x for x in latencies]
     print(f"{name:<16}{len(ms):>6}{statistics.median(ms):>12.1f}{percentile(ms, 90):>10.1f}"
@@ -165,7 +174,9 @@ def main() -> int:
         report("one at a time", one_at_a_time(pks[:args.transfers], queue))
         latencies, seconds = burst(pks[args.transfers:], queue)
         report("burst", latencies)
-        print(f"burst: {args.transfers} transfers in {seconds:.1f} s, {args.transfers / seconds:.1f} per second")
+        print(f"burst: {args.transfers} transfers in {seconds:.1f} s, {args.transfers / seconds:.1f} per second; "
+              f"worker peak RSS {peak_rss_mib(processes.procs[0].pid):.0f} MiB (bound: about 80 + "
+              f"{settings.TRANSFER_CONCURRENCY} x {settings.TRANSFER_READ_AHEAD_MB} MB)")
         load1, load5, load15 = os.getloadavg()
         print(f"load average: {load1:.2f} {load5:.2f} {load15:.2f}")
         from storage.models import Transfer
