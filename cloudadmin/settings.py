@@ -223,6 +223,9 @@ CELERY_TASK_TIME_LIMIT = int(CELERY_VISIBILITY_TIMEOUT * 0.9)
 CELERY_TASK_SOFT_TIME_LIMIT = int(CELERY_VISIBILITY_TIMEOUT * 0.8)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Reserved tasks per pool slot: a prefork worker holds one message per
+# process, the transfers worker (threads) one per thread, never one waiting
+# behind a running copy while another host idles.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True  # state lives in Postgres rows
 # Results only for the few tasks whose caller waits for an answer (the
@@ -256,6 +259,16 @@ TRANSFER_BACKOFF_MAX_SECONDS = envfloat("TRANSFER_BACKOFF_MAX_SECONDS", 300.0)
 # Bytes of a template read but not yet sent, per transfer: the bound on a
 # worker's memory for data. Segments overlap (upload in parallel) within it.
 TRANSFER_READ_AHEAD_MB = envint("TRANSFER_READ_AHEAD_MB", 32)
+# Transfers one worker host runs at once: the transfers worker is a threads
+# pool of this size (scripts/services.py), since a copy waits on I/O and
+# hashing releases the GIL. Its data memory is bounded by
+# TRANSFER_CONCURRENCY x TRANSFER_READ_AHEAD_MB (README, Workers).
+TRANSFER_CONCURRENCY = envint("TRANSFER_CONCURRENCY", 8)
+if TRANSFER_CONCURRENCY < 1:
+    raise ImproperlyConfigured(f"TRANSFER_CONCURRENCY must be at least 1, not {TRANSFER_CONCURRENCY}")
+# A worker started without --concurrency (the transfers worker) takes it from
+# here; the worker of the celery queue names its own, small one.
+CELERY_WORKER_CONCURRENCY = TRANSFER_CONCURRENCY
 # TESTS ONLY: cap each transfer's speed (bytes/s, 0 = no cap) so that fault
 # tests can interrupt one mid-copy. Never set it in production.
 TRANSFER_TEST_THROTTLE = envint("TRANSFER_TEST_THROTTLE", 0)

@@ -1,8 +1,9 @@
 """`make run`: the whole app on one machine, on embedded defaults.
 
 Migrates, creates the admin and the demo NFS secondary storage, then starts
-the local Swift (with memcached), Redis if nothing listens, a Celery worker
-with beat, and the web server, and supervises them:
+the local Swift (with memcached), Redis if nothing listens, the two Celery
+workers of scripts/services.py (queue celery with beat; transfers, a threads
+pool of TRANSFER_CONCURRENCY) and the web server, and supervises them:
 
 - the URL is announced once the web server answers and the local Swift
   answers an authenticated request (so Enable Swift works at once);
@@ -28,6 +29,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import services  # noqa: E402 - the one list of commands, beside this script
 PY = sys.executable
 DEFAULT_DATA_DIR = ROOT / "var"
 DATA_DIR = Path(os.environ.get("DATA_DIR", DEFAULT_DATA_DIR)).resolve()
@@ -329,9 +332,10 @@ def main() -> int:
         if SWIFT_AUTH == "keystone":
             swift_args += ["--auth", "keystone", "--keystone-port", str(KEYSTONE_PORT)]
         supervisor.spawn("swift", [PY, "manage.py", "runswift", *swift_args])
-        supervisor.spawn("worker", [PY, "-m", "celery", "-A", "cloudadmin", "worker", "--beat",
-                                    "--queues", "celery,transfers", "--loglevel", "INFO",
+        # The deployment's two workers (scripts/services.py), beat inside the first.
+        supervisor.spawn("worker", [*services.worker_argv("worker", PY), "--beat",
                                     "--schedule", str(DATA_DIR / "celerybeat-schedule")])
+        supervisor.spawn("transfers", services.worker_argv("transfers", PY))
         supervisor.spawn("web", [PY, "manage.py", "runserver", "--noreload", f"127.0.0.1:{WEB_PORT}"])
         supervisor.wait_ready({"web": lambda: web_answers(WEB_PORT), "swift": lambda: swift_answers(SWIFT_PORT)})
         print(banner(admin_note, swift_is_configured), flush=True)

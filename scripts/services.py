@@ -24,8 +24,19 @@ SERVICES = {
     # One-shot, before the app starts: migrations and the admin user.
     "migrate": ({}, ["sh", "-c", "python manage.py migrate --noinput && python manage.py ensure_admin"]),
     "web": ({}, ["gunicorn", "cloudadmin.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]),
-    "worker": ({}, ["celery", "-A", "cloudadmin", "worker", "--queues", "celery,transfers",
+    # Two workers, so that a long copy never delays a scan or a short task.
+    # Scans, share checks, API jobs and beat's tasks: queue `celery`, a
+    # small prefork pool (the share checks' time limits, against a dead NFS
+    # mount, need processes: a threads pool enforces none).
+    "worker": ({}, ["celery", "-A", "cloudadmin", "worker", "--hostname", "worker@%h",
+                    "--queues", "celery", "--pool", "prefork", "--concurrency", "2",
                     "--loglevel", "INFO"]),
+    # Transfers: queue `transfers`, a threads pool of TRANSFER_CONCURRENCY
+    # (no --concurrency here: settings.CELERY_WORKER_CONCURRENCY), so that
+    # one host moves many templates at once within the memory bound
+    # TRANSFER_CONCURRENCY x TRANSFER_READ_AHEAD_MB.
+    "transfers": ({}, ["celery", "-A", "cloudadmin", "worker", "--hostname", "transfers@%h",
+                       "--queues", "transfers", "--pool", "threads", "--loglevel", "INFO"]),
     "beat": ({}, ["celery", "-A", "cloudadmin", "beat", "--loglevel", "INFO",
                   "--schedule", "/app/var/celerybeat-schedule"]),
     # The local OpenStack Swift (tempauth test:tester / testing).
@@ -33,6 +44,20 @@ SERVICES = {
               ["python", "manage.py", "runswift", "--port", "8080", "--root", "/srv/swift",
                "--memcache", "memcached:11211"]),
 }
+
+
+WORKERS = ("worker", "transfers")
+
+
+def worker_argv(name: str, python: str, queues: str | None = None, hostname: str | None = None) -> list[str]:
+    """A worker service's command run as `python -m celery` (make run and the
+    tests' workers, from a virtualenv), its queues or hostname replaced."""
+    assert name in WORKERS, name
+    argv = [python, "-m", *SERVICES[name][1]]
+    for option, value in (("--queues", queues), ("--hostname", hostname)):
+        if value is not None:
+            argv[argv.index(option) + 1] = value
+    return argv
 
 
 def environment(name: str, base: dict) -> dict:

@@ -29,6 +29,11 @@ def expire_browser_uploads() -> None:
     uploads.expire_abandoned()
 
 
+# transfer_run runs on the transfers worker, a threads pool: several in one
+# process, each in its own thread with its own database connection (closed
+# after the task by Celery's Django fixup). Threads enforce no time limits
+# and take no signals: a copy that hangs stops its heartbeat and
+# requeue_stale (beat) hands its row to another thread or host.
 @shared_task(bind=True)
 def transfer_run(self, transfer_id: int) -> None:
     """Claim and run one Transfer, then its follow-up. A duplicate delivery

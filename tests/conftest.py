@@ -1,5 +1,6 @@
 """Fixtures on real services: the local Swift, a Celery worker process, and
 Debian's chromium through Playwright. Fakes belong in unit tests only."""
+import importlib.util
 import os
 import re
 import shutil
@@ -137,9 +138,24 @@ def worker_env(**extra) -> dict:
     }
 
 
+def _service_commands():
+    spec = importlib.util.spec_from_file_location("services", ROOT / "scripts" / "services.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+services = _service_commands()
+
+
 class WorkerProcess:
-    def __init__(self, env, log_path, queues="celery,transfers"):
+    """A `celery worker` as deployed: `service` is its command in
+    scripts/services.py ("worker": prefork, queue celery; "transfers": the
+    threads pool of TRANSFER_CONCURRENCY), on `queues` of the test's own."""
+
+    def __init__(self, env, log_path, service, queues=None):
         self.env = env
+        self.service = service
         self.queues = queues
         self.log_path = log_path
         self.proc = None
@@ -148,12 +164,11 @@ class WorkerProcess:
     def start(self, timeout=60):
         from cloudadmin.celery import app
 
-        self.hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
+        self.hostname = f"test-{self.service}-{uuid.uuid4().hex[:8]}@localhost"
         log = open(self.log_path, "ab")
+        argv = services.worker_argv(self.service, sys.executable, queues=self.queues, hostname=self.hostname)
         self.proc = subprocess.Popen(
-            dies_with_parent([sys.executable, "-m", "celery", "-A", "cloudadmin", "worker",
-                              "--queues", self.queues, "--concurrency", "2", "--loglevel", "INFO",
-                              "--hostname", self.hostname, "--without-gossip", "--without-mingle"]),
+            dies_with_parent([*argv, "--without-gossip", "--without-mingle"]),
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -214,23 +229,53 @@ def _session_worker_idle_before_flush(request):
         worker.wait_idle()
 
 
+class WorkerPair:
+    """Two workers as deployed: `tasks` (queue celery, prefork) and
+    `transfers` (the transfer queue, threads)."""
+
+    def __init__(self, tasks: WorkerProcess, transfers: WorkerProcess):
+        self.tasks, self.transfers = tasks, transfers
+        self.hostnames = (tasks.hostname, transfers.hostname)
+
+    @classmethod
+    def start(cls, env, folder, transfer_queue):
+        started = []
+        try:
+            for service, queue in (("worker", "celery"), ("transfers", transfer_queue)):
+                started.append(WorkerProcess(env, Path(folder) / f"{service}.log", service, queues=queue).start())
+        except BaseException:
+            for worker in started:
+                worker.stop()
+            raise
+        return cls(*started)
+
+    def stop(self):
+        self.tasks.stop()
+        self.transfers.stop()
+
+    def log(self):
+        return f"--- {self.tasks.hostname}\n{self.tasks.log()}\n--- {self.transfers.hostname}\n{self.transfers.log()}"
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    """A real `celery worker` process on the test database and the test broker.
+    """The real `celery worker` processes of production (scripts/services.py:
+    "worker" and "transfers") on the test database and the test broker.
 
     Tests that use it must commit their rows (transactional_db), since the
-    worker reads them over its own connection.
+    workers read them over their own connections.
     """
     from django.conf import settings
 
     import redis
 
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()  # no stale tasks
-    worker = WorkerProcess(worker_env(), tmp_path_factory.mktemp("worker") / "worker.log").start()
-    _SESSION_WORKERS.append(worker)
-    yield worker
-    _SESSION_WORKERS.remove(worker)
-    worker.stop()
+    pair = WorkerPair.start(worker_env(), tmp_path_factory.mktemp("worker"), settings.TRANSFER_QUEUE)
+    _SESSION_WORKERS.extend((pair.tasks, pair.transfers))
+    yield pair
+    _SESSION_WORKERS.remove(pair.tasks)
+    _SESSION_WORKERS.remove(pair.transfers)
+    pair.stop()
 
 
 # --- browser ---------------------------------------------------------------

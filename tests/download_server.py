@@ -115,15 +115,15 @@ def download_queue():
 
 @pytest.fixture(scope="module")
 def download_worker(django_db_setup, django_db_blocker, tmp_path_factory, download_queue):
-    """A worker that may download from loopback (the test server), said
-    explicitly: TEMPLATE_DOWNLOAD_ALLOW_INTERNAL=1. It listens on a queue of
-    its own, so that the session's worker never runs these downloads."""
-    from tests.conftest import WorkerProcess, worker_env
+    """Workers that may download from loopback (the test server), said
+    explicitly: TEMPLATE_DOWNLOAD_ALLOW_INTERNAL=1. Their transfers worker
+    listens on a queue of its own, so that the session's never runs these
+    downloads."""
+    from tests.conftest import WorkerPair, worker_env
 
     env = worker_env(TRANSFER_QUEUE=download_queue, TEMPLATE_DOWNLOAD_ALLOW_INTERNAL="1",
                      TEMPLATE_DOWNLOAD_MAX_BYTES=str(LIMIT), TEMPLATE_DOWNLOAD_TIMEOUT="10")
-    worker = WorkerProcess(env, tmp_path_factory.mktemp("download-worker") / "worker.log",
-                           queues=f"celery,{download_queue}").start()
+    worker = WorkerPair.start(env, tmp_path_factory.mktemp("download-worker"), download_queue)
     yield worker
     worker.stop()
 

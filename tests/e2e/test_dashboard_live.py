@@ -28,7 +28,7 @@ def throttled_worker(django_db_setup, tmp_path, settings):
     session's worker, if any, keeps the usual queues)."""
     settings.TRANSFER_QUEUE = QUEUE  # where this process (and the live server) sends transfers
     worker = WorkerProcess(worker_env(TRANSFER_TEST_THROTTLE=str(THROTTLE), TRANSFER_QUEUE=QUEUE),
-                           tmp_path / "throttled-worker.log", queues=QUEUE).start()
+                           tmp_path / "throttled-worker.log", "transfers", queues=QUEUE).start()
     yield worker
     worker.stop()
 

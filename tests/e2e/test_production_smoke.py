@@ -1,7 +1,8 @@
 """The deployment as docker compose and the Dockerfile run it, as local
 processes (tests/production_stack.py): collectstatic as the image builds it,
 migrate and the admin user as the `migrate` service, gunicorn with DEBUG off,
-a Celery worker and beat, on PostgreSQL, Redis and the local Swift. Then
+the two Celery workers (queue celery, prefork; transfers, a threads pool)
+and beat, on PostgreSQL, Redis and the local Swift. Then
 chromium logs in and visits every page the navigation reaches, in English
 and in Japanese."""
 import json
@@ -137,11 +138,16 @@ def production(tmp_path_factory):
         migrate_log = service("migrate").run()
         assert "Created user admin with the password from ADMIN_PASSWORD." in migrate_log
 
-        for name in ("swift", "worker", "beat"):
+        for name in ("swift", "worker", "transfers", "beat"):
             running[name] = service(name).start()
         start_web()
         stack.wait_for("swift", lambda: "Swift is up" in running["swift"].log(), list(running.values()))
         stack.wait_for("beat", lambda: "beat: Starting" in running["beat"].log(), list(running.values()))
+        for name, pool in (("worker", "prefork"), ("transfers", "thread")):
+            # Celery's banner: the pool and its size (transfers: TRANSFER_CONCURRENCY of .env.example).
+            stack.wait_for(name, lambda name=name: " ready." in running[name].log(), list(running.values()))
+            assert re.search(rf"concurrency: \d+ \({pool}\)", running[name].log()), running[name].log()
+        assert f"concurrency: {env['TRANSFER_CONCURRENCY']} (thread)" in running["transfers"].log()
         yield production
         for proc in running.values():
             assert proc.alive(), f"{proc.name} died during the test:\n{proc.log()}"

@@ -35,7 +35,7 @@ class Devstack:
         env = {**os.environ, "DATA_DIR": str(data_dir), "WEB_PORT": str(self.web_port),
                "SWIFT_PORT": str(self.swift_port), "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
                "ADMIN_PASSWORD": "devstack-test-password-1"}
-        for name in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DEBUG"):
+        for name in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DEBUG", "TRANSFER_CONCURRENCY"):
             env.pop(name, None)  # SQLite in DATA_DIR, the settings of `make run`
         with open(self.log_path, "wb") as out:
             self.proc = subprocess.Popen([sys.executable, "scripts/devstack.py"], cwd=ROOT, env=env, stdout=out,
@@ -110,6 +110,12 @@ def test_make_run_supervises_restarts_and_stops_everything(tmp_path):
         assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
         assert stat.S_IMODE((data_dir / "cloudadmin.sqlite3").stat().st_mode) == 0o600
 
+        # The deployment's two workers: scans and short tasks (prefork), and
+        # transfers (threads, TRANSFER_CONCURRENCY of them by default).
+        assert len(stack.started("transfers")) == 1
+        wait_for(lambda: "concurrency: 8 (thread)" in stack.text() and "concurrency: 2 (prefork)" in stack.text(),
+                 message="both workers' banners")
+
         # A crashed worker is restarted, and the beat and pool it left are stopped.
         [worker] = stack.started("worker")
         wait_for(lambda: len(pids_in_groups([worker])) > 1, message="the worker's beat and pool")
@@ -140,7 +146,7 @@ def test_make_run_supervises_restarts_and_stops_everything(tmp_path):
     finally:
         assert stack.stop(signal.SIGTERM) == 0, stack.text()
     groups = stack.groups()
-    assert len(groups) >= 6  # redis, swift twice, worker twice, web
+    assert len(groups) >= 7  # redis, swift twice, worker twice, transfers, web
     assert pids_in_groups(groups) == [] and pids_mentioning(str(tmp_path)) == []
 
     again = Devstack(tmp_path, data_dir, ports)

@@ -30,7 +30,8 @@ def slow_worker(django_db_setup, tmp_path_factory, settings):
     settings.TRANSFER_QUEUE = queue
     env = worker_env(TRANSFER_QUEUE=queue, TRANSFER_TEST_THROTTLE=str(THROTTLE),
                      TRANSFER_BACKOFF_SECONDS="0.5", TRANSFER_BACKOFF_MAX_SECONDS="2")
-    worker = WorkerProcess(env, tmp_path_factory.mktemp("keystone-worker") / "worker.log", queues=queue).start()
+    worker = WorkerProcess(env, tmp_path_factory.mktemp("keystone-worker") / "worker.log", "transfers",
+                           queues=queue).start()
     yield worker
     worker.stop()
 

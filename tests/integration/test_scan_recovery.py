@@ -43,7 +43,7 @@ def test_a_scan_whose_worker_was_sigkilled_is_requeued_and_the_zone_scanned_agai
     queue = f"scan-kill-{uuid.uuid4().hex[:8]}"
     # A heartbeat every second, so that its silence shows within seconds.
     doomed = WorkerProcess(worker_env(TRANSFER_STALE_SECONDS="6"),
-                           tmp_path_factory.mktemp("scan-kill") / "worker.log", queues=queue).start()
+                           tmp_path_factory.mktemp("scan-kill") / "worker.log", "worker", queues=queue).start()
     try:
         scan = ZoneScan.objects.create(zone=zone, trigger=ZoneScan.Trigger.MANUAL)
         tasks.scan_zone.apply_async((scan.pk,), queue=queue)
@@ -64,7 +64,7 @@ def test_a_scan_whose_worker_was_sigkilled_is_requeued_and_the_zone_scanned_agai
                     timeout=300, message="the requeued scan on the session worker")
     assert done.state == ZoneScan.State.DONE, done.error
     assert done.templates_found == done.templates_ready == FOLDERS
-    assert done.worker == celery_worker.hostname
+    assert done.worker == celery_worker.tasks.hostname
     assert Event.objects.filter(action="zone.scan.requeue", target=zone.name).count() == 1
 
     again = sync.sync_now(zone)

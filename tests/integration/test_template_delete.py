@@ -73,7 +73,7 @@ def test_slo_deletion_survives_a_sigkill_and_leaves_nothing(local_swift, celery_
     queue = f"delete-{uuid.uuid4().hex[:8]}"
     settings.TRANSFER_QUEUE = queue
     first = WorkerProcess(worker_env(TRANSFER_QUEUE=queue, **DELETE_ENV),
-                          tmp_path_factory.mktemp("delete-worker") / "worker.log", queues=queue).start()
+                          tmp_path_factory.mktemp("delete-worker") / "worker.log", "transfers", queues=queue).start()
     try:
         steps = deletion.request(Template.objects.get(pk=91), swift=True, zones=[zone])
         swift_step = next(step for step in steps if step.direction == Transfer.Direction.DELETE_SWIFT)
@@ -100,7 +100,7 @@ def test_slo_deletion_survives_a_sigkill_and_leaves_nothing(local_swift, celery_
 
     wait_for(requeued, message="the killed deletion requeued")
     second = WorkerProcess(worker_env(TRANSFER_QUEUE=queue, **DELETE_ENV),
-                           tmp_path_factory.mktemp("delete-worker") / "worker.log", queues=queue).start()
+                           tmp_path_factory.mktemp("delete-worker") / "worker.log", "transfers", queues=queue).start()
     try:
         for step in steps:
             done = wait_for(lambda step=step: Transfer.objects.filter(
@@ -154,7 +154,7 @@ def test_a_cancelled_deletion_leaves_no_complete_copy_and_its_retry_finishes(loc
     default_queue, queue = settings.TRANSFER_QUEUE, f"delete-{uuid.uuid4().hex[:8]}"
     settings.TRANSFER_QUEUE = queue
     worker = WorkerProcess(worker_env(TRANSFER_QUEUE=queue, **DELETE_ENV),
-                           tmp_path_factory.mktemp("delete-worker") / "worker.log", queues=queue).start()
+                           tmp_path_factory.mktemp("delete-worker") / "worker.log", "transfers", queues=queue).start()
     folder = root / "template/tmpl/2/93"
     try:
         [step] = deletion.request(Template.objects.get(pk=93), swift=False, zones=[zone])

@@ -41,7 +41,8 @@ def fault_swift():
 
 def _start_worker(tmp_path_factory, queue, **extra):
     env = worker_env(TRANSFER_QUEUE=queue, **FAULT_ENV, **extra)
-    return WorkerProcess(env, tmp_path_factory.mktemp("fault-worker") / "worker.log", queues=queue).start()
+    return WorkerProcess(env, tmp_path_factory.mktemp("fault-worker") / "worker.log", "transfers",
+                         queues=queue).start()
 
 
 @pytest.fixture(scope="module")

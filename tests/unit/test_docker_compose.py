@@ -23,7 +23,7 @@ COMMANDS = _load_service_commands()
 
 
 def test_every_required_service_is_present():
-    assert {"postgres", "redis", "memcached", "swift", "web", "worker", "beat"} <= SERVICES.keys()
+    assert {"postgres", "redis", "memcached", "swift", "web", "worker", "transfers", "beat"} <= SERVICES.keys()
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
@@ -81,9 +81,9 @@ def test_healthchecks_volumes_and_nfs_mount():
     for name in ("postgres", "redis", "swift", "web"):
         assert "healthcheck" in SERVICES[name], name
     assert {"pgdata", "swiftdata"} <= COMPOSE["volumes"].keys()
-    worker_volumes = SERVICES["worker"]["volumes"]
-    assert any(v.endswith(":/mnt/secondary") for v in worker_volumes)
-    assert SERVICES["worker"]["environment"]["NFS_MOUNT_ROOT"] == "/mnt/secondary"
+    for name in ("worker", "transfers"):  # both read the shares: scans, and copies
+        assert any(v.endswith(":/mnt/secondary") for v in SERVICES[name]["volumes"]), name
+        assert SERVICES[name]["environment"]["NFS_MOUNT_ROOT"] == "/mnt/secondary"
 
 
 def test_unknown_service_name_is_refused():
@@ -98,7 +98,7 @@ def test_unknown_service_name_is_refused():
 def test_migrations_run_once_before_the_app():
     assert "migrate --noinput" in " ".join(COMMANDS.SERVICES["migrate"][1])
     assert SERVICES["migrate"]["command"] == ["python", "scripts/services.py", "migrate"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "transfers", "beat"):
         assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
@@ -119,3 +119,33 @@ def test_web_healthcheck_uses_healthz_through_a_script_in_the_repo():
     assert "/healthz" in " ".join(test)
     script = next(word for word in test if word.endswith(".py"))
     assert (ROOT / script).is_file()
+
+
+def _option(argv, name):
+    return argv[argv.index(name) + 1] if name in argv else None
+
+
+def test_transfers_have_a_threads_worker_of_their_own_and_short_tasks_a_prefork_one():
+    """A long copy never holds the worker of scans and short tasks, and the
+    transfers worker runs TRANSFER_CONCURRENCY copies as threads."""
+    from django.conf import settings
+
+    tasks, transfers = COMMANDS.SERVICES["worker"][1], COMMANDS.SERVICES["transfers"][1]
+    assert (_option(tasks, "--queues"), _option(tasks, "--pool")) == ("celery", "prefork")
+    assert int(_option(tasks, "--concurrency")) <= 4
+    assert (_option(transfers, "--queues"), _option(transfers, "--pool")) == (settings.TRANSFER_QUEUE, "threads")
+    # Its size comes from the settings, so that the memory bound stated there holds.
+    assert _option(transfers, "--concurrency") is None
+    assert settings.CELERY_WORKER_CONCURRENCY == settings.TRANSFER_CONCURRENCY
+    # Distinct node names on one host (make run, the smoke test), each pinged by its healthcheck.
+    assert _option(tasks, "--hostname") != _option(transfers, "--hostname")
+    for name in ("worker", "transfers"):
+        node = _option(COMMANDS.SERVICES[name][1], "--hostname").replace("%h", "$$HOSTNAME")
+        assert f"ping -d {node}" in SERVICES[name]["healthcheck"]["test"][1]
+
+
+def test_worker_argv_runs_the_service_command_from_a_virtualenv():
+    argv = COMMANDS.worker_argv("transfers", "/venv/bin/python", queues="q1", hostname="h@x")
+    assert argv[:3] == ["/venv/bin/python", "-m", "celery"]
+    assert (_option(argv, "--queues"), _option(argv, "--hostname"), _option(argv, "--pool")) == ("q1", "h@x", "threads")
+    assert _option(COMMANDS.SERVICES["transfers"][1], "--queues") == "transfers"
