@@ -77,12 +77,16 @@ def check_pages() -> bool:
 
 
 def check_workers() -> bool:
-    """At least one Celery worker answers a broadcast ping in time."""
+    """Every queue has a worker that answers in time: the `celery` queue's
+    (scans, short tasks) and the transfers queue's, two services since a
+    transfers worker down would leave every copy queued."""
     # A connection to the broker named in settings now (not the one the app
     # was configured with at import), so the check follows the setting.
     with celery_app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
-        replies = celery_app.control.ping(timeout=settings.HEALTH_WORKER_TIMEOUT, connection=conn)
-    return bool(replies)
+        replies = celery_app.control.inspect(timeout=settings.HEALTH_WORKER_TIMEOUT,
+                                             connection=conn).active_queues() or {}
+    consumed = {queue["name"] for queues in replies.values() for queue in queues or ()}
+    return {settings.CELERY_TASK_DEFAULT_QUEUE, settings.TRANSFER_QUEUE} <= consumed
 
 
 def _run(name, check):

@@ -114,6 +114,16 @@ def test_no_worker_answers(client, settings, empty_redis):
     assert body["checks"]["workers"] == "failed"
 
 
+def test_a_queue_without_its_worker_fails(client, settings, celery_worker):
+    """The session's workers consume `celery` and `transfers`; a transfers
+    queue that nobody consumes (its worker down) is a failure."""
+    assert _get(client)[1]["checks"]["workers"] == "ok"
+    settings.TRANSFER_QUEUE = "transfers-nobody-consumes"
+    response, body = _get(client)
+    assert response.status_code == 503
+    assert body["checks"]["workers"] == "failed"
+
+
 def test_only_get(client):
     assert client.post(reverse("healthz")).status_code in (403, 405)
 
