@@ -257,10 +257,10 @@ def head_object(conn: swiftclient.Connection, container: str, name: str) -> dict
 
 
 def list_objects(conn: swiftclient.Connection, container: str, prefix: str | None = None, *,
-                 missing_ok: bool = True) -> list[dict]:
-    """Every object of `container` (name, hash, bytes...); [] when there is no such container (else 404)."""
+                 missing_ok: bool = True, full: bool = True) -> list[dict]:
+    """The objects of `container` (name, hash, bytes...; one page unless `full`); [] if missing and missing_ok."""
     try:
-        return call(f"Listing {container}", conn.get_container, container, prefix=prefix, full_listing=True)[1]
+        return call(f"Listing {container}", conn.get_container, container, prefix=prefix, full_listing=full)[1]
     except SwiftError as error:
         if error.status != 404 or not missing_ok:
             raise

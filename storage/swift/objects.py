@@ -97,10 +97,11 @@ def stored_copy_md5(conn, container: str, props: properties.TemplateProperties, 
 
 
 def stored_objects(conn, container: str) -> dict[str, dict] | None:
-    """What T-<id> holds, by name, from one listing (each entry's hash is the
-    object's MD5, bytes its size); None when the container does not exist."""
+    """What T-<id> holds, by name, from one request (a page of the listing:
+    it holds a few objects; each entry's hash is the object's MD5, bytes its
+    size); None when the container does not exist."""
     try:
-        return {obj["name"]: obj for obj in swift.list_objects(conn, container, missing_ok=False)}
+        return {obj["name"]: obj for obj in swift.list_objects(conn, container, missing_ok=False, full=False)}
     except swift.SwiftError as error:
         if error.status != 404:
             raise

@@ -38,6 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 
 from cloudadmin import config
@@ -46,7 +47,7 @@ from storage.models import SwiftStore, Template, TemplateLocation, Transfer
 from storage.secondary import layout, nfs, properties
 from storage.swift import client as swift
 from storage.swift import objects, pipeline
-from storage.swift.objects import SWIFT_TIMEOUT
+from storage.swift.objects import CHUNK, MIB, SWIFT_TIMEOUT
 from storage.swift.pipeline import Pipeline
 from storage.transfers.progress import Progress, Throttle
 
@@ -312,7 +313,9 @@ def _upload_slo(job: Upload, segment_size: int) -> str:
     swift.ensure_container(job.conn, segments)
     prefix = objects.segment_prefix(source.props.filename, source.size, source.mtime, segment_size)
     existing = {o["name"]: o for o in swift.list_objects(job.conn, segments, prefix=prefix)}
-    concurrency = config.value("swift.transfer.concurrency")
+    # Each thread holds one read buffer: TRANSFER_READ_AHEAD_MB bounds them.
+    concurrency = min(config.value("swift.transfer.concurrency"),
+                      max(1, settings.TRANSFER_READ_AHEAD_MB * MIB // CHUNK))
     counts = _Counts()
     with _opened(source) as fd:
         pipe = Pipeline(job.new_connection, concurrency + 1, _ticker(job, fd, counts))
