@@ -5,14 +5,14 @@ keeps its Swift connection and token across transfers
 
 A small template (one object up to SMALL_OBJECT) is read whole, then its
 image and template.properties go back to back on that connection, the
-image's MD5 sent along so that Swift checks it: at most 4 requests with the
-authentication. The database only chooses what to ask first: for the
-template's first upload, the container PUT (201: a new container holds
-nothing, so nothing to look at); otherwise, or when the container existed
-(202), one listing says what Swift holds: nothing to send for this very
-copy, else template.properties goes first (Swift must not claim a complete
-template while the image is replaced), then the image and
-template.properties again.
+image's MD5 sent along so that Swift checks it. The database only chooses
+what to ask first: for the template's first upload, the container PUT (201:
+a new container holds nothing, so nothing to look at; 4 requests with the
+authentication); otherwise, or when the container existed (202), one
+listing says what Swift holds: nothing to send for this very copy (1
+request, 2 with the authentication), else template.properties goes first
+(Swift must not claim a complete template while the image is replaced),
+then the image and template.properties again (4, or 5).
 
 A larger one:
   1. skip when Swift already holds this very copy (sizes and MD5 agree);
