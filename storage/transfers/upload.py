@@ -3,31 +3,27 @@
 keeps its Swift connection and token across transfers
 (storage.swift.pipeline.thread_connection).
 
-A small template (one object up to SMALL_OBJECT) is read whole, then its
-image and template.properties go back to back on that connection, the
-image's MD5 sent along so that Swift checks it. The database only chooses
-what to ask first: for the template's first upload, the container PUT (201:
-a new container holds nothing, so nothing to look at; 4 requests with the
-authentication); otherwise, or when the container existed (202), one
-listing says what Swift holds: nothing to send for this very copy (1
-request, 2 with the authentication), else template.properties goes first
-(Swift must not claim a complete template while the image is replaced),
-then the image and template.properties again (4, or 5).
+One object (up to `swift.segment.size`): the database only chooses what to
+ask first. For the template's first upload, the container PUT (201: a new
+container holds nothing to look at); otherwise, or when it existed (202),
+one listing says what Swift holds: nothing to send for this very copy,
+else template.properties goes first (Swift must not claim a complete
+template while the image is replaced). Then the image (a small one, up to
+SMALL_OBJECT, read whole and sent with its MD5 for Swift to check; a
+larger one streamed and hashed by a thread) and template.properties, back
+to back on the kept connection: a new small template costs 4 requests with
+the authentication, one Swift holds 1 (2).
 
-A larger one:
-  1. skip when Swift already holds this very copy (sizes and MD5 agree);
-  2. the image: one object up to `swift.segment.size`, above it a Static
-     Large Object: `swift.transfer.concurrency` threads each take the next
-     segment, read it with pread, hash it and PUT it on their own
-     connection (Swift's ETag must match), while one more thread computes
-     the whole-file MD5 (compared with template.properties' checksum) and
-     the calling thread writes progress and heartbeat, checks the source
-     and stops them all on a cancel or a failure (storage.swift.pipeline);
-  3. template.properties last;
-  4. segments of other plans or abandoned attempts are deleted.
-Segments already in Swift with the right size are hashed and kept when
-their ETag matches: a retry sends only the rest. The source may not change
-during the copy (SourceChanged).
+Above it, a Static Large Object, unless Swift holds this very copy:
+`swift.transfer.concurrency` threads each take the next segment, read it
+with pread, hash it and PUT it on their own connection (Swift's ETag must
+match), one more thread computes the whole-file MD5 (compared with
+template.properties' checksum), and the calling thread writes progress and
+heartbeat, checks the source and stops them all on a cancel or a failure
+(storage.swift.pipeline); then template.properties, and segments of other
+plans or abandoned attempts are deleted. Segments already in Swift with
+the right size are hashed and kept when their ETag matches: a retry sends
+only the rest. The source may not change during the copy (SourceChanged).
 """
 from __future__ import annotations
 
@@ -130,9 +126,7 @@ def run(transfer: Transfer, progress: Progress, store: SwiftStore) -> str:
         conn = pipeline.thread_connection(creds, timeout=SWIFT_TIMEOUT)
         job = Upload(transfer, source, conn,
                      pipeline.token_sharing_connections(creds, conn, timeout=SWIFT_TIMEOUT), progress, container)
-        if not segment_size and source.size <= SMALL_OBJECT:
-            return _upload_small(job)
-        return _upload_large(job, segment_size)
+        return _upload_segmented(job, segment_size) if segment_size else _upload_single(job)
     except BaseException:
         pipeline.forget_thread_connection()  # the next transfer starts from a sound connection
         raise
@@ -165,7 +159,7 @@ def _segmented_before(transfer: Transfer) -> bool:
                                    segment_size__isnull=False).exists()
 
 
-# --- a small template: one object read whole ---------------------------------------
+# --- one object: a small one read whole, a larger one streamed -------------------
 def _read_whole(source: Source) -> tuple[bytes, str]:
     with open(source.image, "rb") as handle:
         _check_unchanged(handle.fileno(), source)
@@ -177,24 +171,46 @@ def _read_whole(source: Source) -> tuple[bytes, str]:
     return data, hashlib.md5(data).hexdigest()
 
 
-def _upload_small(job: Upload) -> str:
-    """Read the template whole, then (module docstring) at most 4 requests."""
-    data, md5_hex = _read_whole(job.source)
-    leftovers = _segmented_before(job.transfer)
+def _listing(job: Upload) -> dict[str, dict]:
+    """What T-<id> holds (one request): nothing when this first upload of
+    the template just created the container."""
     if _first_upload(job.transfer) and swift.ensure_container(job.conn, job.container):
-        listing: dict | None = {}  # a new container holds nothing
-    else:
-        listing = objects.stored_objects(job.conn, job.container)
-        if listing is None:
-            swift.ensure_container(job.conn, job.container)
-            listing = {}
-        elif objects.holds_object_copy(listing, job.source.props.filename, md5_hex, job.source.size,
-                                       job.source.props_bytes):
-            _verify_checksum(job.source, md5_hex)
-            return _already_stored(job, md5_hex)
+        return {}
+    listing = objects.stored_objects(job.conn, job.container)
+    if listing is None:
+        swift.ensure_container(job.conn, job.container)
+        return {}
+    return listing
+
+
+def _upload_single(job: Upload) -> str:
+    """The image as one object (module docstring): a small one read whole,
+    whose MD5 is known before the listing; a larger one's is the checksum
+    of template.properties, if any, until the stream has hashed it."""
+    source, progress = job.source, job.progress
+    small = source.size <= SMALL_OBJECT
+    data, md5_hex = _read_whole(source) if small else (b"", source.props.checksum)
+    leftovers = _segmented_before(job.transfer)
+    listing = _listing(job)
+    if md5_hex and objects.holds_object_copy(listing, source.props.filename, md5_hex, source.size,
+                                             source.props_bytes):
+        _verify_checksum(source, md5_hex)
+        return _already_stored(job, md5_hex)
+    if not md5_hex and source.props.filename in listing:  # no checksum: the metadata says which copy
+        done_md5 = objects.stored_copy_md5(job.conn, job.container, source.props, source.props_bytes,
+                                           source.size, source.mtime)
+        if done_md5 is not None:
+            return _already_stored(job, done_md5)
     if properties.FILENAME in listing:
         _unmark_complete(job)
-    _put_small(job, data, md5_hex)
+    progress.done = 0
+    progress.write(force=True, bytes_total=source.size, segment_size=None, segments_total=1, segments_done=0,
+                   segments_reused=0)
+    if small:
+        _put_small(job, data, md5_hex)
+    else:
+        md5_hex = _upload_object(job)
+        objects.put_properties(job.conn, job.container, source.props_bytes, job.meta(md5_hex))
     if leftovers or any(objects.is_manifest(obj) for obj in listing.values()):
         objects.cleanup_segments(job.conn, objects.segments_container(job.container), keep_prefix=None)
     return md5_hex
@@ -204,20 +220,18 @@ def _put_small(job: Upload, data: bytes, md5_hex: str) -> None:
     """The image, then template.properties, back to back on one kept-alive
     connection. template.properties goes only once Swift stored the image
     with the MD5 sent along (else 422): its presence says complete."""
-    source, progress = job.source, job.progress
-    progress.done = 0
-    progress.write(force=True, state=Transfer.State.VERIFYING, bytes_total=source.size, segment_size=None,
-                   segments_total=1, segments_done=0, segments_reused=0)
+    source = job.source
+    job.progress.write(force=True, state=Transfer.State.VERIFYING)
     _verify_checksum(source, md5_hex)
     headers = job.meta(md5_hex)
     swift.put_object(job.conn, job.container, source.props.filename, data, content_length=len(data),
                      etag=md5_hex, headers=headers)
-    progress.add(len(data))
+    job.progress.add(len(data))
     objects.put_properties(job.conn, job.container, source.props_bytes, headers)
 
 
-# --- a larger template: threads reading their own ranges ----------------------------
-def _upload_large(job: Upload, segment_size: int) -> str:
+# --- a Static Large Object: threads reading their own ranges ------------------------
+def _upload_segmented(job: Upload, segment_size: int) -> str:
     source, progress, conn, container = job.source, job.progress, job.conn, job.container
     done_md5 = objects.stored_copy_md5(conn, container, source.props, source.props_bytes, source.size,
                                        source.mtime)
@@ -226,14 +240,12 @@ def _upload_large(job: Upload, segment_size: int) -> str:
     swift.ensure_container(conn, container)
     _unmark_complete(job)
     progress.done = 0
-    progress.write(force=True, bytes_total=source.size, segment_size=segment_size or None,
-                   segments_total=math.ceil(source.size / segment_size) if segment_size else 1,
-                   segments_done=0, segments_reused=0)
-    md5_hex = _upload_slo(job, segment_size) if segment_size else _upload_object(job)
+    progress.write(force=True, bytes_total=source.size, segment_size=segment_size,
+                   segments_total=math.ceil(source.size / segment_size), segments_done=0, segments_reused=0)
+    md5_hex = _upload_slo(job, segment_size)
     objects.put_properties(conn, container, source.props_bytes, job.meta(md5_hex))
-    objects.cleanup_segments(conn, objects.segments_container(container), keep_prefix=(
-        objects.segment_prefix(source.props.filename, source.size, source.mtime, segment_size)
-        if segment_size else None))
+    objects.cleanup_segments(conn, objects.segments_container(container), keep_prefix=objects.segment_prefix(
+        source.props.filename, source.size, source.mtime, segment_size))
     return md5_hex
 
 

@@ -143,3 +143,38 @@ def test_a_first_upload_that_finds_a_copy_the_database_never_knew(local_swift, s
     assert _stored(conn, 2003, "template.properties")[1] == (image.parent / "template.properties").read_bytes()
     assert conn.get_container("T-2003_segments")[1] == []  # the old copy's segments are gone
     conn.close()
+
+
+@pytest.mark.parametrize("checksum", [None, ""], ids=["checksum", "no-checksum"])
+def test_a_larger_single_object_is_streamed_and_not_sent_twice(local_swift, sent, checksum):
+    """Above SMALL_OBJECT, below the segment size: one object streamed by a
+    thread on its own connection. Without a checksum in template.properties
+    its MD5 is known only once sent (a POST), and the metadata tells the
+    copy Swift holds."""
+    template_id = 2004 if checksum is None else 2005
+    make_swift_store(local_swift)
+    zone, root = make_zone(seed=False)
+    data = demo.image_bytes(template_id, 9 * 1024 * 1024 + 11)
+    image = add_template(root, template_id, data, checksum=checksum)
+    _scanned(zone)
+    sent.clear()
+
+    done = _run_upload(template_id)
+    assert done.md5 == hashlib.md5(data).hexdigest() and done.segments_total == 1
+    container = f"T-{template_id}"
+    post = [("POST", image.name)] if checksum == "" else []
+    # The HEAD renews an expired token before a stream, which cannot be sent twice.
+    assert _named(sent) == [("GET", "v1.0"), ("PUT", container), ("HEAD", "AUTH_test"), ("PUT", image.name),
+                            *post, ("PUT", "template.properties")]
+    conn = _connection(local_swift)
+    headers, body = _stored(conn, template_id, image.name)
+    assert body == data and headers["x-object-meta-md5"] == done.md5
+
+    Template.objects.filter(pk=template_id).update(swift_state=Template.SwiftState.ABSENT)
+    _scanned(zone)
+    sent.clear()
+    again = _run_upload(template_id)
+    assert again.md5 == done.md5
+    assert {method for method, _name in _named(sent)} <= {"GET", "HEAD"}, sent  # nothing written
+    assert _stored(conn, template_id, image.name)[0]["x-timestamp"] == headers["x-timestamp"]
+    conn.close()
