@@ -256,13 +256,13 @@ TRANSFER_STALE_SECONDS = envint("TRANSFER_STALE_SECONDS", 120)
 TRANSFER_MAX_ATTEMPTS = envint("TRANSFER_MAX_ATTEMPTS", 6)
 TRANSFER_BACKOFF_SECONDS = envfloat("TRANSFER_BACKOFF_SECONDS", 2.0)
 TRANSFER_BACKOFF_MAX_SECONDS = envfloat("TRANSFER_BACKOFF_MAX_SECONDS", 300.0)
-# Bytes of a template read but not yet sent, per transfer: the bound on a
-# worker's memory for data. Segments overlap (upload in parallel) within it.
+# Bytes of a template read but not yet sent, per transfer: each upload thread
+# holds one 1 MiB buffer, so this caps the threads of one upload.
 TRANSFER_READ_AHEAD_MB = envint("TRANSFER_READ_AHEAD_MB", 32)
 # Transfers one worker host runs at once: the transfers worker is a threads
 # pool of this size (scripts/services.py), since a copy waits on I/O and
-# hashing releases the GIL. Its data memory is bounded by
-# TRANSFER_CONCURRENCY x TRANSFER_READ_AHEAD_MB (README, Workers).
+# hashing releases the GIL. Its data memory is bounded by TRANSFER_CONCURRENCY
+# x (swift.transfer.concurrency + 1) MiB (README, Workers).
 TRANSFER_CONCURRENCY = envint("TRANSFER_CONCURRENCY", 8)
 if TRANSFER_CONCURRENCY < 1:
     raise ImproperlyConfigured(f"TRANSFER_CONCURRENCY must be at least 1, not {TRANSFER_CONCURRENCY}")

@@ -240,9 +240,11 @@ def check_write_access(conn: swiftclient.Connection) -> None:
 
 
 # --- objects (the transfers) -------------------------------------------------
-def ensure_container(conn: swiftclient.Connection, container: str) -> None:
-    """Create `container` if needed (PUT is idempotent in Swift)."""
-    call(f"Creating container {container}", conn.put_container, container)
+def ensure_container(conn: swiftclient.Connection, container: str) -> bool:
+    """Create `container` if needed (PUT is idempotent in Swift); True when it is new (201, not 202)."""
+    answer: dict = {}
+    call(f"Creating container {container}", conn.put_container, container, response_dict=answer)
+    return answer.get("status") == 201
 
 
 def head_object(conn: swiftclient.Connection, container: str, name: str) -> dict | None:
@@ -252,19 +254,17 @@ def head_object(conn: swiftclient.Connection, container: str, name: str) -> dict
     except SwiftError as error:
         if error.status != 404:
             raise
-    return None
 
 
-def list_objects(conn: swiftclient.Connection, container: str, prefix: str | None = None) -> list[dict]:
-    """Every object of `container` (name, hash, bytes...); [] when there is no such container."""
+def list_objects(conn: swiftclient.Connection, container: str, prefix: str | None = None, *,
+                 missing_ok: bool = True, full: bool = True) -> list[dict]:
+    """The objects of `container` (name, hash, bytes...; one page unless `full`); [] if missing and missing_ok."""
     try:
-        _headers, objects = call(f"Listing {container}", conn.get_container, container,
-                                 prefix=prefix, full_listing=True)
+        return call(f"Listing {container}", conn.get_container, container, prefix=prefix, full_listing=full)[1]
     except SwiftError as error:
-        if error.status == 404:
-            return []
-        raise
-    return objects
+        if error.status != 404 or not missing_ok:
+            raise
+    return []
 
 
 class StreamBody(LengthWrapper):
@@ -273,8 +273,7 @@ class StreamBody(LengthWrapper):
     hands over the next chunk whole. Cannot be rewound."""
 
     def __init__(self, chunks, length: int):  # noqa: D107 - LengthWrapper's setup is not wanted
-        self._chunks = iter(chunks)
-        self._length = length
+        self._chunks, self._length = iter(chunks), length
 
     def __len__(self) -> int:
         return self._length
@@ -289,25 +288,27 @@ def put_object(conn: swiftclient.Connection, container: str, name: str, contents
     """Upload one object; returns the ETag Swift computed (quotes removed).
 
     `contents` is bytes or an iterable of chunks (then content_length is
-    required). With `etag` Swift itself refuses a body whose MD5 differs (422)."""
-    # A HEAD first renews an expired token (swiftclient re-authenticates on its
-    # 401): a stream cannot be sent twice, and SLO answers a manifest whose
-    # segment checks met an expired token with a 400.
-    call("Reading the account", conn.head_account)
+    required). With `etag` Swift refuses a body of another MD5 (422). Bytes go again once on an expired token."""
     streamed = not isinstance(contents, (bytes, str))
-    if streamed:
-        contents = StreamBody(contents, content_length)
-    try:
-        result = call(f"Uploading {container}/{name}", conn.put_object, container, name, contents,
-                      content_length=content_length, etag=etag, headers=headers or {},
-                      query_string=query_string, response_dict={})
-    except SwiftError as error:  # expired since the HEAD: swiftclient dropped it; the caller retries
-        if streamed and conn.token is None and error.status in (None, 401):
-            raise SwiftError(_failed(f"Uploading {container}/{name}", _(
-                "the token expired during the upload; authenticating again and retrying")),
-                status=401, transient=True) from None
-        raise
-    return (result or "").strip('"')
+    if streamed or query_string:
+        # A HEAD first renews an expired token (swiftclient re-authenticates on its 401): a stream
+        # cannot be sent twice, and SLO answers a manifest whose segment checks met one with a 400.
+        call("Reading the account", conn.head_account)
+    body = StreamBody(contents, content_length) if streamed else contents
+    for attempt in (1, 2):
+        try:
+            result = call(f"Uploading {container}/{name}", conn.put_object, container, name, body,
+                          content_length=content_length, etag=etag, headers=headers or {},
+                          query_string=query_string, response_dict={})
+            return (result or "").strip('"')
+        except SwiftError as error:  # expired: swiftclient dropped the token and could not send the body again
+            if conn.token is not None or error.status not in (None, 401) or attempt == 2:
+                raise
+            if streamed:  # the caller retries
+                raise SwiftError(_failed(f"Uploading {container}/{name}", _(
+                    "the token expired during the upload; authenticating again and retrying")),
+                    status=401, transient=True) from None
+        authenticate(conn)
 
 
 def post_object(conn: swiftclient.Connection, container: str, name: str, headers: dict) -> None:
@@ -385,8 +386,7 @@ def describe_objects(conn: swiftclient.Connection, container: str) -> list[dict]
     segment count (a HEAD and a manifest read each). [] without the container."""
     described = []
     for obj in list_objects(conn, container):
-        # Swift marks a manifest in listings with slo_etag (newer) or a
-        # swift_bytes content-type parameter (older).
+        # Swift marks a manifest in listings with slo_etag (newer) or a swift_bytes content-type (older).
         is_slo = "slo_etag" in obj or "swift_bytes=" in obj.get("content_type", "")
         entry = {"name": obj["name"], "bytes": obj.get("bytes", 0), "etag": obj.get("hash", "").strip('"'),
                  "slo": is_slo, "segments": None, "md5": "", "last_modified": obj.get("last_modified", "")}

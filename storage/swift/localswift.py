@@ -81,6 +81,7 @@ class LocalSwift:
     # request "METHOD PATH STATUS SOURCE" (SOURCE "-" for a client's):
     # bench/throughput.py counts the requests of each contender with it.
     access_log_port: int | None = None
+    remove_root: bool = False  # stop() deletes root too (temporary(): nobody else knows the folder)
 
     @property
     def auth_url(self) -> str:
@@ -290,7 +291,7 @@ class LocalSwift:
             except (OSError, urllib.error.URLError) as exc:
                 last_error = exc
                 time.sleep(0.1)
-        self.stop()
+        self.stop(keep_files=True)  # its logs say why
         raise RuntimeError(f"local Swift did not become ready: {last_error}")
 
     def _probe_write(self) -> None:
@@ -310,7 +311,7 @@ class LocalSwift:
         with urllib.request.urlopen(request, timeout=2) as response:
             return response.headers["X-Storage-Url"], response.headers["X-Auth-Token"]
 
-    def stop(self) -> None:
+    def stop(self, *, keep_files: bool = False) -> None:
         for proc in self.processes.values():
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -321,6 +322,8 @@ class LocalSwift:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(5)
             del self.processes[name]
+        if self.remove_root and not keep_files:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> "LocalSwift":
         return self.start()
@@ -330,9 +333,10 @@ class LocalSwift:
 
 
 def temporary(**kwargs) -> LocalSwift:
-    """A LocalSwift on free ports in a fresh temporary folder."""
+    """A LocalSwift on free ports in a fresh temporary folder, removed by stop()."""
     root = Path(tempfile.mkdtemp(prefix="localswift-"))
     kwargs.setdefault("proxy_port", free_port())
+    kwargs.setdefault("remove_root", True)
     return LocalSwift(root=root, **kwargs)
 
 

@@ -96,6 +96,29 @@ def stored_copy_md5(conn, container: str, props: properties.TemplateProperties, 
     return stored_md5
 
 
+def stored_objects(conn, container: str) -> dict[str, dict] | None:
+    """What T-<id> holds, by name, from one request (a page of the listing:
+    it holds a few objects; each entry's hash is the object's MD5, bytes its
+    size); None when the container does not exist."""
+    try:
+        return {obj["name"]: obj for obj in swift.list_objects(conn, container, missing_ok=False, full=False)}
+    except swift.SwiftError as error:
+        if error.status != 404:
+            raise
+    return None
+
+
+def holds_object_copy(listing: dict[str, dict], filename: str, data_md5: str, size: int,
+                      props_bytes: bytes) -> bool:
+    """Whether a listing shows this very copy stored as one object, complete:
+    the image with these bytes (a plain object's listed hash is its MD5) and
+    this template.properties."""
+    image, props = listing.get(filename), listing.get(properties.FILENAME)
+    return (image is not None and props is not None and not is_manifest(image)
+            and image.get("bytes") == size and image.get("hash") == data_md5
+            and props.get("hash") == hashlib.md5(props_bytes).hexdigest())
+
+
 def put_manifest(conn, container: str, filename: str, segments: list[tuple[str, str, int]],
                  headers: dict, size: int) -> None:
     """Write the Static Large Object of `filename` from its segments

@@ -1,6 +1,7 @@
 """A running transfer's progress and heartbeat, written to its row at most
-twice a second; each write also tells the worker when the row was cancelled
-or taken over (TransferStopped)."""
+twice a second by the thread that runs the transfer (the copying threads
+only count); each write also tells the worker when the row was cancelled or
+taken over (TransferStopped)."""
 from __future__ import annotations
 
 import threading
@@ -74,17 +75,25 @@ class Progress:
 
 class Throttle:
     """TESTS ONLY (settings.TRANSFER_TEST_THROTTLE): slow a copy down so that
-    fault tests can interrupt it mid-way. 0 = no limit."""
+    fault tests can interrupt it mid-way. 0 = no limit. One Throttle may be
+    shared by the threads of one copy: it caps their total rate. A set
+    `stop` event ends its waits at once (a cancelled or failed copy)."""
 
-    def __init__(self):
+    def __init__(self, stop: threading.Event | None = None):
         self.rate = settings.TRANSFER_TEST_THROTTLE
         self.start = time.monotonic()
         self.count = 0
+        self.lock = threading.Lock()
+        self.stop = stop
 
     def __call__(self, count: int) -> None:
         if not self.rate:
             return
-        self.count += count
-        ahead = self.start + self.count / self.rate - time.monotonic()
+        with self.lock:
+            self.count += count
+            ahead = self.start + self.count / self.rate - time.monotonic()
         if ahead > 0:
-            time.sleep(ahead)
+            if self.stop is not None:
+                self.stop.wait(ahead)
+            else:
+                time.sleep(ahead)

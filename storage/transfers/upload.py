@@ -1,28 +1,40 @@
 """The runner of direction UP: a template from a zone's NFS to Swift
-(storage.swift.objects says how it is stored there).
+(storage.swift.objects says how it is stored there). Each worker thread
+keeps its Swift connection and token across transfers
+(storage.swift.pipeline.thread_connection).
 
-  1. skip when Swift already holds this very copy (sizes and MD5 agree);
-  2. the image: one object up to `swift.segment.size`, above it a Static
-     Large Object whose segments upload in parallel
-     (`swift.transfer.concurrency`);
-  3. one sequential read of the file feeds the uploads and both hashes
-     (each segment's MD5, compared with the ETag Swift returns, and the
-     whole-file MD5, compared with template.properties' checksum) through a
-     bounded read-ahead, so memory stays flat whatever the size;
-  4. template.properties last;
-  5. segments of other plans or abandoned attempts are deleted.
-Segments already in Swift with the right size are hashed as the read goes
-by and kept when their ETag matches: a retry sends only the rest. The
-source may not change during the copy (SourceChanged).
+One object (up to `swift.segment.size`): the database only chooses what to
+ask first. For the template's first upload, the container PUT (201: a new
+container holds nothing to look at); otherwise, or when it existed (202),
+one listing says what Swift holds: nothing to send for this very copy,
+else template.properties goes first (Swift must not claim a complete
+template while the image is replaced). Then the image (a small one, up to
+SMALL_OBJECT, read whole and sent with its MD5 for Swift to check; a
+larger one streamed and hashed by a thread) and template.properties, back
+to back on the kept connection: a new small template costs 4 requests with
+the authentication, one Swift holds 1 (2).
+
+Above it, a Static Large Object, unless Swift holds this very copy:
+`swift.transfer.concurrency` threads each take the next segment, read it
+with pread, hash it and PUT it on their own connection (Swift's ETag must
+match), one more thread computes the whole-file MD5 (compared with
+template.properties' checksum), and the calling thread writes progress and
+heartbeat, checks the source and stops them all on a cancel or a failure
+(storage.swift.pipeline); then template.properties, and segments of other
+plans or abandoned attempts are deleted. Segments already in Swift with
+the right size are hashed and kept when their ETag matches: a retry sends
+only the rest. The source may not change during the copy (SourceChanged).
 """
 from __future__ import annotations
 
 import hashlib
 import math
 import os
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 
 from cloudadmin import config
@@ -30,9 +42,9 @@ from storage.failures import SourceChanged, TransferFailed
 from storage.models import SwiftStore, Template, TemplateLocation, Transfer
 from storage.secondary import layout, nfs, properties
 from storage.swift import client as swift
-from storage.swift import objects
-from storage.swift.objects import CHUNK, SWIFT_TIMEOUT
-from storage.swift.pipeline import Pipeline, token_sharing_connections
+from storage.swift import objects, pipeline
+from storage.swift.objects import CHUNK, MIB, SWIFT_TIMEOUT
+from storage.swift.pipeline import Pipeline
 from storage.transfers.progress import Progress, Throttle
 
 SMALL_OBJECT = 8 * 1024 * 1024  # read whole, so its ETag goes with the PUT
@@ -82,8 +94,8 @@ def open_source(transfer: Transfer) -> Source:
                   image=folder / entry.props.filename, size=entry.image_size, mtime=entry.image_mtime)
 
 
-def _check_unchanged(handle, source: Source) -> None:
-    st = os.fstat(handle.fileno())
+def _check_unchanged(fd: int, source: Source) -> None:
+    st = os.fstat(fd)
     try:
         now = os.stat(source.image)
     except FileNotFoundError:
@@ -107,84 +119,202 @@ def run(transfer: Transfer, progress: Progress, store: SwiftStore) -> str:
     if (transfer.source_size, transfer.source_mtime) != (source.size, source.mtime):
         Transfer.objects.filter(pk=transfer.pk).update(source_size=source.size, source_mtime=source.mtime)
     container = transfer.template.swift_container
-    segments = objects.segments_container(container)
-    conn = swift.connect(creds, timeout=SWIFT_TIMEOUT)
+    segment_size = objects.plan_segment_size(
+        source.size, config.value("swift.segment.size"), caps,
+        path_length=len(objects.segments_container(container)) + len(source.props.filename) + 60)
     try:
-        storage_url = swift.authenticate(conn)
-        done_md5 = objects.stored_copy_md5(conn, container, source.props, source.props_bytes, source.size,
-                                           source.mtime)
+        conn = pipeline.thread_connection(creds, timeout=SWIFT_TIMEOUT)
+        job = Upload(transfer, source, conn,
+                     pipeline.token_sharing_connections(creds, conn, timeout=SWIFT_TIMEOUT), progress, container)
+        return _upload_segmented(job, segment_size) if segment_size else _upload_single(job)
+    except BaseException:
+        pipeline.forget_thread_connection()  # the next transfer starts from a sound connection
+        raise
+
+
+def _already_stored(job: Upload, md5_hex: str) -> str:
+    job.progress.add(job.source.size - job.progress.done)
+    job.progress.write(force=True, bytes_total=job.source.size, last_error="")
+    return md5_hex
+
+
+def _unmark_complete(job: Upload) -> None:
+    """Delete template.properties before the image is replaced: until the
+    new copy is verified, Swift must not claim a complete template."""
+    if swift.delete_object(job.conn, job.container, properties.FILENAME):
+        Template.objects.filter(pk=job.transfer.template_id).update(
+            swift_state=Template.SwiftState.ABSENT, updated=timezone.now())
+
+
+def _first_upload(transfer: Transfer) -> bool:
+    """Whether the database knows of no earlier upload of this template."""
+    return transfer.attempts <= 1 and not Transfer.objects.filter(
+        template_id=transfer.template_id, direction=Transfer.Direction.UP).exclude(pk=transfer.pk).exists()
+
+
+def _segmented_before(transfer: Transfer) -> bool:
+    """Whether an upload of this template ever planned segments (that an
+    abandoned attempt may have left in T-<id>_segments)."""
+    return Transfer.objects.filter(template_id=transfer.template_id, direction=Transfer.Direction.UP,
+                                   segment_size__isnull=False).exists()
+
+
+# --- one object: a small one read whole, a larger one streamed -------------------
+def _read_whole(source: Source) -> tuple[bytes, str]:
+    with open(source.image, "rb") as handle:
+        _check_unchanged(handle.fileno(), source)
+        data = handle.read(source.size + 1)
+        Throttle()(len(data))
+        _check_unchanged(handle.fileno(), source)
+    if len(data) != source.size:
+        raise SourceChanged("the image changed on NFS during the copy")
+    return data, hashlib.md5(data).hexdigest()
+
+
+def _listing(job: Upload) -> dict[str, dict]:
+    """What T-<id> holds (one request): nothing when this first upload of
+    the template just created the container."""
+    if _first_upload(job.transfer) and swift.ensure_container(job.conn, job.container):
+        return {}
+    listing = objects.stored_objects(job.conn, job.container)
+    if listing is None:
+        swift.ensure_container(job.conn, job.container)
+        return {}
+    return listing
+
+
+def _upload_single(job: Upload) -> str:
+    """The image as one object (module docstring): a small one read whole,
+    whose MD5 is known before the listing; a larger one's is the checksum
+    of template.properties, if any, until the stream has hashed it."""
+    source, progress = job.source, job.progress
+    small = source.size <= SMALL_OBJECT
+    data, md5_hex = _read_whole(source) if small else (b"", source.props.checksum)
+    leftovers = _segmented_before(job.transfer)
+    listing = _listing(job)
+    if md5_hex and objects.holds_object_copy(listing, source.props.filename, md5_hex, source.size,
+                                             source.props_bytes):
+        _verify_checksum(source, md5_hex)
+        return _already_stored(job, md5_hex)
+    if not md5_hex and source.props.filename in listing:  # no checksum: the metadata says which copy
+        done_md5 = objects.stored_copy_md5(job.conn, job.container, source.props, source.props_bytes,
+                                           source.size, source.mtime)
         if done_md5 is not None:
-            progress.add(source.size - progress.done)
-            progress.write(force=True, bytes_total=source.size, last_error="")
-            return done_md5
-        segment_size = objects.plan_segment_size(
-            source.size, config.value("swift.segment.size"), caps,
-            path_length=len(segments) + len(source.props.filename) + 60)
-        swift.ensure_container(conn, container)
-        # The image is about to be replaced: until the new copy is verified,
-        # Swift must not claim a complete template.
-        if swift.delete_object(conn, container, properties.FILENAME):
-            Template.objects.filter(pk=transfer.template_id).update(
-                swift_state=Template.SwiftState.ABSENT, updated=timezone.now())
-        progress.done = 0
-        progress.write(force=True, bytes_total=source.size, segment_size=segment_size or None,
-                       segments_total=math.ceil(source.size / segment_size) if segment_size else 1,
-                       segments_done=0, segments_reused=0)
-        job = Upload(transfer, source, conn, token_sharing_connections(creds, conn, storage_url,
-                                                                       timeout=SWIFT_TIMEOUT),
-                     progress, container)
-        md5_hex = _upload_slo(job, segment_size) if segment_size else _upload_object(job)
-        objects.put_properties(conn, container, source.props_bytes, job.meta(md5_hex))
-        objects.cleanup_segments(conn, segments, keep_prefix=(
-            objects.segment_prefix(source.props.filename, source.size, source.mtime, segment_size)
-            if segment_size else None))
-        return md5_hex
+            return _already_stored(job, done_md5)
+    if properties.FILENAME in listing:
+        _unmark_complete(job)
+    progress.done = 0
+    progress.write(force=True, bytes_total=source.size, segment_size=None, segments_total=1, segments_done=0,
+                   segments_reused=0)
+    if small:
+        _put_small(job, data, md5_hex)
+    else:
+        md5_hex = _upload_object(job)
+        objects.put_properties(job.conn, job.container, source.props_bytes, job.meta(md5_hex))
+    if leftovers or any(objects.is_manifest(obj) for obj in listing.values()):
+        objects.cleanup_segments(job.conn, objects.segments_container(job.container), keep_prefix=None)
+    return md5_hex
+
+
+def _put_small(job: Upload, data: bytes, md5_hex: str) -> None:
+    """The image, then template.properties, back to back on one kept-alive
+    connection. template.properties goes only once Swift stored the image
+    with the MD5 sent along (else 422): its presence says complete."""
+    source = job.source
+    job.progress.write(force=True, state=Transfer.State.VERIFYING)
+    _verify_checksum(source, md5_hex)
+    headers = job.meta(md5_hex)
+    swift.put_object(job.conn, job.container, source.props.filename, data, content_length=len(data),
+                     etag=md5_hex, headers=headers)
+    job.progress.add(len(data))
+    objects.put_properties(job.conn, job.container, source.props_bytes, headers)
+
+
+# --- a Static Large Object: threads reading their own ranges ------------------------
+def _upload_segmented(job: Upload, segment_size: int) -> str:
+    source, progress, conn, container = job.source, job.progress, job.conn, job.container
+    done_md5 = objects.stored_copy_md5(conn, container, source.props, source.props_bytes, source.size,
+                                       source.mtime)
+    if done_md5 is not None:
+        return _already_stored(job, done_md5)
+    swift.ensure_container(conn, container)
+    _unmark_complete(job)
+    progress.done = 0
+    progress.write(force=True, bytes_total=source.size, segment_size=segment_size,
+                   segments_total=math.ceil(source.size / segment_size), segments_done=0, segments_reused=0)
+    md5_hex = _upload_slo(job, segment_size)
+    objects.put_properties(conn, container, source.props_bytes, job.meta(md5_hex))
+    objects.cleanup_segments(conn, objects.segments_container(container), keep_prefix=objects.segment_prefix(
+        source.props.filename, source.size, source.mtime, segment_size))
+    return md5_hex
+
+
+@contextmanager
+def _opened(source: Source):
+    """The image's file descriptor, checked against what the scan saw."""
+    fd = os.open(source.image, os.O_RDONLY)
+    try:
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
+        except (AttributeError, OSError):
+            pass
+        _check_unchanged(fd, source)
+        yield fd
+        _check_unchanged(fd, source)  # every byte was read from the copy the scan saw
     finally:
-        conn.close()
+        os.close(fd)
+
+
+def _shorter(fd: int, source: Source):
+    """What a short read raises: the change it reveals, if the stat shows one."""
+    def short():
+        _check_unchanged(fd, source)
+        return SourceChanged("the image became shorter on NFS during the copy")
+
+    return short
+
+
+@dataclass
+class _Counts:
+    """Segments sent or kept so far (appended to by the uploading threads)."""
+
+    done: list = field(default_factory=list)
+    reused: list = field(default_factory=list)
+
+
+def _ticker(job: Upload, fd: int, counts: _Counts | None = None):
+    """The calling thread's tick while the threads copy: the source check,
+    then progress and heartbeat (which raise TransferStopped on a cancel)."""
+    def tick():
+        _check_unchanged(fd, job.source)
+        if counts is not None:
+            job.progress.set(segments_done=len(counts.done), segments_reused=len(counts.reused))
+        job.progress.write()
+
+    return tick
 
 
 def _upload_object(job: Upload) -> str:
+    """One object, streamed by one thread that hashes what it sends: the
+    object's MD5 is the whole-file MD5."""
     source, progress, conn, container = job.source, job.progress, job.conn, job.container
-    throttle = Throttle()
-    with open(source.image, "rb") as handle:
-        _check_unchanged(handle, source)
-        if source.size <= SMALL_OBJECT:
-            data = handle.read(source.size + 1)
-            throttle(len(data))
-            _check_unchanged(handle, source)
-            md5_hex = hashlib.md5(data).hexdigest()
-            if len(data) != source.size:
-                raise SourceChanged("the image changed on NFS during the copy")
-            progress.write(force=True, state=Transfer.State.VERIFYING)
-            _verify_checksum(source, md5_hex)
-            swift.put_object(conn, container, source.props.filename, data, content_length=len(data),
-                             etag=md5_hex, headers=job.meta(md5_hex))
-            progress.add(len(data))
-            return md5_hex
-        whole = hashlib.md5()
-        pipeline = Pipeline(job.new_connection, 1, progress)
-        try:
-            # One object: its MD5 is the whole-file MD5 the reader computes.
-            feed, finish = pipeline.stream(container, source.props.filename, source.size,
-                                           headers=job.meta(""), hash_here=False)
-            while chunk := handle.read(CHUNK):
-                whole.update(chunk)
-                throttle(len(chunk))
-                feed(chunk)
-                progress.write()
-            _check_unchanged(handle, source)
-            md5_hex = whole.hexdigest()
-            finish(md5_hex)
-            pipeline.wait()
-        finally:
-            pipeline.close()
+    checksum = source.props.checksum
+    with _opened(source) as fd:
+        pipe = Pipeline(job.new_connection, 1, _ticker(job, fd))
+        throttle, short = Throttle(stop=pipe.abort), _shorter(fd, source)
+        # With a checksum the metadata is known now (and checked below); else POSTed once known.
+        pipe.submit(lambda: pipe.put_range(container, source.props.filename, fd, 0, source.size,
+                                           throttle=throttle, short=short, on_bytes=progress.add,
+                                           headers=job.meta(checksum)))
+        md5_hex = pipe.wait()[0]
     progress.write(force=True, state=Transfer.State.VERIFYING)
     try:
         _verify_checksum(source, md5_hex)
     except TransferFailed:
         swift.delete_object(conn, container, source.props.filename)
         raise
-    swift.post_object(conn, container, source.props.filename, job.meta(md5_hex))
+    if not checksum:
+        swift.post_object(conn, container, source.props.filename, job.meta(md5_hex))
     return md5_hex
 
 
@@ -195,92 +325,61 @@ def _upload_slo(job: Upload, segment_size: int) -> str:
     swift.ensure_container(job.conn, segments)
     prefix = objects.segment_prefix(source.props.filename, source.size, source.mtime, segment_size)
     existing = {o["name"]: o for o in swift.list_objects(job.conn, segments, prefix=prefix)}
-    etags: list[str | None] = [None] * count
-    pipeline = Pipeline(job.new_connection, config.value("swift.transfer.concurrency"), progress)
-    try:
-        with open(source.image, "rb") as handle:
-            try:
-                os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
-            except (AttributeError, OSError):
-                pass
-            md5_hex, reused = _send_segments(job, handle, pipeline, segment_size, existing, etags)
-        results = pipeline.wait()
-    finally:
-        pipeline.close()
-    for name, etag in results:  # each checked against the MD5 of what was sent
-        etags[int(name.rsplit("/", 1)[1])] = etag
-    progress.write(force=True, state=Transfer.State.VERIFYING, segments_done=count, segments_reused=reused)
+    # Each thread holds one read buffer: TRANSFER_READ_AHEAD_MB bounds them.
+    concurrency = min(config.value("swift.transfer.concurrency"),
+                      max(1, settings.TRANSFER_READ_AHEAD_MB * MIB // CHUNK))
+    counts = _Counts()
+    with _opened(source) as fd:
+        pipe = Pipeline(job.new_connection, concurrency + 1, _ticker(job, fd, counts))
+        sender = _SegmentSender(job, pipe, fd, segment_size, existing, counts)
+        # The whole-file MD5: its own thread reading in order (from the page cache, mostly).
+        pipe.submit(lambda: pipe.md5_range(fd, 0, source.size, throttle=lambda count: None, short=sender.short))
+        pipe.each(sender.send, range(count), concurrency)
+        md5_hex = pipe.wait()[0]
+    progress.write(force=True, state=Transfer.State.VERIFYING, segments_done=count,
+                   segments_reused=len(counts.reused))
     _verify_checksum(source, md5_hex)
     objects.put_manifest(job.conn, job.container, source.props.filename, [
-        (objects.segment_name(source.props.filename, source.size, source.mtime, segment_size, i), etags[i],
-         min(segment_size, source.size - i * segment_size)) for i in range(count)],
+        (objects.segment_name(source.props.filename, source.size, source.mtime, segment_size, i),
+         sender.etags[i], min(segment_size, source.size - i * segment_size)) for i in range(count)],
         job.meta(md5_hex), source.size)
     return md5_hex
 
 
-def _send_segments(job: Upload, handle, pipeline: Pipeline, segment_size: int, existing: dict,
-                   etags: list) -> tuple[str, int]:
-    """Read the image once: each segment goes to the pipeline, or is hashed
-    and kept when Swift already holds it. Returns the whole-file MD5 and how
-    many segments were reused."""
-    source, progress = job.source, job.progress
-    segments = objects.segments_container(job.container)
-    throttle = Throttle()
-    whole = hashlib.md5()
-    reused = 0
-    _check_unchanged(handle, source)
-    for index in range(len(etags)):
-        # Cancel and source changes are checked between segments
-        # (and progress writes notice a cancel within a segment).
-        progress.write(force=True, segments_reused=reused)
-        _check_unchanged(handle, source)
-        pipeline.check()
-        offset = index * segment_size
-        length = min(segment_size, source.size - offset)
-        name = objects.segment_name(source.props.filename, source.size, source.mtime, segment_size, index)
-        old = existing.get(name)
-        reuse = old is not None and old.get("bytes") == length
-        segment = hashlib.md5()
-        feed = finish = None
-        if not reuse:
-            feed, finish = pipeline.stream(segments, name, length)
-        left = length
-        while left:
-            chunk = handle.read(min(CHUNK, left))
-            if not chunk:
-                raise SourceChanged("the image became shorter on NFS during the copy")
-            left -= len(chunk)
-            whole.update(chunk)
-            throttle(len(chunk))
-            if feed is not None:
-                feed(chunk)
-            else:
-                segment.update(chunk)
-                progress.add(len(chunk))
-            progress.write()
-        if finish is not None:
-            finish()
-            continue
-        digest = segment.hexdigest()
-        etags[index] = digest
-        if old.get("hash") == digest:
-            reused += 1
+class _SegmentSender:
+    """send(index), in an uploading thread: one segment read with pread,
+    hashed and PUT, or kept when Swift already holds it with that MD5."""
+
+    def __init__(self, job: Upload, pipe: Pipeline, fd: int, segment_size: int, existing: dict,
+                 counts: _Counts):
+        self.job, self.pipe, self.fd, self.segment_size = job, pipe, fd, segment_size
+        self.existing, self.counts = existing, counts
+        self.segments = objects.segments_container(job.container)
+        self.throttle = Throttle(stop=pipe.abort)  # shared: caps the copy's total rate in tests
+        self.short = _shorter(fd, job.source)
+        self.etags: list[str | None] = [None] * math.ceil(job.source.size / segment_size)
+
+    def send(self, index: int) -> None:
+        source, progress, pipe = self.job.source, self.job.progress, self.pipe
+        _check_unchanged(self.fd, source)
+        offset = index * self.segment_size
+        length = min(self.segment_size, source.size - offset)
+        name = objects.segment_name(source.props.filename, source.size, source.mtime, self.segment_size, index)
+        ranged = dict(throttle=self.throttle, short=self.short, on_bytes=progress.add)
+        old = self.existing.get(name)
+        if old is None or old.get("bytes") != length:
+            self.etags[index] = pipe.put_range(self.segments, name, self.fd, offset, length, **ranged)
         else:
-            # A damaged leftover: send this segment again. Its MD5 is
-            # known now, so Swift checks the body against it.
-            progress.add(-length)
-            pipeline.submit(_resend_segment, source.image, segments, name, offset, length, digest, progress)
-    _check_unchanged(handle, source)
-    return whole.hexdigest(), reused
-
-
-def _resend_segment(conn, image, container, name, offset, length, digest, progress):
-    with open(image, "rb") as handle:
-        handle.seek(offset)
-        data = handle.read(length)
-    etag = swift.put_object(conn, container, name, data, content_length=len(data), etag=digest)
-    progress.add(len(data))
-    return name, etag
+            digest = pipe.md5_range(self.fd, offset, length, **ranged)
+            if old.get("hash") == digest:
+                self.counts.reused.append(index)
+                self.etags[index] = digest
+            else:
+                # A damaged leftover: sent again; its MD5 is known, so Swift checks the body against it.
+                progress.add(-length)
+                self.etags[index] = pipe.put_range(self.segments, name, self.fd, offset, length, etag=digest,
+                                                   **ranged)
+        self.counts.done.append(index)
 
 
 def after_cancel(transfer: Transfer) -> None:

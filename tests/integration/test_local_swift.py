@@ -50,7 +50,9 @@ def test_small_max_file_size_forces_segments_and_dlo_works(tmp_path):
         conn.put_object("c_segments", "big/1", b"b" * 60000)
         conn.put_object("c", "big", b"", headers={"X-Object-Manifest": "c_segments/big/"})
         assert conn.get_object("c", "big")[1] == b"a" * 60000 + b"b" * 60000
+        assert swift.root.is_dir()
     assert not swift.processes
+    assert not swift.root.exists()  # temporary() leaves no localswift-* folder behind
 
 
 def test_access_log_port_receives_a_line_per_client_request():

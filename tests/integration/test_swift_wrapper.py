@@ -30,3 +30,30 @@ def test_unreachable_host_is_clear():
     with pytest.raises(swift.SwiftError, match="cannot reach the Swift host") as excinfo:
         swift.authenticate(conn)
     assert excinfo.value.transient
+
+
+def test_bytes_whose_token_expired_go_again_with_a_new_one(local_swift):
+    """No HEAD before a PUT of bytes (a small template's image): a 401 makes
+    put_object authenticate again and send them once more."""
+    conn = swift.connect(creds(local_swift))
+    swift.authenticate(conn)
+    swift.ensure_container(conn, "wrapper-expired")
+    conn.token = "AUTH_tk" + "0" * 32  # as a token tempauth no longer knows
+    etag = swift.put_object(conn, "wrapper-expired", "small", b"bytes", content_length=5)
+    assert etag == "4b3a6218bb3e3a7303e8a171a60fcf92"  # MD5 of b"bytes"
+    assert conn.token != "AUTH_tk" + "0" * 32
+    assert swift.list_objects(conn, "wrapper-expired")[0]["name"] == "small"
+    swift.delete_object(conn, "wrapper-expired", "small")
+    swift.delete_container(conn, "wrapper-expired")
+
+
+def test_a_new_container_is_told_from_an_existing_one(local_swift):
+    conn = swift.connect(creds(local_swift))
+    swift.authenticate(conn)
+    assert swift.ensure_container(conn, "wrapper-created") is True  # 201
+    assert swift.ensure_container(conn, "wrapper-created") is False  # 202: it existed
+    with pytest.raises(swift.SwiftError) as excinfo:
+        swift.list_objects(conn, "wrapper-missing", missing_ok=False)
+    assert excinfo.value.status == 404
+    assert swift.list_objects(conn, "wrapper-missing") == []
+    swift.delete_container(conn, "wrapper-created")
