@@ -43,13 +43,13 @@ class SocketBody:
         reader.length = body_bytes - len(self.first)
         self.reader, self.sock = reader, sock
 
-    def read(self, size: int) -> bytes | bytearray:
-        if self.first:
-            block, self.first = bytes(self.first[:size]), self.first[size:]
-            return block
-        size = min(size, self.reader.length)
+    def read(self, size: int) -> bytearray:
+        """Up to `size` bytes: what gunicorn kept first, then the socket's."""
+        kept, self.first = self.first[:size], self.first[size:]
+        size = min(size, len(kept) + self.reader.length)
         buffer = bytearray(size)
-        view, filled = memoryview(buffer), 0
+        view, filled = memoryview(buffer), len(kept)
+        view[:filled] = kept
         try:
             while filled < size:
                 count = self.sock.recv_into(view[filled:], size - filled)
@@ -57,7 +57,7 @@ class SocketBody:
                     break
                 filled += count
         finally:
-            self.reader.length -= filled
+            self.reader.length -= filled - len(kept)
             view.release()
         if filled < size:
             del buffer[filled:]
