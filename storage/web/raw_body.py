@@ -7,6 +7,7 @@ partly read already) it is the request's own read()."""
 from __future__ import annotations
 
 import io
+import socket
 
 
 def body_reader(request):
@@ -52,7 +53,9 @@ class SocketBody:
         view[:filled] = kept
         try:
             while filled < size:
-                count = self.sock.recv_into(view[filled:], size - filled)
+                # MSG_WAITALL: one call (and one GIL release) fills the block,
+                # not one per TCP segment batch; less at the body's end or a break.
+                count = self.sock.recv_into(view[filled:], size - filled, socket.MSG_WAITALL)
                 if not count:  # the client went away
                     break
                 filled += count
