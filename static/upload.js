@@ -123,7 +123,9 @@
     upload = new window.tus.Upload(file, {
       endpoint: form.dataset.uploadCreate,
       chunkSize: 16 * 1024 * 1024,
-      retryDelays: [0, 1000, 3000, 5000, 10000],
+      // Long enough for a restarted web server: a request killed with it
+      // holds the upload (423) until TRANSFER_STALE_SECONDS (2 min) pass.
+      retryDelays: [0, 1000, 3000, 5000, 10000, 20000, 30000, 60000],
       headers: { "X-CSRFToken": csrf },
       metadata: metadata(file),
       removeFingerprintOnSuccess: true,

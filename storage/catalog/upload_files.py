@@ -1,8 +1,11 @@
 """Upload from local: the bytes of one request written to the upload's
 file (storage.catalog.uploads uses it). Bytes past the stored offset are cut
-off first; the MD5 is computed in a thread of its own while the next block
-is read and written (hashlib releases the GIL), then every SYNC_BYTES or
-SYNC_SECONDS the file is fsynced and only then counted in the database.
+off first. The request is read READ_BYTES at a time; each block is written
+and hashed, in two threads of their own, while the next block is read, and every
+SYNC_BYTES or SYNC_SECONDS an fsync of what was written so far runs in
+another thread while the next blocks arrive (hashlib, writes and fsync
+release the GIL). Only when an fsync has returned are the bytes it covered counted in
+the database; the request's end waits for the last one.
 HASHES keeps the server's MD5 in this process by upload and offset; a
 request that finds none for its offset re-reads the file from disk."""
 from __future__ import annotations
@@ -20,10 +23,13 @@ from django.utils.translation import gettext as _
 from storage.models import BrowserUpload, Transfer
 from storage.transfers.progress import Throttle
 
-CHUNK = 1024 * 1024
-# fsync (and count in the database) after this many bytes, or after
-# SYNC_SECONDS with some bytes: few fsyncs when fast, a live offset when slow.
-SYNC_BYTES = 64 * 1024 * 1024
+CHUNK = 1024 * 1024  # re-reading the file, and a CloudStack POST's parser
+# Read from the request this much at a time: few Python-level turns per byte,
+# and two blocks (one written and hashed, one read) keep the worker's memory flat.
+READ_BYTES = 4 * CHUNK
+# Start an fsync (then count in the database) after this many bytes, or after
+# SYNC_SECONDS with some bytes: a live offset and heartbeat when slow.
+SYNC_BYTES = 16 * CHUNK
 SYNC_SECONDS = 1.0
 HASHES: dict[uuid.UUID, tuple[int, object]] = {}
 
@@ -66,18 +72,21 @@ def record(upload: BrowserUpload, token, offset: int, rate: float = 0) -> None:
 class Appender:
     """Writes one request's bytes at the upload's stored offset (409
     otherwise), cutting off first what an earlier broken request wrote past
-    it; every SYNC_BYTES are fsynced and only then counted. Use write(),
-    then close(), which syncs the rest."""
+    it; fsyncs run behind the writes and only what they covered is counted.
+    Use write(), then close(), which syncs the rest."""
 
     def __init__(self, upload: BrowserUpload, token, offset: int, path: Path):
         if offset != upload.offset:
             raise UploadRefused(_("The upload is at offset %(stored)s, not %(offset)s.")
                                 % {"stored": upload.offset, "offset": offset}, 409)
-        self.upload, self.token, self.written, self.unsynced = upload, token, offset, 0
+        self.upload, self.token, self.written = upload, token, offset
         self.throttle = Throttle()  # tests only: slow enough to cut the network mid-way
-        self.since = (time.monotonic(), offset)  # for the rate the dashboard shows
+        self.since = (time.monotonic(), offset)  # the last count, for the rate the dashboard shows
         self.md5 = hash_at(upload, path, offset)
-        self.hasher, self.hashing = ThreadPoolExecutor(1), None
+        # The block being written and hashed while the next one is read.
+        self.threads, self.pending = ThreadPoolExecutor(2), ()
+        # The running fsync: (its future, the offset and MD5 it makes durable).
+        self.syncer, self.syncing = ThreadPoolExecutor(1), None
         try:
             self.out = open(path, "r+b")
             self.out.truncate(offset)
@@ -91,44 +100,59 @@ class Appender:
             raise UploadRefused(_("These bytes go past the upload's length of %(length)s bytes.")
                                 % {"length": length}, 413)
         self.throttle(len(block))
+        self._wait_pending()
+        self.pending = (self.threads.submit(self.out.write, block), self.threads.submit(self.md5.update, block))
+        self.written += len(block)
+        if self.syncing is not None and self.syncing[0].done():
+            self._synced()
+        if self.syncing is None and (self.written - self.since[1] >= SYNC_BYTES
+                                     or time.monotonic() - self.since[0] >= SYNC_SECONDS):
+            self._start_sync()
+
+    def _wait_pending(self) -> None:
+        """Wait for the block being written and hashed (at most one: memory
+        stays bounded)."""
+        pending, self.pending = self.pending, ()
         try:
-            self.out.write(block)
+            for future in pending:
+                future.result()
         except OSError as exc:
             raise storage_refusal(exc) from None
-        self._hashed()
-        self.hashing = self.hasher.submit(self.md5.update, block)  # while the next block is read and written
-        self.written += len(block)
-        self.unsynced += len(block)
-        if self.unsynced >= SYNC_BYTES or time.monotonic() - self.since[0] >= SYNC_SECONDS:
-            self.sync()
 
-    def _hashed(self) -> None:
-        """Wait for the block being hashed (at most one: memory stays bounded)."""
-        if self.hashing is not None:
-            self.hashing.result()
-            self.hashing = None
-
-    def sync(self) -> None:
-        self._hashed()
+    def _start_sync(self) -> None:
+        """An fsync of everything written so far, in the syncer's thread."""
+        self._wait_pending()
         try:
             self.out.flush()
-            os.fsync(self.out.fileno())
         except OSError as exc:
             raise storage_refusal(exc) from None
-        self.unsynced = 0
-        HASHES[self.upload.uuid] = (self.written, self.md5.copy())
+        self.syncing = (self.syncer.submit(os.fsync, self.out.fileno()), self.written, self.md5.copy())
+
+    def _synced(self) -> None:
+        """Wait for the running fsync, then count the bytes it covered."""
+        future, offset, md5 = self.syncing
+        self.syncing = None
+        try:
+            future.result()
+        except OSError as exc:
+            raise storage_refusal(exc) from None
+        HASHES[self.upload.uuid] = (offset, md5)
         now = time.monotonic()
-        rate = (self.written - self.since[1]) / max(now - self.since[0], 1e-3)
-        self.since = (now, self.written)
-        record(self.upload, self.token, self.written, rate)
+        rate = (offset - self.since[1]) / max(now - self.since[0], 1e-3)
+        self.since = (now, offset)
+        record(self.upload, self.token, offset, rate)
 
     def close(self) -> int:
         """Sync what is left; returns the new offset."""
         try:
-            self.sync()
+            if self.syncing is not None:
+                self._synced()
+            self._start_sync()
+            self._synced()
         finally:
+            self.threads.shutdown()  # a write still running ends before the file closes
+            self.syncer.shutdown()
             self.out.close()
-            self.hasher.shutdown()
         return self.written
 
 
@@ -143,7 +167,7 @@ def append(appender: Appender, read, count: int) -> int:
     try:
         while count > 0:
             try:
-                block = read(min(CHUNK, count))
+                block = read(min(READ_BYTES, count))
             except OSError:  # the client went away
                 block = b""
             if not block:

@@ -92,7 +92,9 @@ def create(*, user, zone, length: int | None, name: str, description: str, forma
         raise UploadRefused(_("The secondary storage of zone %(zone)s is not available.") % {"zone": zone.name}, 409)
     if length is not None:
         check_length(length, root)
-    template = new_template(name=name, description=description, format=fmt, checksum=checksum.lower())
+    # featured and extractable live on the template row (listTemplates, Edit template), as Register's do.
+    template = new_template(name=name, description=description, format=fmt, checksum=checksum.lower(),
+                            featured=featured, extractable=extractable)
     rel = layout.template_rel(template.account_id, template.pk)
     try:
         folder, _created = make_template_folder(root, rel, store)

@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from storage.catalog import uploads
 from storage.models import BrowserUpload
+from storage.web import raw_body
 from storage.web.forms import TemplateUploadForm
 
 TUS_VERSION = "1.0.0"
@@ -132,7 +133,7 @@ class TusUploadView(TusView):
         offset, count = header_int(request, "Upload-Offset"), header_int(request, "Content-Length")
         token = uploads.take(upload)
         try:
-            written = uploads.append(upload, token, offset, request.read, count)
+            written = uploads.append(upload, token, offset, raw_body.body_reader(request), count)
         finally:
             uploads.release(upload, token)
         upload.refresh_from_db(fields=["offset"])

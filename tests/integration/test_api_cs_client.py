@@ -249,7 +249,8 @@ def test_register_template_with_cs_downloads_it(api, settings, download_queue, d
     ubuntu = GuestOsType.objects.get(name="Ubuntu 12.04 (64-bit)")
     answer = api.registerTemplate(name="cs-registered", displaytext="from cs", url=server.url("/image.qcow2"),
                                   zoneid=str(zone.uuid), format="QCOW2", hypervisor="KVM",
-                                  ostypeid=str(ubuntu.uuid), checksum=md5(IMAGE), isextractable="true")
+                                  ostypeid=str(ubuntu.uuid), checksum=md5(IMAGE), isextractable="true",
+                                  isfeatured="true")
     [registered] = answer["template"]
     assert registered["zoneid"] == str(zone.uuid) and registered["isready"] is False
     template = Template.objects.get(uuid=registered["id"])
@@ -257,4 +258,4 @@ def test_register_template_with_cs_downloads_it(api, settings, download_queue, d
     assert download.state == Transfer.State.DONE, download.last_error
     [listed] = api.listTemplates(templatefilter="all", id=registered["id"], zoneid=str(zone.uuid))["template"]
     assert listed["isready"] is True and listed["size"] > 0
-    assert (listed["ostypeid"], listed["isextractable"]) == (str(ubuntu.uuid), True)
+    assert (listed["ostypeid"], listed["isextractable"], listed["isfeatured"]) == (str(ubuntu.uuid), True, True)

@@ -261,6 +261,31 @@ def test_cloudstack_post_with_a_good_and_a_bad_signature(client, admin_user, zon
     assert _post(params, IMAGE).status_code == 404  # used once
 
 
+@pytest.mark.parametrize("featured, extractable", [(True, False), (False, True)])
+def test_listtemplates_answers_the_flags_given_at_upload(client, admin_user, zone, featured, extractable):
+    """isfeatured and isextractable as getUploadParamsForTemplate was given
+    them, once the upload is the template."""
+    flags = {"isfeatured": str(featured).lower(), "isextractable": str(extractable).lower()}
+    params = _upload_params(client, admin_user, zone, ispublic="true", **flags)
+
+    def listed():
+        status, body = call(client, "listTemplates", *key_pair(admin_user), templatefilter="all", id=params["id"])
+        assert status == 200, body
+        [template] = body["template"]
+        return template["isfeatured"], template["isextractable"], template["ispublic"]
+
+    assert _post(params, IMAGE).status_code == 200
+    assert listed() == (featured, extractable, True)
+
+
+def test_a_tus_upload_keeps_featured_and_extractable(admin_client, zone):
+    location, _upload = started(admin_client, zone, featured="true", extractable="true")
+    assert patch(admin_client, location, 0, IMAGE).status_code == 204
+    template_id = complete(admin_client, location, md5(IMAGE)).json()["template"]
+    template = Template.objects.get(pk=template_id)
+    assert (template.featured, template.extractable) == (True, True)
+
+
 def test_cloudstack_post_with_a_wrong_typed_md5_leaves_nothing(client, admin_user, zone):
     params = _upload_params(client, admin_user, zone, checksum="1" * 32)
     response = _post(params, IMAGE)
