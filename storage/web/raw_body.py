@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import socket
+import ssl
 
 
 def body_reader(request):
@@ -20,7 +21,9 @@ def body_reader(request):
     known = type(reader).__name__ == "LengthReader" and isinstance(getattr(reader, "length", None), int)
     buffers = isinstance(getattr(body, "buf", None), io.BytesIO) and isinstance(getattr(unreader, "buf", None),
                                                                                  io.BytesIO)
-    if sock is None or not known or not buffers or getattr(request, "_read_started", True):
+    # An SSLSocket (gunicorn --certfile) takes no recv flags: gunicorn's read() then.
+    if sock is None or isinstance(sock, ssl.SSLSocket) or not known or not buffers or \
+            getattr(request, "_read_started", True):
         return request.read
     request._read_started = True  # Django must not read it again (request.body, request.POST)
     return SocketBody(body, reader, unreader, sock).read
