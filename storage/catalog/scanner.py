@@ -19,7 +19,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from cloudadmin import events
+from cloudadmin import events, messages
+from cloudadmin.messages import coded
 from storage.catalog import scan_runs
 from storage.models import (SecondaryStorage, SwiftStore, Template, TemplateExclusion, TemplateLocation, Transfer,
                             ZoneScan)
@@ -110,11 +111,11 @@ def _scan_and_record(scan: ZoneScan) -> ZoneScan:
         scan_runs.finish(scan, **{name: getattr(scan, name) for name in (
             "templates_found", "templates_ready", "templates_invalid", "transfers_queued", "problems",
             "error", "state", "finished", "heartbeat")})
-        detail = (f"{scan.templates_ready} ready, {scan.templates_invalid} invalid, "
-                  f"{queued} uploads queued")
+        detail = coded("%(ready)s ready, %(invalid)s invalid, %(queued)s uploads queued",
+                       ready=scan.templates_ready, invalid=scan.templates_invalid, queued=queued)
         if errors:
-            events.record_failure("zone.scan", username="worker", target=zone.name,
-                                  detail=f"{detail}; {scan.error}"[:2000])
+            events.record_failure("zone.scan", username="worker", target=zone.name, detail=messages.encode(
+                coded("%(counts)s; %(errors)s", counts=detail, errors=scan.error), max_length=2000))
         else:
             events.record("zone.scan", username="worker", target=zone.name, detail=detail)
     return scan

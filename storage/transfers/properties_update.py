@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 
+from cloudadmin.messages import Message, coded
 from storage.failures import TransferFailed, TransferWaits
 from storage.models import SwiftStore, Template, TemplateLocation, Transfer
 from storage.secondary import nfs, properties
@@ -49,7 +50,8 @@ def _write_nfs(location: TemplateLocation, values: dict, transfer: Transfer) -> 
     folder = root / location.path
     real_root = os.path.realpath(root)
     if not location.path or not os.path.realpath(folder).startswith(real_root + os.sep):
-        raise TransferFailed(f"zone {location.zone.name}: the template folder is not inside {store.url}")
+        raise TransferFailed(coded("zone %(zone)s: the template folder is not inside %(url)s",
+                                   zone=location.zone.name, url=store.url))
     where = f"in zone {location.zone.name}"
     try:
         current = (folder / properties.FILENAME).read_bytes()
@@ -75,7 +77,7 @@ def run(transfer: Transfer, progress: Progress, store: SwiftStore | None) -> str
     template = Template.objects.get(pk=transfer.template_id)
     busy = template.transfers.filter(direction__in=COPIES, state__in=Transfer.ACTIVE_STATES).first()
     if busy is not None:
-        raise TransferWaits(f"transfer {busy.pk} is copying the template; written after it")
+        raise TransferWaits(coded("transfer %(id)s is copying the template; written after it", id=busy.pk))
     last = b""
     for _ in range(MAX_PASSES):
         values = wanted(template)
@@ -99,5 +101,5 @@ def run(transfer: Transfer, progress: Progress, store: SwiftStore | None) -> str
     return hashlib.md5(last).hexdigest()
 
 
-def describe(transfer: Transfer) -> str:
-    return "template.properties to every copy (Swift and the zones' secondary storage)"
+def describe(transfer: Transfer) -> Message:
+    return coded("template.properties to every copy (Swift and the zones' secondary storage)")

@@ -114,7 +114,10 @@ def _text_without_data(html):
     parser.feed(html)
     text = "\n".join(parser.lines)
     for value in [*data_strings(), *TERMS]:
-        text = text.replace(value, "\n")
+        if value.isdigit():  # a number ("4") only on its own: not the 4 of 「12月4日」
+            text = re.sub(rf"(?<!\w){value}(?!\w)", "\n", text)
+        else:
+            text = text.replace(value, "\n")
     return text
 
 
