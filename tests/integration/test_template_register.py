@@ -12,6 +12,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
+from cloudadmin.messages import english
 from cloudadmin.models import Event
 from storage.catalog import registration
 from storage.transfers import downloads, queueing as transfers
@@ -135,7 +136,7 @@ def test_each_download_error_is_clear_and_leaves_nothing(setup, server):
     for registration, expected in registered:
         transfer = _wait_download(registration.template_id)
         assert transfer.state == Transfer.State.FAILED, (registration.url, transfer.state)
-        assert expected in transfer.last_error, (registration.url, transfer.last_error)
+        assert expected in english(transfer.last_error), (registration.url, english(transfer.last_error))
         assert transfer.attempts == 1
         assert not _folder(root, registration.template_id).exists(), registration.url
         assert Event.objects.filter(action="transfer.fail", target=f"T-{registration.template_id}").exists()
