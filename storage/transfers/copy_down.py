@@ -41,7 +41,7 @@ def _read_properties(conn, template: Template) -> tuple[properties.TemplatePrope
     try:
         return properties.check(properties.parse(props_bytes), folder_id=template.pk), props_bytes
     except properties.PropertiesError as exc:
-        raise TransferFailed(f"template.properties in Swift: {exc}") from None
+        raise TransferFailed(coded("template.properties in Swift: %(error)s", error=str(exc))) from None
 
 
 def run(transfer: Transfer, progress: Progress, store: SwiftStore) -> str:

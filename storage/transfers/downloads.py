@@ -245,19 +245,19 @@ def _chunks(response, total: int, limit: int):
         try:
             chunk = response.read1(CHUNK)
         except http.client.IncompleteRead as exc:
-            raise DownloadError(f"the server closed the connection after {count + len(exc.partial)} "
-                                f"of {total} bytes", transient=True) from None
+            raise DownloadError(coded("the server closed the connection after %(count)s of %(total)s bytes",
+                                      count=count + len(exc.partial), total=total), transient=True) from None
         except (TimeoutError, socket.timeout):
-            raise DownloadError("the server stopped sending (timed out)", transient=True) from None
+            raise DownloadError(coded("the server stopped sending (timed out)"), transient=True) from None
         except (ConnectionError, ssl.SSLError) as exc:
-            raise DownloadError(f"the connection broke: {exc.strerror or type(exc).__name__}",
+            raise DownloadError(coded("the connection broke: %(error)s", error=exc.strerror or type(exc).__name__),
                                 transient=True) from None
         if not chunk:
             return
         count += len(chunk)
         if count > limit:
-            raise DownloadError(f"the image is larger than the limit of {limit} bytes "
-                                f"(TEMPLATE_DOWNLOAD_MAX_BYTES)")
+            raise DownloadError(coded("the image is larger than the limit of %(limit)s bytes "
+                                      "(TEMPLATE_DOWNLOAD_MAX_BYTES)", limit=limit))
         yield chunk
 
 
@@ -281,8 +281,8 @@ def run(transfer: Transfer, progress: Progress, store: SwiftStore | None) -> str
         length = response.getheader("Content-Length")
         total = int(length) if length and length.isdigit() else 0
         if total > limit:
-            raise DownloadError(f"the image is {total} bytes, more than the limit of {limit} bytes "
-                                f"(TEMPLATE_DOWNLOAD_MAX_BYTES)")
+            raise DownloadError(coded("the image is %(total)s bytes, more than the limit of %(limit)s bytes "
+                                      "(TEMPLATE_DOWNLOAD_MAX_BYTES)", total=total, limit=limit))
         with TemplateWriter(root, rel, nfs_store, f"dnld{secrets.randbelow(10**19)}tmp_") as writer:
             for stale in writer.folder.glob("dnld*tmp_"):  # left by an attempt whose worker died
                 stale.unlink(missing_ok=True)
@@ -309,11 +309,12 @@ def _check_download(writer: TemplateWriter, registration: TemplateRegistration, 
     """Size and checksum of what arrived; returns its template.properties."""
     count = writer.size
     if total and count != total:
-        raise DownloadError(f"the server sent {count} of {total} bytes", transient=True)
+        raise DownloadError(coded("the server sent %(count)s of %(total)s bytes", count=count, total=total),
+                            transient=True)
     progress.write(force=True, state=Transfer.State.VERIFYING, bytes_total=count)
     if registration.checksum and registration.checksum != md5_hex:
-        raise DownloadError(f"checksum mismatch: expected {registration.checksum}, "
-                            f"the downloaded image's MD5 is {md5_hex}")
+        raise DownloadError(coded("checksum mismatch: expected %(expected)s, the downloaded image's MD5 is %(md5)s",
+                                  expected=registration.checksum, md5=md5_hex))
     virtual = virtual_size(writer.temp, registration.format, count)
     return properties_values(template, registration, count, md5_hex, virtual)
 

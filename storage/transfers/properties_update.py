@@ -33,12 +33,12 @@ def wanted(template: Template) -> dict[str, str]:
     return {key: template.properties[key] for key in EDITED_KEYS if key in template.properties}
 
 
-def rewritten(current: bytes, values: dict[str, str], where: str) -> bytes | None:
+def rewritten(current: bytes, values: dict[str, str], where: Message | str) -> bytes | None:
     """The new content, or None when the copy already says so."""
     try:
         parsed = properties.parse(current)
     except properties.PropertiesError as exc:
-        raise TransferFailed(f"template.properties {where}: {exc}") from None
+        raise TransferFailed(coded("template.properties %(where)s: %(error)s", where=where, error=str(exc))) from None
     if all(parsed.get(key) == value for key, value in values.items()):
         return None
     return properties.serialise({**parsed, **values}).encode()
@@ -52,7 +52,7 @@ def _write_nfs(location: TemplateLocation, values: dict, transfer: Transfer) -> 
     if not location.path or not os.path.realpath(folder).startswith(real_root + os.sep):
         raise TransferFailed(coded("zone %(zone)s: the template folder is not inside %(url)s",
                                    zone=location.zone.name, url=store.url))
-    where = f"in zone {location.zone.name}"
+    where = coded("in zone %(zone)s", zone=location.zone.name)
     try:
         current = (folder / properties.FILENAME).read_bytes()
     except FileNotFoundError:
@@ -66,7 +66,7 @@ def _write_nfs(location: TemplateLocation, values: dict, transfer: Transfer) -> 
 def _write_swift(store: SwiftStore, template: Template, values: dict) -> bytes | None:
     with swift.store_connection(store, timeout=SWIFT_TIMEOUT) as conn:
         head, current = swift.get_object(conn, template.swift_container, properties.FILENAME)
-        new = rewritten(current, values, "in Swift")
+        new = rewritten(current, values, coded("in Swift"))
         if new is not None:
             meta = {key.title(): value for key, value in head.items() if key.startswith("x-object-meta-")}
             put_properties(conn, template.swift_container, new, meta)
