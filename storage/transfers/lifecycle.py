@@ -164,10 +164,10 @@ def _after_stop(transfer: Transfer) -> None:
         logger.warning("transfer %s: segments not cleaned after cancel: %s", transfer.pk, exc)
 
 
-def end_pushed(transfer: Transfer, token, *, md5_hex: str = "", error: str = "") -> str | None:
+def end_pushed(transfer: Transfer, token, *, md5_hex: str = "", error="") -> str | None:
     """End a transfer whose bytes a client pushed (no worker ran it: the
     upload from the browser, which holds the claim `token`): done with its
-    event, its direction's changes and follow-up, or failed with `error`."""
+    event, its direction's changes and follow-up, or failed with `error` (coded, or an error carrying it)."""
     if error:
         stored = messages.encode(error, max_length=2000)
         with transaction.atomic():
