@@ -127,13 +127,13 @@ def render(stored) -> str:
     if not isinstance(message, Message):
         return message
     params = {k: render(v) if isinstance(v, Message) else v for k, v in message.params.items()}
-    if message.plural:
-        text = translation.ngettext(message.msgid, message.plural, int(params.get(message.number, 0)))
-    else:
-        text = translation.gettext(message.msgid)
     try:
+        if message.plural:
+            text = translation.ngettext(message.msgid, message.plural, int(params.get(message.number, 0)))
+        else:
+            text = translation.gettext(message.msgid)
         return text.format(**params) if message.braces else (text % params if params else text)
-    except (KeyError, ValueError, TypeError, IndexError):  # a catalog placeholder gone wrong: say it anyway
+    except (KeyError, ValueError, TypeError, IndexError):  # a row or a placeholder gone wrong: say it anyway
         return message.msgid
 
 
