@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _, gettext_lazy
 
 from . import events
+from .messages import coded
 from .models import GlobalSetting
 
 Type = GlobalSetting.Type
@@ -164,9 +165,10 @@ def change(name: str, raw: str, *, user=None) -> GlobalSetting:
             if pending == row.pending_value:
                 return row  # nothing changes
             if pending is None:
-                detail = f"pending change to {row.pending_value} withdrawn; {row.value} stays in effect"
+                detail = coded("pending change to %(pending)s withdrawn; %(value)s stays in effect",
+                               pending=row.pending_value, value=row.value)
             else:
-                detail = f"{row.value} → {new}, pending a management server restart"
+                detail = coded("%(old)s → %(new)s, pending a management server restart", old=row.value, new=new)
             row.pending_value = pending
             row.save(update_fields=["pending_value", "updated"])
         else:

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from . import messages
 from .models import Event
 
 # What the Events page calls each action; the code stays in the row (and in
@@ -60,8 +61,16 @@ ACTION_LABELS = {
 }
 
 
+# The names events carry when no user acted (a worker, a periodic task).
+SYSTEM_USERNAMES = {"worker": _("worker"), "system": _("system")}
+
+
 def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
+
+
+def username_label(username: str) -> str:
+    return str(SYSTEM_USERNAMES.get(username, username))
 
 
 def username_of(user) -> str:
@@ -70,14 +79,16 @@ def username_of(user) -> str:
 
 
 def record(action, *, user=None, username="", target="", outcome=Event.Outcome.SUCCESS, detail=""):
-    """Save one event. `detail` may be a lazy translation or an exception
-    with a translated message: the audit log is kept in LANGUAGE_CODE."""
+    """Save one event. `detail` may be a coded message (cloudadmin.messages:
+    stored as its code, shown in the reader's language), a lazy translation
+    or an exception carrying one (kept coded too), or plain text."""
     if user is not None and getattr(user, "is_authenticated", False):
         username = username or user.get_username()
     else:
         user = None
+    detail = messages.encode(detail)
     with translation.override(settings.LANGUAGE_CODE):
-        detail, target = str(detail), str(target)
+        target = str(target)
     return Event.objects.create(
         user=user, username=username[:150], action=action, target=target[:255],
         outcome=outcome, detail=detail,

@@ -9,6 +9,7 @@ import logging
 from django.db import DatabaseError, transaction
 
 from . import config, events
+from .messages import coded
 from .models import GlobalSetting
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,8 @@ def apply_pending_settings() -> list[str]:
             old, row.value, row.pending_value = row.value, row.pending_value, None
             row.save(update_fields=["value", "pending_value", "updated"])
             events.record("setting.apply", username="system", target=name,
-                          detail=f"{old} → {row.value}, applied at management server start")
+                          detail=coded("%(old)s → %(new)s, applied at management server start",
+                                       old=old, new=row.value))
         applied.append(name)
         logger.info("Applied pending setting %s = %s", name, row.value)
     return applied

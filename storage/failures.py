@@ -4,7 +4,17 @@ these, the transfer lifecycle decides what each means for the row."""
 
 
 class TransferFailed(Exception):
-    """A permanent failure: retrying the same thing cannot help."""
+    """A permanent failure: retrying the same thing cannot help. The reason
+    is a coded message (`cloudadmin.messages.coded`, stored as its code and
+    shown in the reader's language) or plain text; `text` keeps it, str()
+    renders it in the active language."""
+
+    def __init__(self, text="", *args):
+        super().__init__(text, *args)
+        self.text = text
+
+    def __str__(self) -> str:
+        return str(self.text)
 
 
 class SourceChanged(TransferFailed):

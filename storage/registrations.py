@@ -43,7 +43,7 @@ def check_share_now(server: str, path: str) -> dict:
         return {"status": "pending", "message": "", "templates": 0}
 
 
-def share_ok_message(templates: int) -> str:
+def share_ok_message(templates: int):
     return ShareCheck(url="", folder="", ok=True, templates=templates).summary
 
 

@@ -40,8 +40,9 @@ def check_store(store_id: int) -> None:
     _answer("check_store")(store_id)
 
 
-def share_ok_message(templates: int) -> str:
-    """The words of a passed share check that found `templates` templates."""
+def share_ok_message(templates: int):
+    """The words of a passed share check that found `templates` templates
+    (a coded message, cloudadmin.messages: str() in the active language)."""
     return _answer("share_ok_message")(templates)
 
 

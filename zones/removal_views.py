@@ -146,7 +146,7 @@ class SecondaryStorageAddView(View):
             return self.page(request, zone, form, status=409, check=check)
         store = inventory.add_secondary_storage(zone, server=values["nfs_server"], path=values["path"],
                                                 checked_ok=check["status"] == "ok",
-                                                message=wizard.share_check_message(check), user=request.user)
+                                                message=wizard.share_check_stored(check), user=request.user)
         messages.success(request, gettext("Secondary storage %(url)s was added to zone %(zone)s.")
                          % {"url": store.url, "zone": zone.name})
         return redirect("zones:detail", pk=zone.pk)

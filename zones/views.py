@@ -256,7 +256,7 @@ class WizardStepView(View):
             return None
         form = wizard.form_for(self.step, self.draft)
         if check.get("status") == "failed":
-            return render_step(request, self.draft, self.step, form=form, status=400, error=check.get("message"))
+            return render_step(request, self.draft, self.step, form=form, status=400, error=wizard.share_check_message(check))
         # No worker answered in time: say so, and offer to go on unchecked.
         return render_step(request, self.draft, self.step, form=form)
 

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cloudadmin import events
+from cloudadmin import events, messages
 from storage.models import SecondaryStorage
 
 from . import forms, hooks, inventory
@@ -153,7 +153,8 @@ def record_share_check(draft_id: int, token: str, check_share) -> None:
     if draft is None:
         return
     result = check_share(draft.share_check["server"], draft.share_check["path"])
-    outcome = {**draft.share_check, "status": "ok" if result.ok else "failed", "message": result.summary,
+    outcome = {**draft.share_check, "status": "ok" if result.ok else "failed",
+               "message": messages.encode(result.summary),
                "templates": result.templates, "checked": timezone.now().isoformat()}
     ZoneWizardDraft.objects.filter(pk=draft_id, share_check__token=token,
                                    share_check__status="pending").update(share_check=outcome)
@@ -183,19 +184,25 @@ UNCHECKED = _("Not checked: no worker answered.")
 
 
 def share_check_message(check) -> str:
-    """The outcome in the reader's language where the wizard can say it (a
-    worker writes its reasons in LANGUAGE_CODE)."""
+    """The outcome in the reader's language (a worker stores its reason coded)."""
     if check.get("status") == "ok":
-        return hooks.share_ok_message(check.get("templates", 0))
+        return str(hooks.share_ok_message(check.get("templates", 0)))
     if check.get("status") == "unchecked":
         return str(UNCHECKED)
+    return messages.render(check.get("message", ""))
+
+
+def share_check_stored(check) -> str:
+    """The outcome as a store's state reason keeps it: coded (cloudadmin.messages)."""
+    if check.get("status") == "ok":
+        return messages.encode(hooks.share_ok_message(check.get("templates", 0)))
+    if check.get("status") == "unchecked":
+        return messages.encode(UNCHECKED)
     return check.get("message", "")
 
 
 def go_on_unchecked(draft) -> None:
-    with translation.override(settings.LANGUAGE_CODE):  # stored: it becomes the store's state reason
-        message = str(UNCHECKED)
-    draft.share_check = {**draft.share_check, "status": "unchecked", "message": message}
+    draft.share_check = {**draft.share_check, "status": "unchecked", "message": messages.encode(UNCHECKED)}
     draft.save(update_fields=["share_check", "updated"])
 
 
@@ -291,7 +298,7 @@ def _create(draft, values, *, user=None) -> Zone:
     store = inventory.create_secondary_storage(
         zone, server=secondary_values["nfs_server"], path=secondary_values["path"],
         state=SecondaryStorage.State.UP if checked_ok else SecondaryStorage.State.UNKNOWN,
-        state_reason=(check.get("message") or "")[:500],
+        state_reason=share_check_stored(check)[:500],
         last_checked=timezone.now() if checked_ok else None)
     events.record("zone.create", user=user, target=zone.name, detail=(
         f"{zone.network_type}, {zone.hypervisor}; pod {pod.name}, cluster {cluster.name}, host {host.host_name}, "

@@ -1,5 +1,6 @@
 """prepareTemplate and copyTemplate: Copy to zone (storage.transfers.copy_to_zone, the
 template page's service). Every copy comes from Swift, the cloud-wide store."""
+from cloudadmin import messages
 from storage.transfers import copy_to_zone
 from storage.transfers import queueing as transfers
 from storage.models import Template, TemplateLocation, Transfer
@@ -63,7 +64,8 @@ def refresh_copy_job(job: AsyncJob) -> None:
     elif transfer.state == Transfer.State.DONE:
         jobs.finish(job, {"template": _in_zone(transfer.template, transfer.zone)})
     elif transfer.state in (Transfer.State.FAILED, Transfer.State.CANCELLED):
-        jobs.fail(job, ApiError(INTERNAL_ERROR, f"The copy {transfer.state}: {transfer.last_error or 'no reason given'}"))
+        reason = messages.english(transfer.last_error) or "no reason given"
+        jobs.fail(job, ApiError(INTERNAL_ERROR, f"The copy {transfer.state}: {reason}"))
 
 
 @command("copyTemplate", Param("id", ID, required=True, model="storage.Template"),

@@ -1,6 +1,7 @@
 """deleteTemplate: the template pages' Delete (storage.transfers.deletion).
 Without zoneid every copy goes (Swift and every zone), with it only that
 zone's; the async job ends when every step of the deletion has."""
+from cloudadmin import messages
 from storage.models import Template, Transfer
 from storage.transfers import deletion
 from storage.transfers.queueing import TransferRefused
@@ -20,7 +21,7 @@ def refresh_delete_job(job: AsyncJob) -> None:
     ended = [step for step in steps if step.state in (Transfer.State.FAILED, Transfer.State.CANCELLED)]
     if ended:
         jobs.fail(job, ApiError(INTERNAL_ERROR, f"Failed to delete template: the deletion {ended[0].state}: "
-                                                f"{ended[0].last_error or 'no reason given'}"))
+                                                f"{messages.english(ended[0].last_error) or 'no reason given'}"))
     elif all(step.state == Transfer.State.DONE for step in steps):
         jobs.finish(job, SUCCESS.serialize(True))
 

@@ -2,6 +2,7 @@
 listing and sync trigger."""
 from django.db.models import Exists, OuterRef
 
+from cloudadmin import messages
 from storage.catalog import sync
 from storage.models import Template, TemplateExclusion, TemplateLocation, Transfer, ZoneScan
 from zones.models import Zone
@@ -71,7 +72,7 @@ def scan_response(scan: ZoneScan) -> dict:
     return {"id": str(scan.pk), "zoneid": str(scan.zone_id), "state": scan.state, "trigger": scan.trigger,
             "templatesfound": scan.templates_found, "templatesready": scan.templates_ready,
             "templatesinvalid": scan.templates_invalid, "transfersqueued": scan.transfers_queued,
-            "error": scan.error or None}
+            "error": messages.english(scan.error) or None}
 
 
 def refresh_sync_job(job: AsyncJob) -> None:
@@ -82,7 +83,8 @@ def refresh_sync_job(job: AsyncJob) -> None:
     elif scan.state == ZoneScan.State.DONE:
         jobs.finish(job, {f"{OWN_PREFIX}zonescan": scan_response(scan)})
     elif scan.state == ZoneScan.State.FAILED:
-        jobs.fail(job, ApiError(INTERNAL_ERROR, f"The scan failed: {scan.error or 'no reason given'}"))
+        reason = messages.english(scan.error) or "no reason given"
+        jobs.fail(job, ApiError(INTERNAL_ERROR, f"The scan failed: {reason}"))
 
 
 @command(f"{OWN_PREFIX}SyncZone", Param("zoneid", ID, required=True), is_async=True, refresh=refresh_sync_job)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import timezone as dt_timezone
 from typing import Any, Callable
 
+from cloudadmin import messages
+
 # JSON types of the fields (Java: String and enums, Boolean, Integer/Long,
 # Double, Date, List/Set, Map, a nested response object).
 STRING, BOOLEAN, INTEGER, NUMBER, DATE, LIST, MAP, OBJECT = (
@@ -56,6 +58,12 @@ def attr(name: str, *, blank_is_none: bool = True) -> Callable[[Any], Any]:
                 return None
         return None if blank_is_none and value == "" else value
     return get
+
+
+def english_attr(name: str) -> Callable[[Any], Any]:
+    """attr() of a text workers store coded (cloudadmin.messages), in English as CloudStack answers."""
+    read = attr(name)
+    return lambda obj: None if read(obj) is None else messages.english(read(obj))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import uuid
 from urllib.parse import urlsplit
 
 from ..registry import OWN_PREFIX
-from . import BOOLEAN, DATE, INTEGER, LIST, MAP, NUMBER, OBJECT, STRING, Field, attr, response, uuid_of
+from . import BOOLEAN, DATE, INTEGER, LIST, MAP, NUMBER, OBJECT, STRING, Field, attr, english_attr, response, uuid_of
 
 # Only a job acting on the object sets these; never ours.
 BASE = (Field("jobid", STRING), Field("jobstatus", INTEGER))
@@ -209,7 +209,7 @@ IMAGE_STORE = response(
     Field("endpoint", STRING),  # S3 only
     Field("bucket", STRING),
     Field(f"{OWN_PREFIX}state", STRING, attr("state")),
-    Field(f"{OWN_PREFIX}statereason", STRING, attr("state_reason")),
+    Field(f"{OWN_PREFIX}statereason", STRING, english_attr("state_reason")),
     Field(f"{OWN_PREFIX}authversion", STRING, attr("auth_version")),
     Field(f"{OWN_PREFIX}account", STRING, attr("account")),
     Field(f"{OWN_PREFIX}username", STRING, attr("username")),

@@ -9,7 +9,9 @@ from cloudadmin.models import Event
 
 from ..registry import OWN_PREFIX
 from ..responses import CLOUDSTACK_VERSION
-from . import BOOLEAN, DATE, INTEGER, OBJECT, STRING, Field, attr, response, uuid_of
+from cloudadmin import messages
+
+from . import BOOLEAN, DATE, INTEGER, OBJECT, STRING, Field, attr, english_attr, response, uuid_of
 from .identity import NAMESPACE, ROOT_DOMAIN_ID, account_id, event_uuid
 from .infrastructure import BASE
 
@@ -78,7 +80,7 @@ EVENT = response(
     Field("username", STRING, lambda event: event.username or "system"),
     Field("type", STRING, lambda event: event.action.upper(), note="our event action in capitals, e.g. ZONE.CREATE"),
     Field("level", STRING, lambda event: "INFO" if event.outcome == Event.Outcome.SUCCESS else "ERROR"),
-    Field("description", STRING, lambda event: event.detail or event.target or event.action),
+    Field("description", STRING, lambda event: messages.english(event.detail) or event.target or event.action),
     Field("account", STRING, default="admin"),
     Field("projectid", STRING),
     Field("project", STRING),
@@ -185,7 +187,7 @@ TRANSFER = response(
     Field("percent", INTEGER, attr("percent", blank_is_none=False)),
     Field("rate", INTEGER, lambda transfer: round(transfer.rate)),
     Field("attempts", INTEGER, attr("attempts", blank_is_none=False)),
-    Field("lasterror", STRING, attr("last_error")),
+    Field("lasterror", STRING, english_attr("last_error")),
     Field("created", DATE, attr("created")),
     Field("started", DATE, attr("started")),
     Field("finished", DATE, attr("finished")),

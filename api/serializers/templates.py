@@ -3,6 +3,7 @@ BaseResponseWithAnnotations, BaseResponseWithTagInformation). One answer
 is one template in one zone: serialize a `TemplateInZone`."""
 from dataclasses import dataclass
 
+from cloudadmin import messages
 from storage.models import Template, TemplateLocation
 
 from ..registry import OWN_PREFIX
@@ -58,7 +59,7 @@ def _status(item: TemplateInZone):
     location = item.location
     if location is None:
         return None
-    return LOCATION_STATUS.get(location.state, location.reason or location.state)
+    return LOCATION_STATUS.get(location.state, messages.english(location.reason) or location.state)
 
 
 def _t(get):

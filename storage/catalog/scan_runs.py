@@ -29,7 +29,8 @@ from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cloudadmin import events
+from cloudadmin import events, messages
+from cloudadmin.messages import coded
 from storage import dispatch
 from storage.models import ZoneScan
 
@@ -105,7 +106,8 @@ def fail(scan: ZoneScan, exc: BaseException) -> ZoneScan:
     with transaction.atomic():
         if owned(scan).update(state=ZoneScan.State.FAILED, error=reason, finished=now, heartbeat=now):
             events.record_failure("zone.scan", username="worker", target=scan.zone.name,
-                                  detail=f"scan {scan.pk} failed: {reason}"[:2000])
+                                  detail=messages.encode(coded("scan %(id)s failed: %(reason)s", id=scan.pk,
+                                                               reason=reason), max_length=2000))
     scan.refresh_from_db()
     return scan
 
@@ -132,8 +134,8 @@ def requeue_stale(older_than: timedelta | None = None, *, username: str = "syste
                 continue
             since = scan.heartbeat.isoformat(timespec="seconds") if scan.heartbeat else "never"
             events.record("zone.scan.requeue", username=username, target=scan.zone.name,
-                          detail=f"scan {scan.pk} (worker {scan.worker or '?'}, last heartbeat {since}) "
-                                 "handed back to the queue")
+                          detail=coded("scan %(id)s (worker %(worker)s, last heartbeat %(since)s) handed back "
+                                       "to the queue", id=scan.pk, worker=scan.worker or "?", since=since))
             transaction.on_commit(lambda pk=scan.pk: dispatch.task("scan_zone").delay(pk))
         logger.warning("zone scan %s: no heartbeat since %s from %s; requeued", scan.pk, scan.heartbeat,
                        scan.worker or "?")

@@ -19,7 +19,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from cloudadmin import events
+from cloudadmin import events, messages
+from cloudadmin.messages import coded
 from storage.catalog import scan_runs
 from storage.models import (SecondaryStorage, SwiftStore, Template, TemplateExclusion, TemplateLocation, Transfer,
                             ZoneScan)
@@ -47,7 +48,8 @@ def scan_folder(root: Path | str) -> FolderScan:
         entry = layout.check_folder(folder.path, folder.rel, real_root, folder.template_id, folder.account_id,
                                     folder_inside=folder.inside)
         if folder.template_id in seen_ids:
-            entry.reason = f"template id {folder.template_id} also in {seen_ids[folder.template_id]}"
+            entry.reason = coded("template id %(id)s also in %(folder)s", id=folder.template_id,
+                                 folder=seen_ids[folder.template_id])
             entry.props = None
         else:
             seen_ids[folder.template_id] = folder.rel
@@ -110,11 +112,11 @@ def _scan_and_record(scan: ZoneScan) -> ZoneScan:
         scan_runs.finish(scan, **{name: getattr(scan, name) for name in (
             "templates_found", "templates_ready", "templates_invalid", "transfers_queued", "problems",
             "error", "state", "finished", "heartbeat")})
-        detail = (f"{scan.templates_ready} ready, {scan.templates_invalid} invalid, "
-                  f"{queued} uploads queued")
+        detail = coded("%(ready)s ready, %(invalid)s invalid, %(queued)s uploads queued",
+                       ready=scan.templates_ready, invalid=scan.templates_invalid, queued=queued)
         if errors:
-            events.record_failure("zone.scan", username="worker", target=zone.name,
-                                  detail=f"{detail}; {scan.error}"[:2000])
+            events.record_failure("zone.scan", username="worker", target=zone.name, detail=messages.encode(
+                coded("%(counts)s; %(errors)s", counts=detail, errors=scan.error), max_length=2000))
         else:
             events.record("zone.scan", username="worker", target=zone.name, detail=detail)
     return scan
@@ -170,8 +172,8 @@ def record_entries(zone, entries: list[tuple[SecondaryStorage, Entry]], *, compl
     for store, entry in entries:
         seen.add(entry.template_id)
         state = TemplateLocation.State.READY if entry.complete else TemplateLocation.State.INVALID
-        values = dict(secondary_storage_id=store.pk, state=state, reason=entry.reason[:500], path=entry.path,
-                      image_size=entry.image_size, image_mtime=entry.image_mtime)
+        values = dict(secondary_storage_id=store.pk, state=state, reason=messages.encode(entry.reason, 500),
+                      path=entry.path, image_size=entry.image_size, image_mtime=entry.image_mtime)
         location = locations.get(entry.template_id)
         if location is None:
             new_locations.append(TemplateLocation(template_id=entry.template_id, zone=zone, last_seen=now,
@@ -185,7 +187,7 @@ def record_entries(zone, entries: list[tuple[SecondaryStorage, Entry]], *, compl
         for template_id, location in locations.items():
             if template_id not in seen and location.state != TemplateLocation.State.MISSING:
                 location.state = TemplateLocation.State.MISSING
-                location.reason = "no longer on the secondary storage"
+                location.reason = messages.encode(coded("no longer on the secondary storage"))
                 location.updated = now
                 changed_locations.append(location)
     TemplateLocation.objects.bulk_create(new_locations, batch_size=1000)

@@ -20,6 +20,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from cloudadmin import config, events
+from cloudadmin.messages import coded
 from storage import dispatch
 from storage.catalog import scan_runs
 from storage.models import ZoneScan
@@ -46,7 +47,7 @@ def start_zone_sync(zone, *, user=None) -> ZoneScan | None:
     transaction; nothing is enqueued unless it commits)."""
     scan = queue_scan(zone, trigger=ZoneScan.Trigger.ZONE_ENABLED, user=user)
     if scan is not None:
-        events.record("zone.sync", user=user, target=zone.name, detail="scan queued: zone enabled")
+        events.record("zone.sync", user=user, target=zone.name, detail=coded("scan queued: zone enabled"))
     return scan
 
 
@@ -54,7 +55,7 @@ def sync_now(zone, *, user=None) -> ZoneScan | None:
     """The operator's "Sync now". None when a scan is already queued or running."""
     scan = queue_scan(zone, trigger=ZoneScan.Trigger.MANUAL, user=user)
     events.record("zone.sync", user=user, target=zone.name,
-                  detail="scan queued" if scan is not None else "a scan is already queued or running")
+                  detail=coded("scan queued") if scan is not None else coded("a scan is already queued or running"))
     return scan
 
 

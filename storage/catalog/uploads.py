@@ -41,6 +41,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from cloudadmin import events
+from cloudadmin.messages import coded
 from storage.catalog.registration import new_template
 from storage.failures import TransferFailed
 from storage.models import BrowserUpload, Template, Transfer
@@ -141,17 +142,19 @@ def release(upload: BrowserUpload, token) -> None:
 
 
 # --- the end ----------------------------------------------------------------------
-def _problem(upload: BrowserUpload, path: Path, size: int, server_md5: str, client_md5: str | None) -> str:
-    """What is wrong with the received file, in English (it is the
-    transfer's reason and the audit's), or ""."""
+def _problem(upload: BrowserUpload, path: Path, size: int, server_md5: str, client_md5: str | None):
+    """What is wrong with the received file, coded (it is the transfer's
+    reason and the audit's: cloudadmin.messages), or ""."""
     if upload.length is not None and size != upload.length:
-        return f"the file is {size} bytes, {upload.length} were announced"
+        return coded("the file is %(size)s bytes, %(announced)s were announced", size=size, announced=upload.length)
     if client_md5 is not None and client_md5 != server_md5:
-        return f"the MD5 the browser computed ({client_md5}) differs from the server's ({server_md5})"
+        return coded("the MD5 the browser computed (%(browser)s) differs from the server's (%(server)s)",
+                     browser=client_md5, server=server_md5)
     if upload.checksum and upload.checksum != server_md5:
-        return f"checksum mismatch: the MD5 typed is {upload.checksum}, the uploaded file's is {server_md5}"
+        return coded("checksum mismatch: the MD5 typed is %(typed)s, the uploaded file's is %(md5)s",
+                     typed=upload.checksum, md5=server_md5)
     if upload.format in HEADER_CHECKED and downloads.virtual_size(path, upload.format, size) is None:
-        return f"the file is not a {upload.format.upper()} image (its header is not one)"
+        return coded("the file is not a %(format)s image (its header is not one)", format=upload.format.upper())
     return ""
 
 
@@ -190,7 +193,7 @@ def complete(upload: BrowserUpload, token, client_md5: str | None) -> Template:
         with TemplateWriter(root, rel, store, upload.temp_name) as writer:
             image = writer.commit(upload.filename, properties.serialise(values).encode("utf-8"), tag=transfer.pk)
     except TransferFailed as exc:  # the writer removed what it wrote
-        fail(upload, token, str(exc))
+        fail(upload, token, exc)
         raise UploadRefused(_("The upload failed: %(reason)s") % {"reason": exc}, 507) from None
     checked = properties.check(values, folder_id=template.pk)
     Template.objects.filter(pk=template.pk).update(
@@ -218,7 +221,8 @@ def discard(upload: BrowserUpload) -> None:
     BrowserUpload.objects.filter(pk=upload.pk).delete()
 
 
-def fail(upload: BrowserUpload, token, reason: str) -> None:
+def fail(upload: BrowserUpload, token, reason) -> None:
+    """End the upload failed with `reason` (coded, cloudadmin.messages, or an error carrying one)."""
     discard(upload)
     lifecycle.end_pushed(upload.transfer, token, error=reason)
 
@@ -245,7 +249,8 @@ def expire_abandoned(now=None) -> int:
             token = uuid.uuid4()
             if not Transfer.objects.filter(pk=upload.transfer_id, heartbeat__lt=limit).update(claim=token):
                 continue  # a request wrote meanwhile
-            fail(upload, token, f"abandoned: no bytes for {settings.UPLOAD_EXPIRY_HOURS:g} hours")
+            fail(upload, token, coded("abandoned: no bytes for %(hours)s hours",
+                                      hours=f"{settings.UPLOAD_EXPIRY_HOURS:g}"))
         else:
             discard(upload)
         removed += 1

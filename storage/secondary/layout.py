@@ -11,6 +11,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cloudadmin.messages import Message, coded
 from storage.failures import TransferFailed
 from storage.models import SecondaryStorage
 from storage.secondary import nfs, properties
@@ -27,7 +28,7 @@ def zone_store_root(zone) -> tuple[SecondaryStorage, Path]:
     """The zone's (first) secondary storage and the local folder of its share."""
     store = SecondaryStorage.objects.filter(zone=zone).order_by("id").first()
     if store is None:
-        raise TransferFailed(f"zone {zone.name} has no secondary storage")
+        raise TransferFailed(coded("zone %(zone)s has no secondary storage", zone=zone.name))
     return store, nfs.local_path(store.server, store.path)
 
 
@@ -38,7 +39,7 @@ class Entry:
     path: str  # relative to the share root, e.g. template/tmpl/1/5
     template_id: int | None
     account_id: int | None
-    reason: str = ""  # "" when complete
+    reason: Message | str = ""  # "" when complete; coded (cloudadmin.messages)
     props: properties.TemplateProperties | None = None
     image_size: int | None = None
     image_mtime: float | None = None
@@ -70,53 +71,54 @@ def check_folder(folder: str, rel: str, real_root: str, template_id: int, accoun
     folder_inside: the caller knows the folder is no link out of the store."""
     entry = Entry(path=rel, template_id=template_id, account_id=account_id)
     if not folder_inside and not _inside(folder, real_root):
-        entry.reason = "the folder is a link to a place outside the secondary storage"
+        entry.reason = coded("the folder is a link to a place outside the secondary storage")
         return entry
     props_path = os.path.join(folder, properties.FILENAME)
     try:
         st = _stat_inside(props_path, real_root)
         if not stat.S_ISREG(st.st_mode):
-            entry.reason = "template.properties is not a regular file"
+            entry.reason = coded("template.properties is not a regular file")
             return entry
         if st.st_size > properties.MAX_BYTES:
-            entry.reason = "template.properties is too large"
+            entry.reason = coded("template.properties is too large")
             return entry
         with open(props_path, "rb") as handle:
             data = handle.read(properties.MAX_BYTES + 1)
     except FileNotFoundError:
-        entry.reason = "no template.properties (an unfinished download?)"
+        entry.reason = coded("no template.properties (an unfinished download?)")
         return entry
-    except ValueError as exc:
-        entry.reason = f"template.properties {exc}"
+    except ValueError:  # _stat_inside's only one
+        entry.reason = coded("template.properties links outside the secondary storage")
         return entry
     except OSError as exc:
-        entry.reason = f"template.properties cannot be read: {exc.strerror or type(exc).__name__}"
+        entry.reason = coded("template.properties cannot be read: %(error)s", error=exc.strerror or type(exc).__name__)
         return entry
     try:
         props = properties.check(properties.parse(data), folder_id=template_id)
     except properties.PropertiesError as exc:
-        entry.reason = f"template.properties: {exc}"
+        entry.reason = coded("template.properties: %(error)s", error=str(exc))
         return entry
     entry.props = props
     image = os.path.join(folder, props.filename)  # a plain name: properties.check made sure
     try:
         st = _stat_inside(image, real_root)
     except FileNotFoundError:
-        entry.reason = f"the image {props.filename} is missing"
+        entry.reason = coded("the image %(file)s is missing", file=props.filename)
         return entry
-    except ValueError as exc:
-        entry.reason = f"the image {props.filename} {exc}"
+    except ValueError:  # _stat_inside's only one
+        entry.reason = coded("the image %(file)s links outside the secondary storage", file=props.filename)
         return entry
     except OSError as exc:
-        entry.reason = f"the image {props.filename} cannot be read: {exc.strerror or type(exc).__name__}"
+        entry.reason = coded("the image %(file)s cannot be read: %(error)s", file=props.filename,
+                             error=exc.strerror or type(exc).__name__)
         return entry
     if not stat.S_ISREG(st.st_mode):
-        entry.reason = f"the image {props.filename} is not a regular file"
+        entry.reason = coded("the image %(file)s is not a regular file", file=props.filename)
         return entry
     entry.image_size, entry.image_mtime = st.st_size, st.st_mtime
     if st.st_size != props.size:
-        entry.reason = (f"the image {props.filename} has {st.st_size} bytes, "
-                        f"template.properties says {props.size} (still downloading?)")
+        entry.reason = coded("the image %(file)s has %(size)s bytes, template.properties says %(expected)s "
+                             "(still downloading?)", file=props.filename, size=st.st_size, expected=props.size)
     return entry
 
 

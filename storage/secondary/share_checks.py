@@ -19,10 +19,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-
-from cloudadmin import events
+from cloudadmin import events, messages
+from cloudadmin.messages import Message, coded, coded_plural
 from storage.models import SecondaryStorage
 from storage.secondary import nfs
 
@@ -36,15 +34,15 @@ class ShareCheck:
     url: str
     folder: str
     ok: bool
-    reason: str = ""  # one clear line when not ok
+    reason: Message | str = ""  # one clear line when not ok (coded: cloudadmin.messages)
     templates: int = 0
 
     @property
-    def summary(self) -> str:
+    def summary(self) -> Message | str:
         if not self.ok:
             return self.reason
-        return ngettext("reachable, %(count)d template found", "reachable, %(count)d templates found",
-                        self.templates) % {"count": self.templates}
+        return coded_plural("reachable, %(count)d template found", "reachable, %(count)d templates found",
+                            "count", count=self.templates)
 
 
 def may_mount() -> bool:
@@ -72,19 +70,26 @@ def _failure(url, folder, reason) -> ShareCheck:
 
 def _os_failure(url, folder, error: OSError, what: Path) -> ShareCheck:
     if error.errno in (errno.EACCES, errno.EPERM):
-        return _failure(url, folder, _("Permission denied: the worker cannot read %(path)s.") % {"path": what})
+        return _failure(url, folder, coded("Permission denied: the worker cannot read %(path)s.", path=what))
     if error.errno == errno.ENOTDIR:
-        return _failure(url, folder, _("Not a directory: %(path)s.") % {"path": what})
+        return _failure(url, folder, coded("Not a directory: %(path)s.", path=what))
     if error.errno == errno.ENOENT:
-        return _failure(url, folder, _("Not mounted: %(path)s does not exist on the worker host. Mount %(url)s "
-                                       "there, or map it in NFS_MOUNTS.") % {"path": what, "url": url})
-    return _failure(url, folder, f"{what}: {os.strerror(error.errno or 0) or error}")
+        return _failure(url, folder, coded("Not mounted: %(path)s does not exist on the worker host. Mount %(url)s "
+                                           "there, or map it in NFS_MOUNTS.", path=what, url=url))
+    return _failure(url, folder, coded("%(path)s: %(error)s", path=what,
+                                       error=os.strerror(error.errno or 0) or error))
+
+
+def _mount_failure(url, folder, server, path, reason) -> ShareCheck:
+    return _failure(url, folder, coded("Not mounted: mount -t nfs %(source)s %(path)s failed: %(reason)s",
+                                       source=f"{server}:{path}", path=folder, reason=reason))
 
 
 def check_share_answer(server: str, path: str) -> dict:
     """check_share as zones.hooks.check_share_now answers it."""
     result = check_share(server, path)
-    return {"status": "ok" if result.ok else "failed", "message": result.summary, "templates": result.templates}
+    return {"status": "ok" if result.ok else "failed", "message": messages.encode(result.summary),
+            "templates": result.templates}
 
 
 def check_share(server: str, path: str) -> ShareCheck:
@@ -97,17 +102,15 @@ def check_share(server: str, path: str) -> ShareCheck:
         if error.errno == errno.ENOENT and settings.NFS_AUTOMOUNT and may_mount():
             reason = mount(server, path, folder)
             if reason:
-                return _failure(url, folder, _("Not mounted: mount -t nfs %(source)s %(path)s failed: %(reason)s") % {
-                    "source": f"{server}:{path}", "path": folder, "reason": reason})
+                return _mount_failure(url, folder, server, path, reason)
             return check_share_folder(url, folder)
         return _os_failure(url, folder, error, folder)
     if not stat.S_ISDIR(folder_stat.st_mode):
-        return _failure(url, folder, _("Not a directory: %(path)s.") % {"path": folder})
+        return _failure(url, folder, coded("Not a directory: %(path)s.", path=folder))
     if settings.NFS_AUTOMOUNT and may_mount() and not _is_mapped(url) and not os.path.ismount(folder):
         reason = mount(server, path, folder)
         if reason:
-            return _failure(url, folder, _("Not mounted: mount -t nfs %(source)s %(path)s failed: %(reason)s") % {
-                "source": f"{server}:{path}", "path": folder, "reason": reason})
+            return _mount_failure(url, folder, server, path, reason)
     return check_share_folder(url, folder)
 
 
@@ -127,8 +130,8 @@ def check_share_folder(url: str, folder: Path) -> ShareCheck:
             template.mkdir()
         except OSError as error:
             if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-                return _failure(url, folder, _("Permission denied: %(path)s has no template/ folder and the worker "
-                                               "cannot create one.") % {"path": folder})
+                return _failure(url, folder, coded("Permission denied: %(path)s has no template/ folder and the "
+                                                   "worker cannot create one.", path=folder))
             return _os_failure(url, folder, error, template)
         return ShareCheck(url=url, folder=str(folder), ok=True, templates=0)
     for part, label in ((template, "template/"), (template / "tmpl", "template/tmpl/")):
@@ -139,8 +142,8 @@ def check_share_folder(url: str, folder: Path) -> ShareCheck:
         except OSError as error:
             return _os_failure(url, folder, error, part)
         if not stat.S_ISDIR(mode):
-            return _failure(url, folder, _("Not a CloudStack secondary storage layout: %(label)s in %(path)s is "
-                                           "not a folder.") % {"label": label, "path": folder})
+            return _failure(url, folder, coded("Not a CloudStack secondary storage layout: %(label)s in %(path)s "
+                                               "is not a folder.", label=label, path=folder))
         try:
             os.listdir(part)
         except OSError as error:
@@ -155,13 +158,14 @@ def refresh_store_state(store) -> ShareCheck:
     result = check_share(store.server, store.path)
     state = SecondaryStorage.State.UP if result.ok else SecondaryStorage.State.DOWN
     previous = store.state
-    store.state, store.state_reason, store.last_checked = state, result.summary[:500], timezone.now()
+    store.state, store.state_reason, store.last_checked = state, messages.encode(result.summary, 500), timezone.now()
     SecondaryStorage.objects.filter(pk=store.pk).update(
         state=store.state, state_reason=store.state_reason, last_checked=store.last_checked)
     if previous != state:
         record = events.record if result.ok else events.record_failure
         record("secondary_storage.state", username="worker", target=store.url,
-               detail=f"{previous} → {state}: {result.summary}")
+               detail=coded("%(previous)s → %(state)s: %(summary)s", previous=previous, state=state,
+                            summary=result.summary))
     return result
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from cloudadmin.messages import coded
 from storage.failures import TransferFailed
 from storage.models import SecondaryStorage, Template, TemplateLocation
 from storage.secondary import properties
@@ -20,13 +21,17 @@ from storage.secondary import properties
 
 def storage_error(exc: OSError, store: SecondaryStorage) -> TransferFailed:
     """A clear, permanent failure for an error writing to secondary storage."""
-    reasons = {errno.ENOSPC: "is full (no space left on device)",
-               errno.EDQUOT: "is full (disk quota exceeded)",
-               errno.EROFS: "is read-only (read-only file system)",
-               errno.EACCES: "cannot be written here (permission denied)",
-               errno.EPERM: "cannot be written here (operation not permitted)"}
-    reason = reasons.get(exc.errno, f"cannot be written: {exc.strerror or type(exc).__name__}")
-    return TransferFailed(f"the secondary storage {store.url} {reason}")
+    url = store.url
+    reasons = {errno.ENOSPC: coded("the secondary storage %(url)s is full (no space left on device)", url=url),
+               errno.EDQUOT: coded("the secondary storage %(url)s is full (disk quota exceeded)", url=url),
+               errno.EROFS: coded("the secondary storage %(url)s is read-only (read-only file system)", url=url),
+               errno.EACCES: coded("the secondary storage %(url)s cannot be written here (permission denied)",
+                                   url=url),
+               errno.EPERM: coded("the secondary storage %(url)s cannot be written here (operation not permitted)",
+                                  url=url)}
+    return TransferFailed(reasons.get(exc.errno) or coded(
+        "the secondary storage %(url)s cannot be written: %(error)s", url=url,
+        error=exc.strerror or type(exc).__name__))
 
 
 def make_template_folder(root: Path, rel: str, store: SecondaryStorage) -> tuple[Path, list[Path]]:
@@ -41,7 +46,7 @@ def make_template_folder(root: Path, rel: str, store: SecondaryStorage) -> tuple
     real_root = os.path.realpath(root)
     for _ in range(2):  # before creating folders (a link could lead out), and after
         if not os.path.realpath(folder).startswith(real_root + os.sep):
-            raise TransferFailed("the template folder links outside the secondary storage")
+            raise TransferFailed(coded("the template folder links outside the secondary storage"))
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -129,7 +134,7 @@ def remove_entry(path: Path, root: Path, store: SecondaryStorage) -> bool:
     """Delete one file, link or empty folder of a template folder (checked to
     stay inside root); False when it was gone already."""
     if not os.path.realpath(path.parent).startswith(os.path.realpath(root) + os.sep):
-        raise TransferFailed("the template folder links outside the secondary storage")
+        raise TransferFailed(coded("the template folder links outside the secondary storage"))
     try:
         if path.is_dir() and not path.is_symlink():
             path.rmdir()

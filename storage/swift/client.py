@@ -1,10 +1,9 @@
-"""The one module that talks to Swift. Everything else calls these functions.
-
-One connection factory (`connect`) and plain functions. Every failure leaves
-here as `SwiftError`: one clear line for the operator, an HTTP status when
-Swift gave one, and whether retrying may help. Messages never carry the key,
-a token or a storage URL's query, so they are safe to store and show.
-"""
+"""The one module that talks to Swift. Everything else calls these functions:
+one connection factory (`connect`) and plain functions. Every failure leaves
+here as `SwiftError`: one clear line for the operator (stored coded, shown in
+the reader's language), an HTTP status when Swift gave one, and whether
+retrying may help. Messages never carry the key, a token or a storage URL's
+query, so they are safe to store and show."""
 from __future__ import annotations
 
 import json
@@ -16,11 +15,12 @@ from urllib.parse import urlparse
 
 import requests
 import swiftclient
-from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from swiftclient.exceptions import ClientException
 from swiftclient.utils import LengthWrapper
+
+from cloudadmin.messages import coded, english
 
 try:  # Keystone v2/v3 auth goes through python-keystoneclient / keystoneauth1
     from keystoneauth1 import exceptions as keystone_exceptions
@@ -54,13 +54,12 @@ class Credentials:
 
 
 class SwiftError(Exception):
-    """A Swift failure safe to show and store: `message` in English (logs, events), str() translated."""
+    """A Swift failure safe to show and store: `message` in English (logs), str() translated,
+    `text` as given (a coded message or lazy text, which cloudadmin.messages.encode keeps coded)."""
 
     def __init__(self, message, *, status: int | None = None, transient: bool = False):
-        with translation.override("en"):
-            english = str(message)
-        super().__init__(english)
-        self.message = english
+        super().__init__(english(message))
+        self.message = self.args[0]
         self.text = message
         self.status = status
         self.transient = transient
@@ -243,14 +242,15 @@ def check_write_access(conn: swiftclient.Connection) -> None:
 def ensure_container(conn: swiftclient.Connection, container: str) -> bool:
     """Create `container` if needed (PUT is idempotent in Swift); True when it is new (201, not 202)."""
     answer: dict = {}
-    call(f"Creating container {container}", conn.put_container, container, response_dict=answer)
+    call(coded("Creating container %(container)s", container=container), conn.put_container, container,
+         response_dict=answer)
     return answer.get("status") == 201
 
 
 def head_object(conn: swiftclient.Connection, container: str, name: str) -> dict | None:
     """The object's headers (lower-case names), or None when it does not exist."""
     try:
-        return call(f"Reading {container}/{name}", conn.head_object, container, name)
+        return call(coded("Reading %(object)s", object=f"{container}/{name}"), conn.head_object, container, name)
     except SwiftError as error:
         if error.status != 404:
             raise
@@ -260,7 +260,8 @@ def list_objects(conn: swiftclient.Connection, container: str, prefix: str | Non
                  missing_ok: bool = True, full: bool = True) -> list[dict]:
     """The objects of `container` (name, hash, bytes...; one page unless `full`); [] if missing and missing_ok."""
     try:
-        return call(f"Listing {container}", conn.get_container, container, prefix=prefix, full_listing=full)[1]
+        return call(coded("Listing %(container)s", container=container), conn.get_container, container,
+                    prefix=prefix, full_listing=full)[1]
     except SwiftError as error:
         if error.status != 404 or not missing_ok:
             raise
@@ -286,26 +287,24 @@ def put_object(conn: swiftclient.Connection, container: str, name: str, contents
                content_length: int | None = None, etag: str | None = None,
                headers: dict | None = None, query_string: str | None = None) -> str:
     """Upload one object; returns the ETag Swift computed (quotes removed).
-
     `contents` is bytes or an iterable of chunks (then content_length is
     required). With `etag` Swift refuses a body of another MD5 (422). Bytes go again once on an expired token."""
     streamed = not isinstance(contents, (bytes, str))
     if streamed or query_string:
-        # A HEAD first renews an expired token (swiftclient re-authenticates on its 401): a stream
-        # cannot be sent twice, and SLO answers a manifest whose segment checks met one with a 400.
-        call("Reading the account", conn.head_account)
+        # A HEAD renews an expired token first: a stream cannot go twice, SLO answers a manifest 400.
+        call(coded("Reading the account"), conn.head_account)
+    action = coded("Uploading %(object)s", object=f"{container}/{name}")
     body = StreamBody(contents, content_length) if streamed else contents
     for attempt in (1, 2):
         try:
-            result = call(f"Uploading {container}/{name}", conn.put_object, container, name, body,
-                          content_length=content_length, etag=etag, headers=headers or {},
-                          query_string=query_string, response_dict={})
+            result = call(action, conn.put_object, container, name, body, content_length=content_length,
+                          etag=etag, headers=headers or {}, query_string=query_string, response_dict={})
             return (result or "").strip('"')
         except SwiftError as error:  # expired: swiftclient dropped the token and could not send the body again
             if conn.token is not None or error.status not in (None, 401) or attempt == 2:
                 raise
             if streamed:  # the caller retries
-                raise SwiftError(_failed(f"Uploading {container}/{name}", _(
+                raise SwiftError(_failed(action, _(
                     "the token expired during the upload; authenticating again and retrying")),
                     status=401, transient=True) from None
         authenticate(conn)
@@ -313,14 +312,15 @@ def put_object(conn: swiftclient.Connection, container: str, name: str, contents
 
 def post_object(conn: swiftclient.Connection, container: str, name: str, headers: dict) -> None:
     """Replace an object's metadata."""
-    call(f"Updating {container}/{name}", conn.post_object, container, name, headers)
+    call(coded("Updating %(object)s", object=f"{container}/{name}"), conn.post_object, container, name, headers)
 
 
 def delete_object(conn: swiftclient.Connection, container: str, name: str, *,
                   query_string: str | None = None) -> bool:
     """Delete one object; False when it did not exist."""
     try:
-        call(f"Deleting {container}/{name}", conn.delete_object, container, name, query_string=query_string)
+        call(coded("Deleting %(object)s", object=f"{container}/{name}"), conn.delete_object, container, name,
+             query_string=query_string)
     except SwiftError as error:
         if error.status == 404:
             return False
@@ -331,7 +331,7 @@ def delete_object(conn: swiftclient.Connection, container: str, name: str, *,
 def delete_container(conn: swiftclient.Connection, container: str) -> bool:
     """Delete an empty container; False when it did not exist; 409 (not empty yet) is transient."""
     try:
-        call(f"Deleting container {container}", conn.delete_container, container)
+        call(coded("Deleting container %(container)s", container=container), conn.delete_container, container)
     except SwiftError as error:
         if error.status != 404:
             error.transient = error.transient or error.status == 409
@@ -343,8 +343,8 @@ def delete_container(conn: swiftclient.Connection, container: str) -> bool:
 def get_object(conn: swiftclient.Connection, container: str, name: str, *, chunk_size: int | None = None):
     """(headers, body): body is bytes, or an iterator of chunks with chunk_size.
     Errors while iterating leave as SwiftError too."""
-    headers, body = call(f"Downloading {container}/{name}", conn.get_object, container, name,
-                         resp_chunk_size=chunk_size)
+    action = coded("Downloading %(object)s", object=f"{container}/{name}")
+    headers, body = call(action, conn.get_object, container, name, resp_chunk_size=chunk_size)
     if chunk_size is None:
         return headers, body
 
@@ -356,7 +356,7 @@ def get_object(conn: swiftclient.Connection, container: str, name: str, *, chunk
             except StopIteration:
                 return
             except Exception as exc:  # noqa: BLE001 - translated like every other failure
-                raise translate(exc, f"Downloading {container}/{name}") from None
+                raise translate(exc, action) from None
             yield chunk
 
     return headers, chunks()
@@ -365,18 +365,18 @@ def get_object(conn: swiftclient.Connection, container: str, name: str, *, chunk
 # --- reading what Swift holds (template pages, compare view) -------------------
 def list_containers(conn: swiftclient.Connection, prefix: str | None = None) -> list[dict]:
     """Every container of the account (name, count, bytes)."""
-    _headers, containers = call("Listing containers", conn.get_account, prefix=prefix, full_listing=True)
+    _headers, containers = call(coded("Listing containers"), conn.get_account, prefix=prefix, full_listing=True)
     return containers
 
 
 def slo_segments(conn: swiftclient.Connection, container: str, name: str) -> list[dict]:
     """The segment list of a Static Large Object manifest (each with name, bytes, hash)."""
-    _headers, body = call(f"Reading the manifest of {container}/{name}", conn.get_object, container, name,
-                          query_string="multipart-manifest=get")
+    action = coded("Reading the manifest of %(object)s", object=f"{container}/{name}")
+    _headers, body = call(action, conn.get_object, container, name, query_string="multipart-manifest=get")
     try:
         segments = json.loads(body)
     except (ValueError, TypeError):
-        raise SwiftError(f"Reading the manifest of {container}/{name}: not a Static Large Object manifest") from None
+        raise SwiftError(_failed(action, _("not a Static Large Object manifest"))) from None
     return segments if isinstance(segments, list) else []
 
 

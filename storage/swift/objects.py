@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 
+from cloudadmin.messages import coded
 from storage.failures import TransferFailed
 from storage.secondary import properties
 from storage.swift import client as swift
@@ -48,10 +49,10 @@ def plan_segment_size(size: int, wanted: int, caps: dict, *, path_length: int = 
     if size <= wanted and size <= max_file:
         return 0
     if not caps.get("slo"):
-        raise TransferFailed(
-            f"the template has {size} bytes, more than one object may hold here "
-            f"(segment size {wanted}, Swift max_file_size {max_file}), and this Swift "
-            f"offers no Static Large Objects (slo middleware)")
+        raise TransferFailed(coded(
+            "the template has %(size)s bytes, more than one object may hold here (segment size %(segment)s, "
+            "Swift max_file_size %(max)s), and this Swift offers no Static Large Objects (slo middleware)",
+            size=size, segment=wanted, max=max_file))
     segment = min(wanted, max_file)
     max_segments = caps.get("max_manifest_segments") or 1000
     max_manifest = caps.get("max_manifest_size") or 8 * 1024 * 1024
@@ -62,9 +63,9 @@ def plan_segment_size(size: int, wanted: int, caps: dict, *, path_length: int = 
     min_segment = caps.get("min_segment_size") or 1
     segment = max(segment, min_segment)
     if segment > max_file or math.ceil(size / segment) > limit:
-        raise TransferFailed(
-            f"the template has {size} bytes; this Swift allows at most {limit} segments of "
-            f"{max_file} bytes in one Static Large Object")
+        raise TransferFailed(coded(
+            "the template has %(size)s bytes; this Swift allows at most %(limit)s segments of %(max)s bytes "
+            "in one Static Large Object", size=size, limit=limit, max=max_file))
     return segment
 
 
@@ -132,7 +133,7 @@ def put_manifest(conn, container: str, filename: str, segments: list[tuple[str, 
                      headers=headers, query_string="multipart-manifest=put")
     head = swift.head_object(conn, container, filename)
     if head is None or int(head.get("content-length", -1)) != size:
-        raise swift.SwiftError("the Static Large Object in Swift does not have the template's size",
+        raise swift.SwiftError(coded("the Static Large Object in Swift does not have the template's size"),
                                transient=True)
 
 

@@ -10,6 +10,7 @@ import logging
 import os
 from pathlib import Path
 
+from cloudadmin.messages import coded
 from storage.failures import TransferFailed
 from storage.models import SwiftStore, Template, Transfer
 from storage.secondary import layout, properties
@@ -36,11 +37,11 @@ def _identical_copy(root: Path, rel: str, template: Template, size: int, md5_hex
 def _read_properties(conn, template: Template) -> tuple[properties.TemplateProperties, bytes]:
     props_head, props_bytes = swift.get_object(conn, template.swift_container, properties.FILENAME)
     if props_head is None:
-        raise TransferFailed("template.properties is not in Swift")
+        raise TransferFailed(coded("template.properties is not in Swift"))
     try:
         return properties.check(properties.parse(props_bytes), folder_id=template.pk), props_bytes
     except properties.PropertiesError as exc:
-        raise TransferFailed(f"template.properties in Swift: {exc}") from None
+        raise TransferFailed(coded("template.properties in Swift: %(error)s", error=str(exc))) from None
 
 
 def run(transfer: Transfer, progress: Progress, store: SwiftStore) -> str:
@@ -56,7 +57,8 @@ def run(transfer: Transfer, progress: Progress, store: SwiftStore) -> str:
         account = template.account_id if template.account_id is not None else 1
         rel = layout.template_rel(account, template.pk)
         if not root.is_dir():
-            raise TransferFailed(f"the secondary storage {nfs_store.url} is not mounted at {root}")
+            raise TransferFailed(coded("the secondary storage %(url)s is not mounted at %(folder)s",
+                                         url=nfs_store.url, folder=root))
         identical = _identical_copy(root, rel, template, props.size, props.checksum or template.swift_md5)
         if identical is not None:
             progress.write(force=True, bytes_total=props.size)
@@ -67,7 +69,8 @@ def run(transfer: Transfer, progress: Progress, store: SwiftStore) -> str:
         headers, body = swift.get_object(conn, template.swift_container, props.filename, chunk_size=CHUNK)
         size = int(headers.get("content-length", -1))
         if size != props.size:
-            raise TransferFailed(f"the image in Swift has {size} bytes, template.properties says {props.size}")
+            raise TransferFailed(coded("the image in Swift has %(size)s bytes, template.properties says %(expected)s",
+                                     size=size, expected=props.size))
         progress.write(force=True, bytes_total=size)
         with TemplateWriter(root, rel, nfs_store, f".{props.filename}.part-{transfer.pk}") as writer:
             md5_hex = writer.write_image(body, progress.counter())
@@ -82,9 +85,11 @@ def run(transfer: Transfer, progress: Progress, store: SwiftStore) -> str:
 
 def _verify(written: int, size: int, md5_hex: str, headers: dict, props: properties.TemplateProperties) -> None:
     if written != size:
-        raise swift.SwiftError(f"download ended after {written} of {size} bytes", transient=True)
+        raise swift.SwiftError(coded("download ended after %(written)s of %(size)s bytes", written=written, size=size),
+                               transient=True)
     expected = props.checksum or headers.get(META_MD5.lower(), "")
     if not headers.get("x-static-large-object") and headers.get("etag", "").strip('"') != md5_hex:
-        raise swift.SwiftError("the downloaded bytes differ from Swift's ETag", transient=True)
+        raise swift.SwiftError(coded("the downloaded bytes differ from Swift's ETag"), transient=True)
     if expected and expected != md5_hex:
-        raise TransferFailed(f"checksum mismatch: expected {expected}, the downloaded image's MD5 is {md5_hex}")
+        raise TransferFailed(coded("checksum mismatch: expected %(expected)s, the downloaded image's MD5 is %(md5)s",
+                                   expected=expected, md5=md5_hex))

@@ -5,6 +5,7 @@ first, then the image and any other file, then the folder). Progress counts
 the entries removed and their bytes; a retry finds only what is left."""
 from __future__ import annotations
 
+from cloudadmin.messages import coded
 from storage.failures import TransferFailed
 from storage.models import SwiftStore, TemplateLocation, Transfer
 from storage.secondary import layout, nfs, writer
@@ -22,7 +23,8 @@ def run(transfer: Transfer, progress: Progress, store: SwiftStore | None) -> str
         nfs_store = layout.zone_store_root(transfer.zone)[0]
     root = nfs.local_path(nfs_store.server, nfs_store.path)
     if not root.is_dir():
-        raise TransferFailed(f"the secondary storage {nfs_store.url} is not mounted at {root}")
+        raise TransferFailed(coded("the secondary storage %(url)s is not mounted at %(folder)s",
+                                     url=nfs_store.url, folder=root))
     account = template.account_id if template.account_id is not None else 1
     rel = location.path if location is not None and location.path else layout.template_rel(account, template.pk)
     order = layout.deletion_order(root / rel)

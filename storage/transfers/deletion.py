@@ -28,7 +28,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cloudadmin import events
+from cloudadmin import events, messages
+from cloudadmin.messages import coded
 from storage.models import SwiftStore, Template, TemplateExclusion, TemplateLocation, Transfer
 from storage.transfers import queueing
 from storage.transfers.queueing import TransferRefused
@@ -123,7 +124,7 @@ def _english_zones(zones) -> str:
 def zone_deleted(transfer: Transfer, md5_hex: str, now) -> None:
     """on_done of DELETE_ZONE: the zone no longer holds the template."""
     TemplateLocation.objects.filter(template_id=transfer.template_id, zone_id=transfer.zone_id).update(
-        state=TemplateLocation.State.MISSING, reason="deleted from this zone", updated=now)
+        state=TemplateLocation.State.MISSING, reason=messages.encode(coded("deleted from this zone")), updated=now)
     _finish_if_complete(transfer)
 
 

@@ -31,9 +31,9 @@ from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from cloudadmin.addresses import is_internal
+from cloudadmin.messages import coded
 from storage.failures import TransferFailed
 from storage.models import SwiftStore, Template, TemplateLocation, TemplateRegistration, Transfer
 from storage.secondary import layout, properties
@@ -66,15 +66,15 @@ def check_scheme(url: str):
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError:
-        raise DownloadError(_("The URL is not valid.")) from None
+        raise DownloadError(coded("The URL is not valid.")) from None
     if parts.scheme.lower() not in SCHEMES:
-        scheme = parts.scheme or _("none")
-        raise DownloadError(_("Only http:// and https:// URLs can be downloaded (this one's scheme is %(scheme)s).")
-                            % {"scheme": scheme})
+        scheme = parts.scheme or coded("none")
+        raise DownloadError(coded("Only http:// and https:// URLs can be downloaded (this one's scheme is %(scheme)s).",
+                                  scheme=scheme))
     if not parts.hostname:
-        raise DownloadError(_("The URL has no host."))
+        raise DownloadError(coded("The URL has no host."))
     if parts.username or parts.password:
-        raise DownloadError(_("Put no user name or password in the URL."))
+        raise DownloadError(coded("Put no user name or password in the URL."))
     return parts
 
 
@@ -87,14 +87,14 @@ def resolve(url: str) -> tuple[object, list[str]]:
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise DownloadError(_("The host %(host)s cannot be found.") % {"host": parts.hostname}) from None
+        raise DownloadError(coded("The host %(host)s cannot be found.", host=parts.hostname)) from None
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not settings.TEMPLATE_DOWNLOAD_ALLOW_INTERNAL:
         internal = [a for a in addresses if is_internal(a)]
         if internal:
             raise DownloadError(
-                _("The host %(host)s is an internal address (%(address)s): downloads from internal "
-                  "addresses are not allowed.") % {"host": parts.hostname, "address": internal[0]})
+                coded("The host %(host)s is an internal address (%(address)s): downloads from internal "
+                      "addresses are not allowed.", host=parts.hostname, address=internal[0]))
     return parts, addresses
 
 
@@ -140,19 +140,19 @@ def _get(url: str, timeout: float):
             last_error = exc
         except ssl.SSLCertVerificationError as exc:
             conn.close()
-            raise DownloadError(_("The TLS certificate of %(host)s is not valid: %(reason)s")
-                                % {"host": parts.hostname, "reason": exc.verify_message or exc.reason}) from None
+            raise DownloadError(coded("The TLS certificate of %(host)s is not valid: %(reason)s",
+                                      host=parts.hostname, reason=exc.verify_message or exc.reason)) from None
         except (TimeoutError, socket.timeout):
             conn.close()
-            raise DownloadError(_("%(host)s did not answer in time.") % {"host": parts.hostname},
+            raise DownloadError(coded("%(host)s did not answer in time.", host=parts.hostname),
                                 transient=True) from None
         except OSError as exc:
             conn.close()
-            raise DownloadError(_("Cannot reach %(host)s: %(reason)s")
-                                % {"host": parts.hostname, "reason": exc.strerror or type(exc).__name__},
+            raise DownloadError(coded("Cannot reach %(host)s: %(reason)s",
+                                      host=parts.hostname, reason=exc.strerror or type(exc).__name__),
                                 transient=True) from None
-    raise DownloadError(_("Connection refused by %(host)s port %(port)s.")
-                        % {"host": parts.hostname, "port": port}) from last_error
+    raise DownloadError(coded("Connection refused by %(host)s port %(port)s.",
+                              host=parts.hostname, port=port)) from last_error
 
 
 def open_url(url: str, *, timeout: float | None = None):
@@ -170,14 +170,14 @@ def open_url(url: str, *, timeout: float | None = None):
             location = response.getheader("Location")
             conn.close()
             if not location:
-                raise DownloadError(_("HTTP %(status)s redirect without a Location.") % {"status": status})
+                raise DownloadError(coded("HTTP %(status)s redirect without a Location.", status=status))
             target = urljoin(current, location)
             if target in seen:
-                raise DownloadError(_("Redirect loop: %(url)s redirects back to %(target)s.")
-                                    % {"url": current, "target": target})
+                raise DownloadError(coded("Redirect loop: %(url)s redirects back to %(target)s.",
+                                          url=current, target=target))
             if len(seen) > settings.TEMPLATE_DOWNLOAD_MAX_REDIRECTS:
-                raise DownloadError(_("Too many redirects (more than %(count)s).")
-                                    % {"count": settings.TEMPLATE_DOWNLOAD_MAX_REDIRECTS})
+                raise DownloadError(coded("Too many redirects (more than %(count)s).",
+                                          count=settings.TEMPLATE_DOWNLOAD_MAX_REDIRECTS))
             current = target
             continue
         if status == 200:
@@ -185,10 +185,10 @@ def open_url(url: str, *, timeout: float | None = None):
         reason = response.reason or ""
         conn.close()
         if status == 404:
-            raise DownloadError(_("Not found: %(url)s answered HTTP 404.") % {"url": current})
+            raise DownloadError(coded("Not found: %(url)s answered HTTP 404.", url=current))
         transient = status >= 500 or status in (408, 429)
-        raise DownloadError(_("%(url)s answered HTTP %(status)s %(reason)s.")
-                            % {"url": current, "status": status, "reason": reason}, transient=transient)
+        raise DownloadError(coded("%(url)s answered HTTP %(status)s %(reason)s.",
+                                  url=current, status=status, reason=reason), transient=transient)
 
 
 # --- image facts -----------------------------------------------------------------
@@ -245,19 +245,19 @@ def _chunks(response, total: int, limit: int):
         try:
             chunk = response.read1(CHUNK)
         except http.client.IncompleteRead as exc:
-            raise DownloadError(f"the server closed the connection after {count + len(exc.partial)} "
-                                f"of {total} bytes", transient=True) from None
+            raise DownloadError(coded("the server closed the connection after %(count)s of %(total)s bytes",
+                                      count=count + len(exc.partial), total=total), transient=True) from None
         except (TimeoutError, socket.timeout):
-            raise DownloadError("the server stopped sending (timed out)", transient=True) from None
+            raise DownloadError(coded("the server stopped sending (timed out)"), transient=True) from None
         except (ConnectionError, ssl.SSLError) as exc:
-            raise DownloadError(f"the connection broke: {exc.strerror or type(exc).__name__}",
+            raise DownloadError(coded("the connection broke: %(error)s", error=exc.strerror or type(exc).__name__),
                                 transient=True) from None
         if not chunk:
             return
         count += len(chunk)
         if count > limit:
-            raise DownloadError(f"the image is larger than the limit of {limit} bytes "
-                                f"(TEMPLATE_DOWNLOAD_MAX_BYTES)")
+            raise DownloadError(coded("the image is larger than the limit of %(limit)s bytes "
+                                      "(TEMPLATE_DOWNLOAD_MAX_BYTES)", limit=limit))
         yield chunk
 
 
@@ -267,21 +267,22 @@ def run(transfer: Transfer, progress: Progress, store: SwiftStore | None) -> str
     template = transfer.template
     registration = TemplateRegistration.objects.filter(template=template).first()
     if registration is None:
-        raise TransferFailed("this template has no registration to download")
+        raise TransferFailed(coded("this template has no registration to download"))
     nfs_store, root = layout.zone_store_root(transfer.zone)
     if not root.is_dir():
-        raise TransferFailed(f"the secondary storage {nfs_store.url} is not mounted at {root}")
+        raise TransferFailed(coded("the secondary storage %(url)s is not mounted at %(folder)s",
+                                     url=nfs_store.url, folder=root))
     rel = layout.template_rel(template.account_id or ACCOUNT_ID, template.pk)
     if (root / rel / properties.FILENAME).exists():
-        raise TransferFailed(f"{rel} already holds a template on {nfs_store.url}")
+        raise TransferFailed(coded("%(folder)s already holds a template on %(url)s", folder=rel, url=nfs_store.url))
     limit = settings.TEMPLATE_DOWNLOAD_MAX_BYTES
     conn, response, final_url = open_url(registration.url)
     try:
         length = response.getheader("Content-Length")
         total = int(length) if length and length.isdigit() else 0
         if total > limit:
-            raise DownloadError(f"the image is {total} bytes, more than the limit of {limit} bytes "
-                                f"(TEMPLATE_DOWNLOAD_MAX_BYTES)")
+            raise DownloadError(coded("the image is %(total)s bytes, more than the limit of %(limit)s bytes "
+                                      "(TEMPLATE_DOWNLOAD_MAX_BYTES)", total=total, limit=limit))
         with TemplateWriter(root, rel, nfs_store, f"dnld{secrets.randbelow(10**19)}tmp_") as writer:
             for stale in writer.folder.glob("dnld*tmp_"):  # left by an attempt whose worker died
                 stale.unlink(missing_ok=True)
@@ -308,11 +309,12 @@ def _check_download(writer: TemplateWriter, registration: TemplateRegistration, 
     """Size and checksum of what arrived; returns its template.properties."""
     count = writer.size
     if total and count != total:
-        raise DownloadError(f"the server sent {count} of {total} bytes", transient=True)
+        raise DownloadError(coded("the server sent %(count)s of %(total)s bytes", count=count, total=total),
+                            transient=True)
     progress.write(force=True, state=Transfer.State.VERIFYING, bytes_total=count)
     if registration.checksum and registration.checksum != md5_hex:
-        raise DownloadError(f"checksum mismatch: expected {registration.checksum}, "
-                            f"the downloaded image's MD5 is {md5_hex}")
+        raise DownloadError(coded("checksum mismatch: expected %(expected)s, the downloaded image's MD5 is %(md5)s",
+                                  expected=registration.checksum, md5=md5_hex))
     virtual = virtual_size(writer.temp, registration.format, count)
     return properties_values(template, registration, count, md5_hex, virtual)
 
@@ -320,7 +322,7 @@ def _check_download(writer: TemplateWriter, registration: TemplateRegistration, 
 def pushed_by_client(transfer: Transfer, progress: Progress, store: SwiftStore | None) -> str:
     """The runner of direction BROWSER: its bytes come from the browser, so
     a worker handed such a row can only fail it."""
-    raise TransferFailed("an upload from the browser cannot be run by a worker: upload the file again")
+    raise TransferFailed(coded("an upload from the browser cannot be run by a worker: upload the file again"))
 
 
 def after_download(transfer: Transfer) -> Transfer | None:

@@ -18,7 +18,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from cloudadmin import events
+from cloudadmin import events, messages
+from cloudadmin.messages import coded
 from storage.failures import TransferFailed, TransferStopped
 from storage.models import SwiftStore, Transfer
 from storage.swift import client as swift
@@ -78,10 +79,10 @@ def run_transfer(transfer_id: int, *, worker: str = "") -> str | None:
     runner = RUNNERS[transfer.direction]
     try:
         if transfer.attempts > settings.TRANSFER_MAX_ATTEMPTS:  # e.g. its worker keeps dying
-            raise TransferFailed(f"gave up after {transfer.attempts - 1} attempts")
+            raise TransferFailed(coded("gave up after %(attempts)s attempts", attempts=transfer.attempts - 1))
         store = SwiftStore.objects.first()
         if runner.needs_swift and store is None:
-            raise TransferFailed("Swift is not configured")
+            raise TransferFailed(coded("Swift is not configured"))
         md5_hex = runner.run(transfer, progress, store)
     except TransferStopped:
         _after_stop(transfer)
@@ -90,7 +91,7 @@ def run_transfer(transfer_id: int, *, worker: str = "") -> str | None:
         return _failed(transfer, token, progress, exc)
     except Exception as exc:  # noqa: BLE001 - the row must never stay "running"
         logger.exception("transfer %s: unexpected error", transfer.pk)
-        message = f"unexpected error ({type(exc).__name__})"
+        message = messages.encode(coded("unexpected error (%(name)s)", name=type(exc).__name__))
         with transaction.atomic():
             if _finish(transfer, token, state=Transfer.State.FAILED, last_error=message, finished=timezone.now()):
                 events.record_failure("transfer.fail", username="worker", target=_label(transfer), detail=message)
@@ -102,12 +103,13 @@ def _label(transfer: Transfer) -> str:
     return f"T-{transfer.template_id}"
 
 
-def _message(exc: Exception) -> str:
+def _message(exc: Exception) -> messages.Message | str:
+    """The reason to store, coded (cloudadmin.messages) when it can be."""
     if isinstance(exc, FileNotFoundError):
-        return "a source file vanished during the copy"
+        return coded("a source file vanished during the copy")
     if isinstance(exc, OSError) and not isinstance(exc, swift.SwiftError):
-        return f"file error: {exc.strerror or type(exc).__name__}"
-    return str(exc)
+        return coded("file error: %(error)s", error=exc.strerror or type(exc).__name__)
+    return messages.as_message(exc)
 
 
 def _failed(transfer: Transfer, token, progress: Progress, exc: Exception) -> str:
@@ -118,18 +120,21 @@ def _failed(transfer: Transfer, token, progress: Progress, exc: Exception) -> st
     attempts = Transfer.objects.filter(pk=transfer.pk).values_list("attempts", flat=True).first() or 1
     if transient and attempts < settings.TRANSFER_MAX_ATTEMPTS:
         delay = backoff_seconds(attempts)
+        retrying = coded("%(reason)s (attempt %(attempt)s; retrying in %(seconds)s s)",
+                         reason=message, attempt=attempts, seconds=f"{delay:.0f}")
         if _finish(transfer, token, state=Transfer.State.QUEUED, claim=None, bytes_done=progress.done,
-                   last_error=f"{message} (attempt {attempts}; retrying in {delay:.0f} s)"):
+                   last_error=messages.encode(retrying)):
             enqueue(transfer.pk, countdown=delay)
-            logger.warning("transfer %s: %s; retry in %.1f s", transfer.pk, message, delay)
+            logger.warning("transfer %s: %s; retry in %.1f s", transfer.pk, messages.english(message), delay)
         return Transfer.State.QUEUED
     if transient:
-        message = f"{message} (gave up after {attempts} attempts)"
+        message = coded("%(reason)s (gave up after %(attempts)s attempts)", reason=message, attempts=attempts)
+    stored = messages.encode(message, max_length=2000)
     with transaction.atomic():
-        if _finish(transfer, token, state=Transfer.State.FAILED, last_error=message, finished=timezone.now(),
+        if _finish(transfer, token, state=Transfer.State.FAILED, last_error=stored, finished=timezone.now(),
                    bytes_done=max(0, progress.done), rate=0):
-            events.record_failure("transfer.fail", username="worker", target=_label(transfer), detail=message[:2000])
-    logger.warning("transfer %s failed: %s", transfer.pk, message)
+            events.record_failure("transfer.fail", username="worker", target=_label(transfer), detail=stored)
+    logger.warning("transfer %s failed: %s", transfer.pk, messages.english(message))
     return Transfer.State.FAILED
 
 
@@ -142,7 +147,7 @@ def _done(transfer: Transfer, token, md5_hex: str) -> str | None:
             return None
         runner.on_done(transfer, md5_hex, now)
         detail = (runner.done_detail(transfer, md5_hex) if runner.done_detail
-                  else f"copied {runner.describe(transfer)}, MD5 {md5_hex}")
+                  else coded("copied %(where)s, MD5 %(md5)s", where=runner.describe(transfer), md5=md5_hex))
         events.record("transfer.done", username="worker", target=_label(transfer), detail=detail)
     return Transfer.State.DONE
 
@@ -159,16 +164,17 @@ def _after_stop(transfer: Transfer) -> None:
         logger.warning("transfer %s: segments not cleaned after cancel: %s", transfer.pk, exc)
 
 
-def end_pushed(transfer: Transfer, token, *, md5_hex: str = "", error: str = "") -> str | None:
+def end_pushed(transfer: Transfer, token, *, md5_hex: str = "", error="") -> str | None:
     """End a transfer whose bytes a client pushed (no worker ran it: the
     upload from the browser, which holds the claim `token`): done with its
-    event, its direction's changes and follow-up, or failed with `error`."""
+    event, its direction's changes and follow-up, or failed with `error` (coded, or an error carrying it)."""
     if error:
+        stored = messages.encode(error, max_length=2000)
         with transaction.atomic():
-            if _finish(transfer, token, state=Transfer.State.FAILED, last_error=error[:2000], finished=timezone.now(),
+            if _finish(transfer, token, state=Transfer.State.FAILED, last_error=stored, finished=timezone.now(),
                        rate=0, claim=None):
                 events.record_failure("transfer.fail", username=transfer.requested_by or "system",
-                                      target=_label(transfer), detail=error[:2000])
+                                      target=_label(transfer), detail=stored)
                 return Transfer.State.FAILED
         return None
     state = _done(transfer, token, md5_hex)

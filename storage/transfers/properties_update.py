@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 
+from cloudadmin.messages import Message, coded
 from storage.failures import TransferFailed, TransferWaits
 from storage.models import SwiftStore, Template, TemplateLocation, Transfer
 from storage.secondary import nfs, properties
@@ -32,12 +33,12 @@ def wanted(template: Template) -> dict[str, str]:
     return {key: template.properties[key] for key in EDITED_KEYS if key in template.properties}
 
 
-def rewritten(current: bytes, values: dict[str, str], where: str) -> bytes | None:
+def rewritten(current: bytes, values: dict[str, str], where: Message | str) -> bytes | None:
     """The new content, or None when the copy already says so."""
     try:
         parsed = properties.parse(current)
     except properties.PropertiesError as exc:
-        raise TransferFailed(f"template.properties {where}: {exc}") from None
+        raise TransferFailed(coded("template.properties %(where)s: %(error)s", where=where, error=str(exc))) from None
     if all(parsed.get(key) == value for key, value in values.items()):
         return None
     return properties.serialise({**parsed, **values}).encode()
@@ -49,8 +50,9 @@ def _write_nfs(location: TemplateLocation, values: dict, transfer: Transfer) -> 
     folder = root / location.path
     real_root = os.path.realpath(root)
     if not location.path or not os.path.realpath(folder).startswith(real_root + os.sep):
-        raise TransferFailed(f"zone {location.zone.name}: the template folder is not inside {store.url}")
-    where = f"in zone {location.zone.name}"
+        raise TransferFailed(coded("zone %(zone)s: the template folder is not inside %(url)s",
+                                   zone=location.zone.name, url=store.url))
+    where = coded("in zone %(zone)s", zone=location.zone.name)
     try:
         current = (folder / properties.FILENAME).read_bytes()
     except FileNotFoundError:
@@ -64,7 +66,7 @@ def _write_nfs(location: TemplateLocation, values: dict, transfer: Transfer) -> 
 def _write_swift(store: SwiftStore, template: Template, values: dict) -> bytes | None:
     with swift.store_connection(store, timeout=SWIFT_TIMEOUT) as conn:
         head, current = swift.get_object(conn, template.swift_container, properties.FILENAME)
-        new = rewritten(current, values, "in Swift")
+        new = rewritten(current, values, coded("in Swift"))
         if new is not None:
             meta = {key.title(): value for key, value in head.items() if key.startswith("x-object-meta-")}
             put_properties(conn, template.swift_container, new, meta)
@@ -75,7 +77,7 @@ def run(transfer: Transfer, progress: Progress, store: SwiftStore | None) -> str
     template = Template.objects.get(pk=transfer.template_id)
     busy = template.transfers.filter(direction__in=COPIES, state__in=Transfer.ACTIVE_STATES).first()
     if busy is not None:
-        raise TransferWaits(f"transfer {busy.pk} is copying the template; written after it")
+        raise TransferWaits(coded("transfer %(id)s is copying the template; written after it", id=busy.pk))
     last = b""
     for _ in range(MAX_PASSES):
         values = wanted(template)
@@ -99,5 +101,5 @@ def run(transfer: Transfer, progress: Progress, store: SwiftStore | None) -> str
     return hashlib.md5(last).hexdigest()
 
 
-def describe(transfer: Transfer) -> str:
-    return "template.properties to every copy (Swift and the zones' secondary storage)"
+def describe(transfer: Transfer) -> Message:
+    return coded("template.properties to every copy (Swift and the zones' secondary storage)")

@@ -15,7 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cloudadmin import events
+from cloudadmin import events, messages
+from cloudadmin.messages import coded
 from storage import dispatch
 from storage.models import Template, TemplateExclusion, Transfer
 
@@ -186,7 +187,7 @@ def cancel(transfer: Transfer, *, user=None) -> Transfer:
     with transaction.atomic():
         changed = Transfer.objects.filter(pk=transfer.pk, state__in=ACTIVE).update(
             state=Transfer.State.CANCELLED, finished=now, updated=now,
-            last_error=_("Cancelled by %(user)s") % {"user": events.username_of(user) or "system"})
+            last_error=messages.encode(coded("Cancelled by %(user)s", user=events.username_of(user) or "system")))
         if not changed:
             raise TransferRefused(_("This transfer has already ended."))
         events.record("transfer.cancel", user=user, target=f"T-{transfer.template_id}",
@@ -234,14 +235,16 @@ def requeue_stale(older_than: timedelta | None = None, *, user=None, username="s
                 Q(pk=transfer.pk, claim=transfer.claim) if transfer.claim else Q(pk=transfer.pk, claim__isnull=True),
                 stale_filter(now, older_than=older_than),
             ).update(state=Transfer.State.QUEUED, claim=None, rate=0, updated=now,
-                     last_error=_("The worker %(worker)s stopped sending heartbeats; handed back to the queue.")
-                     % {"worker": transfer.worker or "?"})
+                     last_error=messages.encode(coded(
+                         "The worker %(worker)s stopped sending heartbeats; handed back to the queue.",
+                         worker=transfer.worker or "?")))
             if not taken:
                 continue
             since = transfer.heartbeat.isoformat(timespec="seconds") if transfer.heartbeat else "never"
             events.record("transfer.requeue", user=user, username=username, target=f"T-{transfer.template_id}",
-                          detail=f"transfer {transfer.pk} ({transfer.state}, worker {transfer.worker or '?'}, "
-                                 f"last heartbeat {since}) handed back to the queue")
+                          detail=coded("transfer %(id)s (%(state)s, worker %(worker)s, last heartbeat %(since)s) "
+                                       "handed back to the queue", id=transfer.pk, state=transfer.state,
+                                       worker=transfer.worker or "?", since=since))
             enqueue(transfer.pk)
         logger.warning("transfer %s: no heartbeat since %s from %s; requeued", transfer.pk,
                        transfer.heartbeat, transfer.worker or "?")

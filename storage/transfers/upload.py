@@ -38,6 +38,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from cloudadmin import config
+from cloudadmin.messages import coded
 from storage.failures import SourceChanged, TransferFailed
 from storage.models import SwiftStore, Template, TemplateLocation, Transfer
 from storage.secondary import layout, nfs, properties
@@ -108,8 +109,8 @@ def _check_unchanged(fd: int, source: Source) -> None:
 
 def _verify_checksum(source: Source, md5_hex: str) -> None:
     if source.props.checksum and source.props.checksum != md5_hex:
-        raise TransferFailed(f"checksum mismatch: template.properties says {source.props.checksum}, "
-                             f"the image's MD5 is {md5_hex}")
+        raise TransferFailed(coded("checksum mismatch: template.properties says %(expected)s, "
+                                   "the image's MD5 is %(md5)s", expected=source.props.checksum, md5=md5_hex))
 
 
 def run(transfer: Transfer, progress: Progress, store: SwiftStore) -> str:

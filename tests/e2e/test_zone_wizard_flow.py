@@ -7,6 +7,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
+from cloudadmin.messages import english
 from cloudadmin.models import Event
 from storage.secondary import nfs
 from storage.models import ZoneScan
@@ -165,7 +166,7 @@ def test_add_zone_wizard(logged_in_page, live_server, celery_worker, demo_share,
     actions = list(Event.objects.filter(action__startswith="zone.").exclude(action="zone.scan")
                    .order_by("id").values_list("action", "detail"))
     assert [a for a, _ in actions] == ["zone.create", "zone.enable", "zone.sync"]
-    assert actions[2][1] == "scan queued: zone enabled"  # the transfer engine took the hook
+    assert english(actions[2][1]) == "scan queued: zone enabled"  # the transfer engine took the hook
     assert ZoneScan.objects.get(zone=zone).trigger == "zone-enabled"
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Zones").click()

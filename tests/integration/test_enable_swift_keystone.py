@@ -4,6 +4,7 @@ way it fails: one clear line, nothing saved, no secret on the page."""
 import pytest
 from django.urls import reverse
 
+from cloudadmin.messages import english
 from cloudadmin.models import Event
 from storage.swift import localkeystone
 from storage.models import SwiftStore
@@ -31,7 +32,7 @@ def assert_refused(response, message, key=localkeystone.PASSWORD):
     assert f'data-testid="enable-swift-error">{message}</div>' in body
     assert key not in body
     assert not SwiftStore.objects.exists()
-    assert Event.objects.get(action="swift.enable").detail == message
+    assert english(Event.objects.get(action="swift.enable").detail) == str(message)
 
 
 def test_keystone_v3_is_checked_and_saved_with_its_domain_and_region(admin_client, keystone_swift):

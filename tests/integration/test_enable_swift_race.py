@@ -6,6 +6,7 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
+from cloudadmin.messages import english
 from cloudadmin.models import Event
 from zones import swift_first
 from storage.swift import localswift, client as swift, swift_setup
@@ -69,4 +70,4 @@ def test_concurrent_second_insert_is_refused_by_the_database(local_swift):
     assert str(outcome["error"]) == swift_first.ALREADY_CONFIGURED
     assert list(SwiftStore.objects.values_list("url", flat=True)) == ["http://first/auth/v1.0"]
     event = Event.objects.get(action="swift.enable")
-    assert (event.outcome, event.detail) == ("failure", swift_first.ALREADY_CONFIGURED)
+    assert (event.outcome, english(event.detail)) == ("failure", swift_first.ALREADY_CONFIGURED)

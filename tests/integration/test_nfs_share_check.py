@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cloudadmin.messages import english
 from storage.secondary import share_checks
 from storage.secondary.demo import create_demo_secondary_storage
 
@@ -33,33 +34,33 @@ def test_demo_store_is_reachable_with_its_two_templates(share):
     create_demo_secondary_storage(share)
     result = check()
     assert result.ok and result.templates == 2
-    assert result.summary == "reachable, 2 templates found"
+    assert english(result.summary) == "reachable, 2 templates found"
     assert result.url == "nfs://10.0.0.5/export/secondary"
 
 
 def test_an_empty_share_gets_its_template_tree(share):
     share.mkdir()
     result = check()
-    assert result.ok and result.summary == "reachable, 0 templates found"
+    assert result.ok and english(result.summary) == "reachable, 0 templates found"
     assert (share / "template").is_dir()
 
 
 def test_one_template(share):
     (share / "template/tmpl/2/201").mkdir(parents=True)
     (share / "template/tmpl/2/201/template.properties").write_text("id=201\n")
-    assert check().summary == "reachable, 1 template found"
+    assert english(check().summary) == "reachable, 1 template found"
 
 
 def test_missing_folder_is_not_mounted(share):
     result = check()
     assert not result.ok
-    assert result.reason == (f"Not mounted: {share} does not exist on the worker host. "
+    assert english(result.reason) == (f"Not mounted: {share} does not exist on the worker host. "
                              "Mount nfs://10.0.0.5/export/secondary there, or map it in NFS_MOUNTS.")
 
 
 def test_a_file_is_not_a_directory(share):
     share.write_text("not a folder")
-    assert check().reason == f"Not a directory: {share}."
+    assert english(check().reason) == f"Not a directory: {share}."
 
 
 def test_a_path_under_a_file_is_not_a_directory(settings, tmp_path):
@@ -68,7 +69,7 @@ def test_a_path_under_a_file_is_not_a_directory(settings, tmp_path):
     blocker.write_text("a file")
     settings.NFS_MOUNTS, settings.NFS_MOUNT_ROOT, settings.NFS_AUTOMOUNT = [], blocker, False
     result = share_checks.check_share("10.0.0.5", "/export/secondary")
-    assert result.reason == f"Not a directory: {blocker}/10.0.0.5/export/secondary."
+    assert english(result.reason) == f"Not a directory: {blocker}/10.0.0.5/export/secondary."
 
 
 @pytest.mark.parametrize("part", ["template", "template/tmpl"])
@@ -77,7 +78,7 @@ def test_template_not_a_folder_is_not_a_cloudstack_layout(share, part):
     (share / part).write_text("x")
     result = check()
     assert not result.ok
-    assert result.reason == f"Not a CloudStack secondary storage layout: {part}/ in {share} is not a folder."
+    assert english(result.reason) == f"Not a CloudStack secondary storage layout: {part}/ in {share} is not a folder."
 
 
 def test_automount_failure_gives_the_mount_reason(settings, tmp_path):
@@ -92,9 +93,9 @@ def test_automount_failure_gives_the_mount_reason(settings, tmp_path):
     settings.NFS_MOUNTS, settings.NFS_MOUNT_ROOT, settings.NFS_AUTOMOUNT = [], tmp_path / "mnt", True
     result = share_checks.check_share("127.0.0.1", "/export/nothing")
     assert not result.ok
-    assert result.reason.startswith(
+    assert english(result.reason).startswith(
         f"Not mounted: mount -t nfs 127.0.0.1:/export/nothing {tmp_path}/mnt/127.0.0.1/export/nothing failed: ")
-    assert len(result.reason.splitlines()) == 1
+    assert len(english(result.reason).splitlines()) == 1
 
 
 # --- permissions, as an unprivileged worker -----------------------------------
@@ -113,7 +114,7 @@ def check_as_nobody(folder, settings):
             os.setgid(NOBODY)
             os.setuid(NOBODY)
             result = share_checks.check_share("10.0.0.5", "/export/secondary")
-            os.write(write_end, json.dumps({"ok": result.ok, "reason": result.reason,
+            os.write(write_end, json.dumps({"ok": result.ok, "reason": english(result.reason),
                                             "templates": result.templates, "uid": os.getuid()}).encode())
         finally:
             os._exit(0)

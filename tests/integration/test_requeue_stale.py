@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from cloudadmin.messages import english
 from cloudadmin.models import Event
 from storage.failures import TransferStopped
 from storage.transfers import lifecycle, queueing as transfers
@@ -51,7 +52,7 @@ def test_only_running_or_verifying_rows_past_the_threshold_are_taken(settings):
     assert {t.pk for t in taken} == {old.pk, verifying.pk, silent.pk}
     for row in Transfer.objects.filter(pk__in=[old.pk, verifying.pk, silent.pk]):
         assert (row.state, row.claim, row.rate) == (Transfer.State.QUEUED, None, 0)
-        assert "stopped sending heartbeats" in row.last_error
+        assert "stopped sending heartbeats" in english(row.last_error)
         assert row.bytes_done == 40 and row.attempts == 1  # history kept; the next claim counts
     assert Transfer.objects.get(pk=fresh.pk).state == Transfer.State.RUNNING
     assert Transfer.objects.get(pk=queued.pk).state == Transfer.State.QUEUED

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
+from cloudadmin.messages import english
 from cloudadmin.models import Event
 from storage import tasks
 from storage.catalog import scan_runs, sync
@@ -106,7 +107,7 @@ def test_a_scan_whose_database_call_raises_fails_with_the_reason_and_releases_th
     assert failed.state == ZoneScan.State.FAILED
     assert "database is locked" in failed.error and failed.finished is not None
     event = Event.objects.get(action="zone.scan", target=zone.name)
-    assert event.outcome == Event.Outcome.FAILURE and "database is locked" in event.detail
+    assert event.outcome == Event.Outcome.FAILURE and "database is locked" in english(event.detail)
 
     retry = sync.sync_now(zone)
     assert retry is not None  # the zone was released

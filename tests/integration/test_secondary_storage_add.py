@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from cloudadmin.messages import english
 from sampledata.rows import make_zone
 from storage.models import SecondaryStorage, TemplateLocation, ZoneScan
 from storage.secondary import nfs
@@ -49,6 +50,6 @@ def test_added_storage_is_checked_then_scanned(celery_worker, admin_client, shar
     response = admin_client.post(url, {"nfs_server": "127.0.0.1", "path": path})
     assert response.status_code == 302, response.content.decode()[-2000:]
     store = SecondaryStorage.objects.get(zone=zone)
-    assert (store.state, store.state_reason) == ("Up", "reachable, 2 templates found")
+    assert (store.state, english(store.state_reason)) == ("Up", "reachable, 2 templates found")
     wait_for(lambda: ZoneScan.objects.filter(zone=zone, state="done").exists())
     assert TemplateLocation.objects.filter(zone=zone, state="Ready").count() == 2

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from cloudadmin.messages import english
 from cloudadmin.models import Event
 from storage.secondary import nfs
 from storage import tasks
@@ -47,13 +48,13 @@ def test_wizard_share_check_on_the_worker(celery_worker, admin_user, share_path)
     wizard.start_share_check(draft, {"nfs_server": "127.0.0.1", "path": path})
     check = wizard.wait_for_share_check(draft, timeout=60)
     assert check["status"] == "ok", celery_worker.log()
-    assert check["message"] == "reachable, 2 templates found" and check["templates"] == 2
+    assert english(check["message"]) == "reachable, 2 templates found" and check["templates"] == 2
 
     missing = f"{path}-missing"
     wizard.start_share_check(draft, {"nfs_server": "127.0.0.1", "path": missing})
     check = wizard.wait_for_share_check(draft, timeout=60)
     assert check["status"] == "failed"
-    assert check["message"].startswith(f"Not mounted: {nfs.local_path('127.0.0.1', missing)} does not exist")
+    assert english(check["message"]).startswith(f"Not mounted: {nfs.local_path('127.0.0.1', missing)} does not exist")
 
 
 def test_a_stale_answer_does_not_overwrite_a_newer_check(celery_worker, admin_user, share_path):
@@ -75,13 +76,14 @@ def test_store_state_refresh_down_then_up(celery_worker, share_path):
 
     tasks.check_secondary_storage.delay(store.pk)
     store = wait_for(lambda: SecondaryStorage.objects.filter(pk=store.pk, state="Down").first())
-    assert store.state_reason.startswith(f"Not mounted: {folder} does not exist") and store.last_checked
+    assert english(store.state_reason).startswith(f"Not mounted: {folder} does not exist") and store.last_checked
 
     create_demo_secondary_storage(folder)
     tasks.refresh_secondary_storage_states.delay()  # the periodic task
     store = wait_for(lambda: SecondaryStorage.objects.filter(pk=store.pk, state="Up").first())
-    assert store.state_reason == "reachable, 2 templates found"
-    events = list(Event.objects.filter(action="secondary_storage.state").order_by("id").values_list("outcome", "detail"))
+    assert english(store.state_reason) == "reachable, 2 templates found"
+    events = [(outcome, english(detail)) for outcome, detail in
+              Event.objects.filter(action="secondary_storage.state").order_by("id").values_list("outcome", "detail")]
     assert events[0][0] == "failure" and events[0][1].startswith("Unknown → Down: Not mounted")
     assert events[1] == ("success", "Down → Up: reachable, 2 templates found")
 

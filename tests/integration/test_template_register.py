@@ -12,6 +12,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
+from cloudadmin.messages import english
 from cloudadmin.models import Event
 from storage.catalog import registration
 from storage.transfers import downloads, queueing as transfers
@@ -135,7 +136,7 @@ def test_each_download_error_is_clear_and_leaves_nothing(setup, server):
     for registration, expected in registered:
         transfer = _wait_download(registration.template_id)
         assert transfer.state == Transfer.State.FAILED, (registration.url, transfer.state)
-        assert expected in transfer.last_error, (registration.url, transfer.last_error)
+        assert expected in english(transfer.last_error), (registration.url, english(transfer.last_error))
         assert transfer.attempts == 1
         assert not _folder(root, registration.template_id).exists(), registration.url
         assert Event.objects.filter(action="transfer.fail", target=f"T-{registration.template_id}").exists()
@@ -190,13 +191,13 @@ def test_a_read_only_store_refuses_the_download_and_the_copy_down_clearly(setup,
         registration = _register(zone, server.url("/image.qcow2"))
         transfer = _wait_download(registration.template_id)
         assert transfer.state == Transfer.State.FAILED
-        assert "is read-only (read-only file system)" in transfer.last_error
+        assert "is read-only (read-only file system)" in english(transfer.last_error)
         assert list(root.iterdir()) == []
 
         enable_zone(zone)  # the automatic mode copies T-3400 down: refused
         copy = wait_transfer(3400, direction=Transfer.Direction.DOWN)
         assert copy.state == Transfer.State.FAILED
-        assert "is read-only" in copy.last_error
+        assert "is read-only" in english(copy.last_error)
         assert list(root.iterdir()) == []
 
 
@@ -213,12 +214,12 @@ def test_a_full_store_fails_the_download_and_the_copy_down_leaving_no_partial_te
         registration = _register(full, server.url("/image.qcow2"))
         download = _wait_download(registration.template_id)
         assert download.state == Transfer.State.FAILED
-        assert "is full" in download.last_error, download.last_error
+        assert "is full" in english(download.last_error), download.last_error
         assert list(full_root.iterdir()) == []
 
         enable_zone(full)  # the automatic mode copies T-3300 down: it does not fit
         copy = wait_transfer(3300, direction=Transfer.Direction.DOWN)
         assert copy.state == Transfer.State.FAILED
-        assert "is full (no space left on device)" in copy.last_error
+        assert "is full (no space left on device)" in english(copy.last_error)
         assert list(full_root.iterdir()) == []
         assert not TemplateLocation.objects.filter(template_id=3300, zone=full).exists()

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from cloudadmin.messages import english
 from cloudadmin import config
 from storage.catalog import scanner, sync
 from storage.models import Template, TemplateLocation, Transfer, ZoneScan
@@ -28,7 +29,7 @@ def test_scan_records_templates_locations_and_missing_ones(django_capture_on_com
     assert (scan.state, scan.templates_found, scan.templates_ready, scan.templates_invalid) == ("done", 4, 3, 1)
     assert scan.transfers_queued == 0  # no Swift configured: nothing to copy to
     invalid = TemplateLocation.objects.get(template_id=21, zone=zone)
-    assert invalid.state == TemplateLocation.State.INVALID and "no '='" in invalid.reason
+    assert invalid.state == TemplateLocation.State.INVALID and "no '='" in english(invalid.reason)
     assert Template.objects.get(pk=20).properties["x.custom"] == "kept"
     assert Template.objects.get(pk=5).name == "centos53-x64"
 

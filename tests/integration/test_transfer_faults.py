@@ -14,6 +14,7 @@ import uuid
 import pytest
 import swiftclient
 
+from cloudadmin.messages import english
 from cloudadmin import config
 from storage.secondary import demo
 from storage.swift import localswift
@@ -104,7 +105,7 @@ def test_proxy_killed_mid_transfer_then_restarted(fault_swift, fault_worker, fau
     row = wait_for(lambda: Transfer.objects.filter(pk=transfer.pk, attempts__gte=2).first(),
                    message="a retry after the proxy died")
     assert row.state != Transfer.State.DONE
-    assert "cannot reach" in row.last_error or "lost" in row.last_error
+    assert "cannot reach" in english(row.last_error) or "lost" in english(row.last_error)
     fault_swift.start_proxy()
 
     done = wait_transfer(81)
@@ -159,7 +160,7 @@ def test_source_changed_mid_copy_fails_and_uploads_no_mix(fault_swift, fault_wor
     os.utime(image, (stat.st_atime, stat.st_mtime + 5))
     done = wait_transfer(83)
     assert done.state == Transfer.State.FAILED
-    assert "changed" in done.last_error
+    assert "changed" in english(done.last_error)
     conn = _connection(fault_swift)
     _headers, objects = conn.get_container("T-83")
     assert objects == []  # neither the image nor template.properties

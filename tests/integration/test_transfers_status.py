@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from cloudadmin.messages import english
 from cloudadmin.models import Event
 from storage.secondary import demo
 from storage.catalog import scanner
@@ -91,7 +92,7 @@ def test_command_lists_a_stuck_transfer_and_requeue_lets_the_worker_finish_it(
     assert done.attempts == 2  # the dead worker's one, and exactly one more claim
     assert done.md5 == hashlib.md5(data).hexdigest() == swift_md5(swift_connection, 9101, image.name)
     event = Event.objects.get(action="transfer.requeue", target="T-9101")
-    assert event.username == "manage.py transfers_status" and DEAD_WORKER in event.detail
+    assert event.username == "manage.py transfers_status" and DEAD_WORKER in english(event.detail)
     assert Event.objects.filter(action="transfer.done", target="T-9101").count() == 1
 
     after = transfers_status("--stale-minutes", "1", "--timeout", "3")

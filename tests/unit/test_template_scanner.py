@@ -4,6 +4,7 @@ import os
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from cloudadmin.messages import english
 from storage.secondary import demo
 from storage.catalog import scanner
 
@@ -47,7 +48,7 @@ def test_invalid_entries_have_reasons_and_the_scan_goes_on(tmp_path):
     _template(root, 2, 16, "filename=../../../outside/secret.vhd\nid=16\nsize=3\n")
     (root / "template/tmpl/2/notanumber").mkdir()
     entries = _entries(root)
-    reasons = {path.rsplit("/", 1)[1]: e.reason for path, e in entries.items()}
+    reasons = {path.rsplit("/", 1)[1]: english(e.reason) for path, e in entries.items()}
     assert reasons["1"] == reasons["5"] == ""
     assert "missing" in reasons["10"]
     assert "has 3 bytes" in reasons["11"] and "says 99" in reasons["11"]
@@ -65,7 +66,7 @@ def test_a_duplicate_template_id_in_two_accounts_is_invalid(tmp_path):
     _template(tmp_path, 2, 7, "filename=a.vhd\nid=7\nsize=3\n", image="a.vhd")
     entries = _entries(tmp_path)
     assert entries["template/tmpl/1/7"].complete
-    assert "also in template/tmpl/1/7" in entries["template/tmpl/2/7"].reason
+    assert "also in template/tmpl/1/7" in english(entries["template/tmpl/2/7"].reason)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -92,7 +93,7 @@ def test_links_are_followed_only_inside_the_store(tmp_path):
     os.symlink(folder / "a.vhd", inside / "b.vhd")  # an image link staying inside: fine
     entries = _entries(root)
     assert entries["template/tmpl/1/40"].complete
-    assert "outside" in entries["template/tmpl/1/41"].reason
+    assert "outside" in english(entries["template/tmpl/1/41"].reason)
     assert entries["template/tmpl/1/42"].complete
 
 

@@ -5,6 +5,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
+from cloudadmin.messages import english
 from cloudadmin.models import Event
 from zones import swift_first
 from storage.swift import localswift, swift_setup
@@ -66,7 +67,8 @@ def test_direct_post_refused_in_wrong_state(admin_client, admin_user, local_swif
     assert admin_client.get(ENABLE).status_code == 409
     assert not SwiftStore.objects.exists()
     event = Event.objects.get(action="swift.enable")
-    assert (event.outcome, event.user, event.detail) == ("failure", admin_user, message)
+    # Stored coded, shown in English to the API and in the reader's language on pages.
+    assert (event.outcome, event.user, english(event.detail)) == ("failure", admin_user, str(message))
 
 
 def test_wrong_key_then_right_key_then_locked(admin_client, admin_user, local_swift):
@@ -93,7 +95,8 @@ def test_wrong_key_then_right_key_then_locked(admin_client, admin_user, local_sw
     assert store.capabilities["max_manifest_segments"] > 0 and store.capabilities["version"]
     assert store.last_contact is not None
 
-    outcomes = list(Event.objects.filter(action="swift.enable").order_by("id").values_list("outcome", "detail"))
+    outcomes = [(outcome, english(detail)) for outcome, detail in
+                Event.objects.filter(action="swift.enable").order_by("id").values_list("outcome", "detail")]
     assert outcomes[0] == ("failure", "Authentication: wrong username or key (401)")
     assert outcomes[1][0] == "success" and "tempauth v1.0" in outcomes[1][1]
 

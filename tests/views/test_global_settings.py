@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from cloudadmin.messages import english
 from cloudadmin import config
 from cloudadmin.models import Event, GlobalSetting
 from cloudadmin.startup import apply_pending_settings
@@ -95,7 +96,7 @@ def test_restart_required_change_is_pending_until_restart(admin_client, settings
     row = GlobalSetting.objects.get(name="enable.swift")
     assert (row.value, row.pending_value) == ("false", "true")
     assert config.value("enable.swift") is False
-    assert "pending a management server restart" in Event.objects.get(action="setting.change").detail
+    assert "pending a management server restart" in english(Event.objects.get(action="setting.change").detail)
 
     # The full page shows the pending value and the notice too.
     page = admin_client.get(reverse("global_settings")).content.decode()
@@ -105,7 +106,7 @@ def test_restart_required_change_is_pending_until_restart(admin_client, settings
     assert config.value("enable.swift") is True
     assert RESTART_NOTICE not in admin_client.get(reverse("global_settings")).content.decode()
     applied = Event.objects.get(action="setting.apply")
-    assert applied.target == "enable.swift" and "false → true" in applied.detail
+    assert applied.target == "enable.swift" and "false → true" in english(applied.detail)
 
 
 def test_choosing_the_value_in_effect_withdraws_the_pending_change(admin_client):
@@ -114,7 +115,7 @@ def test_choosing_the_value_in_effect_withdraws_the_pending_change(admin_client)
     row = GlobalSetting.objects.get(name="enable.swift")
     assert (row.value, row.pending_value) == ("false", None)
     assert apply_pending_settings() == []
-    assert "withdrawn" in Event.objects.filter(action="setting.change").first().detail
+    assert "withdrawn" in english(Event.objects.filter(action="setting.change").first().detail)
 
 
 def test_update_creates_a_missing_row_from_its_definition(admin_client):

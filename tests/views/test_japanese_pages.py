@@ -119,7 +119,10 @@ def _text_without_data(html):
     # "2026年12月4日 12:18:05" into a line that reads as a style fault.
     text = DATE_TIME.sub("\n", "\n".join(parser.lines))
     for value in [*data_strings(), *TERMS]:
-        text = text.replace(value, "\n")
+        if value.isdigit():  # a number ("4") only on its own: not the 4 of 「12月4日」
+            text = re.sub(rf"(?<!\w){value}(?!\w)", "\n", text)
+        else:
+            text = text.replace(value, "\n")
     return text
 
 

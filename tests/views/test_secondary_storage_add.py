@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
+from cloudadmin.messages import english
 from cloudadmin.models import Event
 from sampledata.rows import make_zone
 from storage.models import SecondaryStorage
@@ -43,7 +44,7 @@ def test_a_passed_check_adds_the_store_up(admin_client, admin_user, zone):
     changed.assert_not_called()  # a Disabled zone is not scanned
     assert response.status_code == 302 and response.url == reverse("zones:detail", args=[zone.pk])
     store = SecondaryStorage.objects.get(path="/export/more")
-    assert (store.state, store.state_reason) == ("Up", "reachable, 3 templates found")
+    assert (store.state, english(store.state_reason)) == ("Up", "reachable, 3 templates found")
     event = Event.objects.get(action="secondary_storage.add")
     assert (event.user, event.target, event.detail) == (admin_user, "nfs://127.0.0.1/export/more", "zone zone1")
 

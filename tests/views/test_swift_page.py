@@ -2,6 +2,7 @@
 import pytest
 from django.urls import reverse
 
+from cloudadmin.messages import english
 from cloudadmin.models import Event
 from storage.swift import localswift
 from storage.models import SwiftStore
@@ -55,7 +56,7 @@ def test_failed_test_connection_keeps_last_contact(admin_client, local_swift):
     store.refresh_from_db()
     assert store.last_contact is None and store.capabilities["version"] == "0.0-old"
     event = Event.objects.get(action="swift.test")
-    assert (event.outcome, event.detail) == ("failure", "Authentication: wrong username or key (401)")
+    assert (event.outcome, english(event.detail)) == ("failure", "Authentication: wrong username or key (401)")
 
 
 def test_test_connection_needs_post(admin_client, local_swift):

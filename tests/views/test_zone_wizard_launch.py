@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from cloudadmin.messages import english
 from cloudadmin.models import Event
 from storage.models import SecondaryStorage
 from tests.swift_setup_helpers import put_enable_swift_in_effect
@@ -62,7 +63,7 @@ def test_launch_creates_everything_disabled(admin_client, admin_user, ready):
         assert STEP_DATA["host"]["password"] not in cursor.fetchone()[0]
     assert cluster.primary_storages.get().url == "nfs://192.168.10.5/export/primary"
     store = zone.secondary_storages.get()
-    assert (store.url, store.state, store.state_reason) == \
+    assert (store.url, store.state, english(store.state_reason)) == \
         ("nfs://127.0.0.1/export/secondary", "Up", "reachable, 2 templates found")
     assert not ZoneWizardDraft.objects.exists()
     event = Event.objects.get(action="zone.create")
