@@ -17,6 +17,7 @@ import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 
+from cloudadmin.messages import coded
 from storage.swift import client as swift
 from storage.swift.objects import CHUNK
 
@@ -199,6 +200,6 @@ class Pipeline:
                                   headers=headers)
         if stored != digest.hexdigest():
             swift.delete_object(conn, container, name)
-            raise swift.SwiftError(f"Uploading {container}/{name}: Swift stored other bytes than "
-                                   f"were sent (ETag mismatch)", transient=True)
+            raise swift.SwiftError(coded("Uploading %(object)s: Swift stored other bytes than were sent "
+                                         "(ETag mismatch)", object=f"{container}/{name}"), transient=True)
         return stored

@@ -82,14 +82,14 @@ def open_source(transfer: Transfer) -> Source:
     template = transfer.template
     location = TemplateLocation.objects.filter(template=template, zone=transfer.zone).first()
     if location is None or not location.path:
-        raise TransferFailed("the template was never seen on this zone's secondary storage")
+        raise TransferFailed(coded("the template was never seen on this zone's secondary storage"))
     store = location.secondary_storage or layout.zone_store_root(transfer.zone)[0]
     root = nfs.local_path(store.server, store.path)
     folder = root / location.path
     entry = layout.check_folder(str(folder), location.path, os.path.realpath(root), template.pk,
                                 template.account_id or 0)
     if not entry.complete:
-        raise TransferFailed(f"the template on NFS is not complete any more: {entry.reason}")
+        raise TransferFailed(coded("the template on NFS is not complete any more: %(reason)s", reason=entry.reason))
     props_bytes = (folder / properties.FILENAME).read_bytes()
     return Source(folder=folder, props=entry.props, props_bytes=props_bytes,
                   image=folder / entry.props.filename, size=entry.image_size, mtime=entry.image_mtime)
@@ -100,11 +100,11 @@ def _check_unchanged(fd: int, source: Source) -> None:
     try:
         now = os.stat(source.image)
     except FileNotFoundError:
-        raise SourceChanged("the image vanished from NFS during the copy") from None
+        raise SourceChanged(coded("the image vanished from NFS during the copy")) from None
     if (st.st_size, st.st_mtime) != (source.size, source.mtime) or \
             (now.st_size, now.st_mtime, now.st_ino) != (st.st_size, st.st_mtime, st.st_ino):
-        raise SourceChanged("the image changed on NFS during the copy (size or modification time); "
-                            "nothing was marked complete, the next scan copies it again")
+        raise SourceChanged(coded("the image changed on NFS during the copy (size or modification time); "
+                                  "nothing was marked complete, the next scan copies it again"))
 
 
 def _verify_checksum(source: Source, md5_hex: str) -> None:
@@ -168,7 +168,7 @@ def _read_whole(source: Source) -> tuple[bytes, str]:
         Throttle()(len(data))
         _check_unchanged(handle.fileno(), source)
     if len(data) != source.size:
-        raise SourceChanged("the image changed on NFS during the copy")
+        raise SourceChanged(coded("the image changed on NFS during the copy"))
     return data, hashlib.md5(data).hexdigest()
 
 
@@ -270,7 +270,7 @@ def _shorter(fd: int, source: Source):
     """What a short read raises: the change it reveals, if the stat shows one."""
     def short():
         _check_unchanged(fd, source)
-        return SourceChanged("the image became shorter on NFS during the copy")
+        return SourceChanged(coded("the image became shorter on NFS during the copy"))
 
     return short
 
