@@ -25,6 +25,14 @@ class TransferStopped(Exception):
     """The row was cancelled or taken over by another task: stop quietly."""
 
 
+class TransferStalled(TransferFailed):
+    """No byte moved for TRANSFER_STALE_SECONDS while the heartbeat went on
+    (a hung NFS read, a Swift that stopped answering): the lifecycle queues
+    the row again with backoff, so the copy never stays running."""
+
+    transient = True
+
+
 class TransferWaits(TransferFailed):
     """Not now, but soon: the lifecycle queues the row again with backoff
     (e.g. another copy of the template is being written)."""

@@ -22,6 +22,9 @@ from storage.swift import client as swift
 from storage.swift.objects import CHUNK
 
 TICK = 0.1  # seconds between the calling thread's ticks while workers run
+# How long close() waits for the threads: one stuck in a system call (a hung
+# NFS read) is left behind, and stops at its next chunk, if it ever returns.
+JOIN_SECONDS = 30
 
 _local = threading.local()
 
@@ -149,7 +152,8 @@ class Pipeline:
 
     def close(self) -> None:
         self.abort.set()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        wait_futures(self.futures, timeout=JOIN_SECONDS)
         for conn in self.connections:
             conn.close()
 

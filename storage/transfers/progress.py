@@ -11,7 +11,8 @@ import uuid
 from django.conf import settings
 from django.utils import timezone
 
-from storage.failures import TransferStopped
+from cloudadmin.messages import coded
+from storage.failures import TransferStalled, TransferStopped
 from storage.models import Transfer
 
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
@@ -97,3 +98,23 @@ class Throttle:
                 self.stop.wait(ahead)
             else:
                 time.sleep(ahead)
+
+
+class StallWatch:
+    """For a copy whose heartbeat a ticker writes whatever its threads do
+    (the upload engine): one whose threads move no byte for
+    TRANSFER_STALE_SECONDS gives up by itself (TransferStalled, transient:
+    queued again) instead of staying running."""
+
+    def __init__(self, moved):
+        self.moved = moved
+        self.last, self.since = moved(), time.monotonic()
+
+    def check(self) -> None:
+        now, moved = time.monotonic(), self.moved()
+        if moved != self.last:
+            self.last, self.since = moved, now
+        elif now - self.since > settings.TRANSFER_STALE_SECONDS:
+            raise TransferStalled(coded("no byte moved for %(seconds)s s: the copy is stuck (NFS or Swift does "
+                                        "not answer) and goes back to the queue",
+                                        seconds=settings.TRANSFER_STALE_SECONDS))

@@ -19,12 +19,11 @@ Above it, a Static Large Object, unless Swift holds this very copy:
 with pread, hash it and PUT it on their own connection (Swift's ETag must
 match), one more thread computes the whole-file MD5 (compared with
 template.properties' checksum), and the calling thread writes progress and
-heartbeat, checks the source and stops them all on a cancel or a failure
-(storage.swift.pipeline); then template.properties, and segments of other
-plans or abandoned attempts are deleted. Segments already in Swift with
-the right size are hashed and kept when their ETag matches: a retry sends
-only the rest. The source may not change during the copy (SourceChanged).
-"""
+heartbeat, checks the source and stops them all on a cancel, a failure or a
+stall (storage.swift.pipeline); then template.properties, and segments of
+other plans or abandoned attempts are deleted. Segments in Swift with the
+right size are kept when their MD5 matches: a retry sends only the rest.
+The source may not change during the copy (SourceChanged)."""
 from __future__ import annotations
 
 import hashlib
@@ -46,7 +45,7 @@ from storage.swift import client as swift
 from storage.swift import objects, pipeline
 from storage.swift.objects import CHUNK, MIB, SWIFT_TIMEOUT
 from storage.swift.pipeline import Pipeline
-from storage.transfers.progress import Progress, Throttle
+from storage.transfers.progress import Progress, StallWatch, Throttle
 
 SMALL_OBJECT = 8 * 1024 * 1024  # read whole, so its ETag goes with the PUT
 
@@ -281,16 +280,24 @@ class _Counts:
 
     done: list = field(default_factory=list)
     reused: list = field(default_factory=list)
+    hashed: int = 0  # bytes the whole-file MD5 thread read: it moves too
+
+    def add_hashed(self, count: int) -> None:
+        self.hashed += count  # one writer thread; readers only compare
 
 
 def _ticker(job: Upload, fd: int, counts: _Counts | None = None):
     """The calling thread's tick while the threads copy: the source check,
-    then progress and heartbeat (which raise TransferStopped on a cancel)."""
+    progress and heartbeat (which raise TransferStopped on a cancel), and
+    the stall watch."""
+    stall = StallWatch(lambda: job.progress.done + (counts.hashed if counts is not None else 0))
+
     def tick():
         _check_unchanged(fd, job.source)
         if counts is not None:
             job.progress.set(segments_done=len(counts.done), segments_reused=len(counts.reused))
         job.progress.write()
+        stall.check()
 
     return tick
 
@@ -334,7 +341,8 @@ def _upload_slo(job: Upload, segment_size: int) -> str:
         pipe = Pipeline(job.new_connection, concurrency + 1, _ticker(job, fd, counts))
         sender = _SegmentSender(job, pipe, fd, segment_size, existing, counts)
         # The whole-file MD5: its own thread reading in order (from the page cache, mostly).
-        pipe.submit(lambda: pipe.md5_range(fd, 0, source.size, throttle=lambda count: None, short=sender.short))
+        pipe.submit(lambda: pipe.md5_range(fd, 0, source.size, throttle=lambda count: None, short=sender.short,
+                                           on_bytes=counts.add_hashed))
         pipe.each(sender.send, range(count), concurrency)
         md5_hex = pipe.wait()[0]
     progress.write(force=True, state=Transfer.State.VERIFYING, segments_done=count,

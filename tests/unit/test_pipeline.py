@@ -104,3 +104,27 @@ def test_a_tick_that_raises_stops_the_threads_and_is_raised():
         pipe.wait()
     assert all(future.done() for future in pipe.futures)
     assert all(isinstance(future.exception(), Aborted) for future in pipe.futures)
+
+
+def test_a_thread_stuck_in_a_system_call_does_not_hold_the_copy(monkeypatch):
+    """A hung NFS read never returns to check the abort: close() waits
+    JOIN_SECONDS for it, then leaves it behind, so the failure is raised
+    and the transfer goes back to the queue."""
+    from storage.swift import pipeline
+
+    monkeypatch.setattr(pipeline, "JOIN_SECONDS", 0.2)
+    stuck, ticks = threading.Event(), []
+
+    def tick():
+        ticks.append(1)
+        if len(ticks) == 3:
+            raise Stopped()  # as the stall watch does
+
+    pipe = _pipeline(1, tick=tick)
+    pipe.submit(lambda: stuck.wait(60))  # ignores the abort, like a read in the kernel
+    try:
+        with pytest.raises(Stopped):
+            pipe.wait()
+        assert not pipe.futures[0].done()  # left behind, not waited for
+    finally:
+        stuck.set()
