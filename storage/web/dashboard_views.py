@@ -17,7 +17,7 @@ def summary_context(now=None) -> dict:
     counters = dashboard.counters(now)
     return {
         "counters": counters,
-        "bytes_today": dashboard.bytes_today(now),
+        "bytes_today": int(counters["moved_today"]),
         "chart": dashboard.throughput_chart(now, live_rate=counters["rate"] or 0.0),
         # Poll fast while anything is queued or running, whatever the filter shows.
         "polling": bool(counters["queued"] or counters["running"]),

@@ -207,26 +207,46 @@ def test_a_register_template_download_shows_like_a_transfer(admin_client):
     assert (retried.direction, retried.state) == (Transfer.Direction.DOWNLOAD, Transfer.State.QUEUED)
 
 
-def test_bytes_moved_in_postgresql_equals_the_portable_spreading():
-    """PostgreSQL sums in SQL; SQLite (make run) spreads in Python: same figure."""
-    zone = make_zone("zone-m")
-    now = timezone.now()
-    since = now - timedelta(minutes=30)
+def _shapes_of_a_day(zone, now):
     shapes = [  # (state, started minutes ago, finished minutes ago, bytes done)
         (Transfer.State.DONE, 50, 10, 4_000_000),     # straddles the window's start
         (Transfer.State.DONE, 20, 5, 1_500_000),      # inside the window
         (Transfer.State.FAILED, 25, 24, 700_000),     # ended early, partial bytes
         (Transfer.State.RUNNING, 40, None, 9_000_000),  # still moving: spread up to now
-        (Transfer.State.DONE, 90, 40, 5_000_000),     # ended before the window
+        (Transfer.State.DONE, 150, 140, 5_000_000),   # ended before the window
     ]
     for number, (state, started, finished, done) in enumerate(shapes, start=31):
         make_transfer(make_template(number), zone, state, done=done, total=done,
                       started=now - timedelta(minutes=started),
                       finished=now - timedelta(minutes=finished) if finished is not None else None)
-    in_sql = dashboard.bytes_moved(since, now)
-    spread = dashboard.bytes_per_bucket(since, now, 1)[0]
-    assert in_sql > 0
+
+
+def test_bytes_moved_in_postgresql_equals_the_portable_spreading():
+    """PostgreSQL sums in SQL; SQLite (make run) spreads in Python: same figure."""
+    now = dashboard.local_midnight(timezone.now()) + timedelta(hours=2)  # the window is today
+    _shapes_of_a_day(make_zone("zone-m"), now)
+    done, in_sql = dashboard.today(now)
+    spread = dashboard.bytes_per_bucket(dashboard.local_midnight(now), now, 1)[0]
+    assert done == 2 and in_sql > 0  # the third ended yesterday
     assert abs(in_sql - spread) < 1.0, (in_sql, spread)
+
+
+def test_the_days_ended_transfers_are_summed_once_per_checkpoint(settings):
+    """Rows that ended before the checkpoint are kept in the cache; those
+    active or ended since are read on every call."""
+    settings.CACHES = {**settings.CACHES, "dashboard": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                                        "LOCATION": "test-dashboard-today"}}
+    zone = make_zone("zone-m")
+    now = dashboard.local_midnight(timezone.now()) + timedelta(hours=2, minutes=1)  # checkpoint 1 min ago
+    _shapes_of_a_day(zone, now)
+    first = dashboard.today(now)
+    assert dashboard.today(now) == pytest.approx(first)
+    make_transfer(make_template(41), zone, Transfer.State.DONE, done=600_000, total=600_000,
+                  started=now - timedelta(seconds=30), finished=now)  # ended after the checkpoint
+    done, moved = dashboard.today(now)
+    assert done == first[0] + 1 and moved == pytest.approx(first[1] + 600_000)
+    spread = dashboard.bytes_per_bucket(dashboard.local_midnight(now), now, 1)[0]
+    assert moved == pytest.approx(spread)
 
 
 def test_a_failed_scan_shows_its_reason_on_the_dashboard(admin_client):
