@@ -110,6 +110,20 @@ def test_pagination_keeps_the_filter_in_the_url(admin_client):
     assert len(_ids(admin_client.get(URL, {"state": "done", "page": 2}))) == 5
 
 
+def test_pages_are_not_counted_but_know_whether_another_follows(admin_client):
+    zone = make_zone("zone-p")
+    for i in range(50):
+        make_transfer(make_template(1000 + i), zone, Transfer.State.DONE)
+    first = admin_client.get(URL).content.decode()
+    assert "Page 1</span>" in first and "page=2" in first and "Previous" not in first
+    last = admin_client.get(URL, {"page": 2})
+    body = last.content.decode()
+    assert len(_ids(last)) == 25 and "Page 2</span>" in body and "page=1" in body and "page=3" not in body
+    assert admin_client.get(URL, {"page": 3}).status_code == 404
+    assert admin_client.get(URL, {"page": "last"}).status_code == 404
+    assert admin_client.get(URL, {"page": "0"}).status_code == 404
+
+
 def test_polls_fast_while_something_is_queued_or_running_and_slowly_when_idle(admin_client, rows):
     body = admin_client.get(URL).content.decode()
     assert "every 2s" in body and 'data-poll="2"' in body
