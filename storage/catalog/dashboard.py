@@ -55,25 +55,34 @@ def bytes_per_bucket(since: datetime, until: datetime, buckets: int) -> list[flo
     """Bytes moved in each of `buckets` equal slices of [since, until),
     assuming each transfer moved its bytes evenly between its start and its
     end (or now, while active). Only rows updated since the window began can
-    have moved bytes in it (index transfer_updated): one query for the few
-    rows of the window, summed here."""
+    have moved bytes in it (index transfer_updated): one query for the rows
+    of the window, summed here in O(1) per row (thousands on a busy hour):
+    its two partial buckets directly, the full ones between through a
+    difference array."""
     step = (until - since).total_seconds() / buckets
     totals = [0.0] * buckets
-    rows = Transfer.objects.filter(updated__gte=since, started__isnull=False, bytes_done__gt=0).values_list(
+    full = [0.0] * (buckets + 1)  # full[k] - full[k - 1]: the rate of whole buckets from k on
+    rows = Transfer.objects.filter(updated__gte=since, started__isnull=False, bytes_done__gt=0).order_by().values_list(
         "started", "finished", "updated", "state", "bytes_done")
     for started, finished, updated, state, done in rows:
         end = until if state in Transfer.ACTIVE_STATES else (finished or updated)
-        duration = max((end - started).total_seconds(), 0.001)
-        first = max(started, since)
-        last = min(end, until)
+        rate = done / max((end - started).total_seconds(), 0.001)
+        first = (max(started, since) - since).total_seconds()
+        last = (min(end, until) - since).total_seconds()
         if last <= first:
             continue
-        offset_first = (first - since).total_seconds()
-        offset_last = (last - since).total_seconds()
-        for index in range(int(offset_first // step), min(buckets - 1, int(offset_last // step)) + 1):
-            overlap = min(offset_last, (index + 1) * step) - max(offset_first, index * step)
-            if overlap > 0:
-                totals[index] += done * overlap / duration
+        head, tail = int(first // step), min(buckets - 1, int(last // step))
+        if head == tail:
+            totals[head] += rate * (last - first)
+            continue
+        totals[head] += rate * ((head + 1) * step - first)
+        totals[tail] += rate * (last - tail * step)
+        full[head + 1] += rate * step
+        full[tail] -= rate * step
+    running = 0.0
+    for index in range(buckets):
+        running += full[index]
+        totals[index] += running
     return totals
 
 

@@ -245,6 +245,24 @@ def test_bytes_moved_in_postgresql_equals_the_portable_spreading():
     assert abs(in_sql - spread) < 1.0, (in_sql, spread)
 
 
+def test_each_bucket_of_the_chart_holds_what_its_own_window_moved():
+    """Whole and partial buckets, one row at a time: what each minute
+    overlaps of each transfer, evenly spread (an active one up to now)."""
+    now = timezone.now()
+    _shapes_of_a_day(make_zone("zone-m"), now)
+    since = now - timedelta(minutes=60)
+    expected = [0.0] * 60
+    for transfer in Transfer.objects.all():
+        end = now if transfer.is_active else transfer.finished
+        rate = transfer.bytes_done / (end - transfer.started).total_seconds()
+        for k in range(60):
+            low, high = max(transfer.started, since + timedelta(minutes=k)), min(end, since + timedelta(minutes=k + 1))
+            expected[k] += rate * max(0.0, (high - low).total_seconds())
+    buckets = dashboard.bytes_per_bucket(since, now, 60)
+    assert sum(buckets) > 0
+    assert buckets == pytest.approx(expected, abs=1e-3)
+
+
 def test_the_days_ended_transfers_are_summed_once_per_checkpoint(settings):
     """Rows that ended before the checkpoint are kept in the cache; those
     active or ended since are read on every call."""
