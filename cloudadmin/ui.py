@@ -1,6 +1,7 @@
 """Shared UI helpers: the htmx partial rule and a declarative list view."""
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import ListView
@@ -112,3 +113,34 @@ class ObjectListView(ListView):
             querystring=query.urlencode(),
         )
         return context
+
+
+class UncountedPage(Page):
+    def has_next(self):
+        return self.paginator.more
+
+
+class UncountedPaginator(Paginator):
+    """Pages that never count the whole list (a COUNT over a long history
+    costs more than the page): each reads one row more than it shows to know
+    whether a next page exists. No total, so no "last" page (404)."""
+
+    num_pages = None
+
+    def validate_number(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        if number < 1:
+            raise EmptyPage("That page number is less than 1")
+        return number
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom:bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage("That page contains no results")
+        self.more = len(rows) > self.per_page
+        return UncountedPage(rows[:self.per_page], number, self)

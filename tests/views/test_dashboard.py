@@ -110,6 +110,20 @@ def test_pagination_keeps_the_filter_in_the_url(admin_client):
     assert len(_ids(admin_client.get(URL, {"state": "done", "page": 2}))) == 5
 
 
+def test_pages_are_not_counted_but_know_whether_another_follows(admin_client):
+    zone = make_zone("zone-p")
+    for i in range(50):
+        make_transfer(make_template(1000 + i), zone, Transfer.State.DONE)
+    first = admin_client.get(URL).content.decode()
+    assert "Page 1</span>" in first and "page=2" in first and "Previous" not in first
+    last = admin_client.get(URL, {"page": 2})
+    body = last.content.decode()
+    assert len(_ids(last)) == 25 and "Page 2</span>" in body and "page=1" in body and "page=3" not in body
+    assert admin_client.get(URL, {"page": 3}).status_code == 404
+    assert admin_client.get(URL, {"page": "last"}).status_code == 404
+    assert admin_client.get(URL, {"page": "0"}).status_code == 404
+
+
 def test_polls_fast_while_something_is_queued_or_running_and_slowly_when_idle(admin_client, rows):
     body = admin_client.get(URL).content.decode()
     assert "every 2s" in body and 'data-poll="2"' in body
@@ -207,26 +221,64 @@ def test_a_register_template_download_shows_like_a_transfer(admin_client):
     assert (retried.direction, retried.state) == (Transfer.Direction.DOWNLOAD, Transfer.State.QUEUED)
 
 
-def test_bytes_moved_in_postgresql_equals_the_portable_spreading():
-    """PostgreSQL sums in SQL; SQLite (make run) spreads in Python: same figure."""
-    zone = make_zone("zone-m")
-    now = timezone.now()
-    since = now - timedelta(minutes=30)
+def _shapes_of_a_day(zone, now):
     shapes = [  # (state, started minutes ago, finished minutes ago, bytes done)
         (Transfer.State.DONE, 50, 10, 4_000_000),     # straddles the window's start
         (Transfer.State.DONE, 20, 5, 1_500_000),      # inside the window
         (Transfer.State.FAILED, 25, 24, 700_000),     # ended early, partial bytes
         (Transfer.State.RUNNING, 40, None, 9_000_000),  # still moving: spread up to now
-        (Transfer.State.DONE, 90, 40, 5_000_000),     # ended before the window
+        (Transfer.State.DONE, 150, 140, 5_000_000),   # ended before the window
     ]
     for number, (state, started, finished, done) in enumerate(shapes, start=31):
         make_transfer(make_template(number), zone, state, done=done, total=done,
                       started=now - timedelta(minutes=started),
                       finished=now - timedelta(minutes=finished) if finished is not None else None)
-    in_sql = dashboard.bytes_moved(since, now)
-    spread = dashboard.bytes_per_bucket(since, now, 1)[0]
-    assert in_sql > 0
+
+
+def test_bytes_moved_in_postgresql_equals_the_portable_spreading():
+    """PostgreSQL sums in SQL; SQLite (make run) spreads in Python: same figure."""
+    now = dashboard.local_midnight(timezone.now()) + timedelta(hours=2)  # the window is today
+    _shapes_of_a_day(make_zone("zone-m"), now)
+    done, in_sql = dashboard.today(now)
+    spread = dashboard.bytes_per_bucket(dashboard.local_midnight(now), now, 1)[0]
+    assert done == 2 and in_sql > 0  # the third ended yesterday
     assert abs(in_sql - spread) < 1.0, (in_sql, spread)
+
+
+def test_each_bucket_of_the_chart_holds_what_its_own_window_moved():
+    """Whole and partial buckets, one row at a time: what each minute
+    overlaps of each transfer, evenly spread (an active one up to now)."""
+    now = timezone.now()
+    _shapes_of_a_day(make_zone("zone-m"), now)
+    since = now - timedelta(minutes=60)
+    expected = [0.0] * 60
+    for transfer in Transfer.objects.all():
+        end = now if transfer.is_active else transfer.finished
+        rate = transfer.bytes_done / (end - transfer.started).total_seconds()
+        for k in range(60):
+            low, high = max(transfer.started, since + timedelta(minutes=k)), min(end, since + timedelta(minutes=k + 1))
+            expected[k] += rate * max(0.0, (high - low).total_seconds())
+    buckets = dashboard.bytes_per_bucket(since, now, 60)
+    assert sum(buckets) > 0
+    assert buckets == pytest.approx(expected, abs=1e-3)
+
+
+def test_the_days_ended_transfers_are_summed_once_per_checkpoint(settings):
+    """Rows that ended before the checkpoint are kept in the cache; those
+    active or ended since are read on every call."""
+    settings.CACHES = {**settings.CACHES, "dashboard": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                                        "LOCATION": "test-dashboard-today"}}
+    zone = make_zone("zone-m")
+    now = dashboard.local_midnight(timezone.now()) + timedelta(hours=2, minutes=1)  # checkpoint 1 min ago
+    _shapes_of_a_day(zone, now)
+    first = dashboard.today(now)
+    assert dashboard.today(now) == pytest.approx(first)
+    make_transfer(make_template(41), zone, Transfer.State.DONE, done=600_000, total=600_000,
+                  started=now - timedelta(seconds=30), finished=now)  # ended after the checkpoint
+    done, moved = dashboard.today(now)
+    assert done == first[0] + 1 and moved == pytest.approx(first[1] + 600_000)
+    spread = dashboard.bytes_per_bucket(dashboard.local_midnight(now), now, 1)[0]
+    assert moved == pytest.approx(spread)
 
 
 def test_a_failed_scan_shows_its_reason_on_the_dashboard(admin_client):
