@@ -41,6 +41,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _caches_empty_between_tests():
+    """The caches are production's (tests/settings.py keeps them); each test
+    has its own rows, so none starts with another's cached sums."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_between_tests():
     """A request in Japanese leaves Japanese active in the test thread;
     every test starts from the default language."""

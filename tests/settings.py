@@ -28,6 +28,3 @@ CSRF_COOKIE_SECURE = False
 # once per content of static/ and pinned versions (tests/conftest.py).
 STATIC_ROOT = collected_static_root()
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
-# Each test has its own rows: the day's sums are never kept from one to the
-# next (tests/views/test_dashboard.py turns the cache on where it tests it).
-CACHES = {**CACHES, "dashboard": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}  # noqa: F405

@@ -263,11 +263,10 @@ def test_each_bucket_of_the_chart_holds_what_its_own_window_moved():
     assert buckets == pytest.approx(expected, abs=1e-3)
 
 
-def test_the_days_ended_transfers_are_summed_once_per_checkpoint(settings):
-    """Rows that ended before the checkpoint are kept in the cache; those
-    active or ended since are read on every call."""
-    settings.CACHES = {**settings.CACHES, "dashboard": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                                        "LOCATION": "test-dashboard-today"}}
+def test_the_days_ended_transfers_are_summed_once_per_checkpoint():
+    """Rows that ended before the checkpoint are kept in the cache (the
+    production one: tests keep the settings' caches); those active or ended
+    since are read on every call."""
     zone = make_zone("zone-m")
     now = dashboard.local_midnight(timezone.now()) + timedelta(hours=2, minutes=1)  # checkpoint 1 min ago
     _shapes_of_a_day(zone, now)
