@@ -165,9 +165,10 @@ def record_entries(zone, entries: list[tuple[SecondaryStorage, Entry]], *, compl
         for ids in _chunks(gone):
             TemplateLocation.objects.filter(zone=zone, template_id__in=ids).update(
                 state=TemplateLocation.State.MISSING, reason=MISSING_REASON, updated=now)
-        # Every row not Missing now was seen: one statement, no list of ids.
-        TemplateLocation.objects.filter(zone=zone).exclude(state=TemplateLocation.State.MISSING).update(
-            last_seen=now)
+        # Every row not Missing now was seen: one statement, no list of ids; the
+        # rows just created already say now (a first scan rewrites nothing).
+        TemplateLocation.objects.filter(zone=zone).exclude(state=TemplateLocation.State.MISSING).exclude(
+            last_seen=now).update(last_seen=now)
     else:
         for ids in _chunks(sorted(seen)):
             TemplateLocation.objects.filter(zone=zone, template_id__in=ids).update(last_seen=now)
@@ -233,10 +234,9 @@ def _record_locations(zone, chunk: list[tuple[SecondaryStorage, Entry]], known: 
 def _not_deleted(zone, entries: list[tuple[SecondaryStorage, Entry]]) -> list[tuple[SecondaryStorage, Entry]]:
     """Without the folders of templates deleted everywhere or from this zone,
     whether the deletion is done or still running (storage.transfers.deletion)."""
-    ids = {entry.template_id for _store, entry in entries}
-    ignored = set(Template.objects.filter(pk__in=ids, deleted__isnull=False).values_list("pk", flat=True))
-    ignored |= set(TemplateExclusion.objects.filter(zone=zone, template_id__in=ids)
-                   .values_list("template_id", flat=True))
+    ignored = set(TemplateExclusion.objects.filter(zone=zone).values_list("template_id", flat=True))
+    for ids in _chunks(sorted({entry.template_id for _store, entry in entries})):
+        ignored |= set(Template.objects.filter(pk__in=ids, deleted__isnull=False).values_list("pk", flat=True))
     return [(store, entry) for store, entry in entries if entry.template_id not in ignored]
 
 
