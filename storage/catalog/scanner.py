@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from cloudadmin import events, messages
 from cloudadmin.messages import coded
-from storage.catalog import scan_runs
+from storage.catalog import bulk_rows, scan_runs
 from storage.models import (SecondaryStorage, SwiftStore, Template, TemplateExclusion, TemplateLocation, Transfer,
                             ZoneScan)
 from storage.secondary import layout, nfs
@@ -122,10 +122,11 @@ def _scan_and_record(scan: ZoneScan) -> ZoneScan:
     return scan
 
 
-def _being_edited(ids) -> set[int]:
+def _being_edited() -> set[int]:
     """Templates whose edit is still being written to their copies: the row
-    holds the new values, which a copy read now must not undo."""
-    return set(Transfer.objects.filter(template_id__in=ids, direction=Transfer.Direction.PROPERTIES,
+    holds the new values, which a copy read now must not undo. Few at any
+    time, so asked without the scan's ids."""
+    return set(Transfer.objects.filter(direction=Transfer.Direction.PROPERTIES,
                                        state__in=Transfer.ACTIVE_STATES).values_list("template_id", flat=True))
 
 
@@ -133,76 +134,112 @@ def _being_edited(ids) -> set[int]:
 TEMPLATE_FIELDS = ("account_id", "name", "description", "filename", "format", "size", "virtual_size", "checksum",
                    "properties")
 LOCATION_FIELDS = ("secondary_storage_id", "state", "reason", "path", "image_size", "image_mtime")
+# Entries recorded per round of queries: the model instances and query
+# parameters of one chunk stay small, and no IN list grows with the share.
+CHUNK = 5000
+MISSING_REASON = messages.encode(coded("no longer on the secondary storage"))
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def record_entries(zone, entries: list[tuple[SecondaryStorage, Entry]], *, complete_scan: bool) -> None:
-    """Create or update the Templates and this zone's TemplateLocations in
-    a few bulk queries (a scan of 10,000 folders must stay fast)."""
+    """Create or update the Templates and this zone's TemplateLocations, a
+    chunk of entries at a time, comparing plain values (values_list) so that
+    an unchanged row costs no model instance and no write but last_seen. The
+    caller's transaction keeps it all or nothing."""
     now = timezone.now()
-    ids = [e.template_id for _, e in entries]
-    # Only what a scan compares: building 100,000 whole rows costs more than the query.
-    templates = Template.objects.only(*TEMPLATE_FIELDS).in_bulk(ids)
-    editing = _being_edited(ids)
-    new_templates, changed_templates, new_ids = [], [], set()
-    for _, entry in entries:
-        template = templates.get(entry.template_id)
-        if template is None:
-            template = Template(id=entry.template_id, account_id=entry.account_id)
-            templates[entry.template_id] = template
-            new_templates.append(template)
-            new_ids.add(entry.template_id)
-        if entry.complete and entry.template_id not in editing:
-            props = entry.props
-            fields = dict(account_id=entry.account_id, name=props.name, description=props.description,
-                          filename=props.filename, format=props.format, size=props.size,
-                          virtual_size=props.virtual_size, checksum=props.checksum, properties=props.values)
-            if any(getattr(template, k) != v for k, v in fields.items()):
-                for key, value in fields.items():
-                    setattr(template, key, value)
-                if entry.template_id not in new_ids:
-                    changed_templates.append(template)
-    Template.objects.bulk_create(new_templates, batch_size=1000)
-    for template in changed_templates:
-        template.updated = now  # bulk_update does not apply auto_now itself
-    Template.objects.bulk_update(changed_templates, [*TEMPLATE_FIELDS, "updated"], batch_size=1000)
-    locations = {loc.template_id: loc for loc in TemplateLocation.objects.filter(zone=zone).only(
+    editing = _being_edited()
+    for chunk in _chunks(entries):
+        _record_templates(chunk, editing, now)
+    # The zone's rows by one query on the zone (no list of ids), as plain tuples.
+    known = {row[0]: row[1:] for row in TemplateLocation.objects.filter(zone=zone).values_list(
         "template_id", *LOCATION_FIELDS)}
-    new_locations, changed_locations = [], []
-    seen = set()
-    for store, entry in entries:
-        seen.add(entry.template_id)
-        state = TemplateLocation.State.READY if entry.complete else TemplateLocation.State.INVALID
-        values = dict(secondary_storage_id=store.pk, state=state, reason=messages.encode(entry.reason, 500),
-                      path=entry.path, image_size=entry.image_size, image_mtime=entry.image_mtime)
-        location = locations.get(entry.template_id)
-        if location is None:
-            new_locations.append(TemplateLocation(template_id=entry.template_id, zone=zone, last_seen=now,
-                                                  **values))
-        elif any(getattr(location, key) != value for key, value in values.items()):
-            for key, value in values.items():
-                setattr(location, key, value)
-            location.updated = now
-            changed_locations.append(location)
+    seen: set[int] = set()
+    for chunk in _chunks(entries):
+        _record_locations(zone, chunk, known, seen, now)
+    state_at = LOCATION_FIELDS.index("state")
     if complete_scan:
-        for template_id, location in locations.items():
-            if template_id not in seen and location.state != TemplateLocation.State.MISSING:
-                location.state = TemplateLocation.State.MISSING
-                location.reason = messages.encode(coded("no longer on the secondary storage"))
-                location.updated = now
-                changed_locations.append(location)
-    TemplateLocation.objects.bulk_create(new_locations, batch_size=1000)
-    TemplateLocation.objects.bulk_update(changed_locations, [*LOCATION_FIELDS, "updated"], batch_size=500)
-    # One statement for "still there", whatever the count.
-    TemplateLocation.objects.filter(zone=zone, template_id__in=seen).update(last_seen=now)
+        gone = [tid for tid, row in known.items()
+                if tid not in seen and row[state_at] != TemplateLocation.State.MISSING]
+        for ids in _chunks(gone):
+            TemplateLocation.objects.filter(zone=zone, template_id__in=ids).update(
+                state=TemplateLocation.State.MISSING, reason=MISSING_REASON, updated=now)
+        # Every row not Missing now was seen: one statement, no list of ids; the
+        # rows just created already say now (a first scan rewrites nothing).
+        TemplateLocation.objects.filter(zone=zone).exclude(state=TemplateLocation.State.MISSING).exclude(
+            last_seen=now).update(last_seen=now)
+    else:
+        for ids in _chunks(sorted(seen)):
+            TemplateLocation.objects.filter(zone=zone, template_id__in=ids).update(last_seen=now)
+
+
+def _template_values(entry: Entry) -> tuple:
+    props = entry.props
+    return (entry.account_id, props.name, props.description, props.filename, props.format, props.size,
+            props.virtual_size, props.checksum, props.values)
+
+
+def _record_templates(chunk: list[tuple[SecondaryStorage, Entry]], editing: set[int], now) -> None:
+    """The Templates of one chunk: new ones created, changed ones updated
+    (the last complete copy's metadata wins, as a template's row shows one)."""
+    ids = [entry.template_id for _, entry in chunk]
+    current = {row[0]: row[1:] for row in Template.objects.filter(pk__in=ids).values_list("pk", *TEMPLATE_FIELDS)}
+    new: dict[int, Template] = {}
+    changed: dict[int, tuple] = {}
+    for _, entry in chunk:
+        tid = entry.template_id
+        if tid not in current and tid not in new:
+            new[tid] = Template(id=tid, account_id=entry.account_id)
+        if not entry.complete or tid in editing:
+            continue
+        values = _template_values(entry)
+        if tid in new:
+            for key, value in zip(TEMPLATE_FIELDS, values):
+                setattr(new[tid], key, value)
+        elif values != current[tid]:
+            current[tid] = changed[tid] = values
+    bulk_rows.insert_rows(Template, list(new.values()))
+    Template.objects.bulk_update([Template(id=tid, updated=now, **dict(zip(TEMPLATE_FIELDS, values)))
+                                  for tid, values in changed.items()], [*TEMPLATE_FIELDS, "updated"],
+                                 batch_size=1000)
+
+
+def _record_locations(zone, chunk: list[tuple[SecondaryStorage, Entry]], known: dict[int, tuple],
+                      seen: set[int], now) -> None:
+    """This zone's TemplateLocations of one chunk; `known` (template id →
+    the row's values) and `seen` follow what is written."""
+    new: dict[int, TemplateLocation] = {}
+    changed: dict[int, tuple] = {}
+    for store, entry in chunk:
+        tid = entry.template_id
+        seen.add(tid)
+        state = TemplateLocation.State.READY if entry.complete else TemplateLocation.State.INVALID
+        values = (store.pk, state, messages.encode(entry.reason, 500), entry.path, entry.image_size,
+                  entry.image_mtime)
+        if tid in new or tid not in known:
+            new[tid] = TemplateLocation(template_id=tid, zone=zone, last_seen=now,
+                                        **dict(zip(LOCATION_FIELDS, values)))
+        elif values != known[tid]:
+            changed[tid] = values
+        known[tid] = values
+    bulk_rows.insert_rows(TemplateLocation, list(new.values()))
+    if changed:
+        ids = {tid: pk for tid, pk in TemplateLocation.objects.filter(zone=zone, template_id__in=list(changed))
+               .values_list("template_id", "pk")}
+        TemplateLocation.objects.bulk_update(
+            [TemplateLocation(pk=ids[tid], updated=now, **dict(zip(LOCATION_FIELDS, values)))
+             for tid, values in changed.items()], [*LOCATION_FIELDS, "updated"], batch_size=500)
 
 
 def _not_deleted(zone, entries: list[tuple[SecondaryStorage, Entry]]) -> list[tuple[SecondaryStorage, Entry]]:
     """Without the folders of templates deleted everywhere or from this zone,
     whether the deletion is done or still running (storage.transfers.deletion)."""
-    ids = {entry.template_id for _store, entry in entries}
-    ignored = set(Template.objects.filter(pk__in=ids, deleted__isnull=False).values_list("pk", flat=True))
-    ignored |= set(TemplateExclusion.objects.filter(zone=zone, template_id__in=ids)
-                   .values_list("template_id", flat=True))
+    ignored = set(TemplateExclusion.objects.filter(zone=zone).values_list("template_id", flat=True))
+    for ids in _chunks(sorted({entry.template_id for _store, entry in entries})):
+        ignored |= set(Template.objects.filter(pk__in=ids, deleted__isnull=False).values_list("pk", flat=True))
     return [(store, entry) for store, entry in entries if entry.template_id not in ignored]
 
 

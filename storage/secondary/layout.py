@@ -32,7 +32,7 @@ def zone_store_root(zone) -> tuple[SecondaryStorage, Path]:
     return store, nfs.local_path(store.server, store.path)
 
 
-@dataclass
+@dataclass(slots=True)  # one per template folder: a scan holds 100,000
 class Entry:
     """One template folder as the scanner saw it."""
 
@@ -122,7 +122,7 @@ def check_folder(folder: str, rel: str, real_root: str, template_id: int, accoun
     return entry
 
 
-@dataclass
+@dataclass(slots=True)  # one per template folder: a scan holds 100,000
 class TemplateFolder:
     """A folder named like a template's, not yet checked."""
 
