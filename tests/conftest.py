@@ -1,6 +1,5 @@
 """Fixtures on real services: the local Swift, a Celery worker process, and
 Debian's chromium through Playwright. Fakes belong in unit tests only."""
-import importlib.util
 import os
 import re
 import shutil
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from storage.swift.localswift import AUTH_KEY, AUTH_USER
-from tests.process_helpers import dies_with_parent
+from tests.process_helpers import dies_with_parent, script_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -148,14 +147,7 @@ def worker_env(**extra) -> dict:
     }
 
 
-def _service_commands():
-    spec = importlib.util.spec_from_file_location("services", ROOT / "scripts" / "services.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-services = _service_commands()
+services = script_module("services")
 
 
 class WorkerProcess:

@@ -1,8 +1,11 @@
 """Finding the processes a test started, through /proc (Linux): by a text in
 their command line, or by their process group."""
+import importlib.util
 import os
 import shutil
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _processes():
@@ -36,3 +39,12 @@ def dies_with_parent(argv: list[str]) -> list[str]:
     start it from the main thread, not from a thread that ends first."""
     setpriv = shutil.which("setpriv")
     return [setpriv, "--pdeathsig", "TERM", "--", *argv] if setpriv else list(argv)
+
+
+def script_module(name: str):
+    """scripts/<name>.py as a module (scripts/ is no package: the Dockerfile
+    and compose run its files directly)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -9,7 +9,6 @@ beside other test runs: the addresses (a throw-away PostgreSQL database, a
 Redis of its own, free ports, temporary folders) and, since no TLS proxy is
 in front, SECURE_SSL_REDIRECT=0.
 """
-import importlib.util
 import os
 import signal
 import subprocess
@@ -22,20 +21,13 @@ from pathlib import Path
 
 import yaml
 
-from tests.process_helpers import dies_with_parent
+from tests.process_helpers import dies_with_parent, script_module
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def _load_services():
-    spec = importlib.util.spec_from_file_location("services", ROOT / "scripts" / "services.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-services = _load_services()
+services = script_module("services")
 
 
 def env_example() -> dict:

@@ -1,7 +1,6 @@
 """`make run` (scripts/devstack.py) supervises what it starts, tested with
 the real processes: its own DATA_DIR, ports and Redis (started by devstack,
 since nothing listens at its CELERY_BROKER_URL), SQLite as by default."""
-import importlib.util
 import os
 import re
 import signal
@@ -15,17 +14,14 @@ import swiftclient
 
 from storage.swift.localswift import AUTH_KEY, AUTH_USER, free_port
 from tests.conftest import ROOT
-from tests.process_helpers import pids_in_groups, pids_mentioning
+from tests.process_helpers import pids_in_groups, pids_mentioning, script_module
 from tests.transfer_helpers import wait_for
 
 STARTED = re.compile(r"devstack: started (\w+) \(pid (\d+)\)")
 
 
 def _devstack_module():
-    spec = importlib.util.spec_from_file_location("devstack", ROOT / "scripts" / "devstack.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return script_module("devstack")
 
 
 class Devstack:

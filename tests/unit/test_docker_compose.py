@@ -6,20 +6,13 @@ import pytest
 import yaml
 from django.core.management import get_commands
 
+from tests.process_helpers import script_module
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
-
-
-def _load_service_commands():
-    spec = importlib.util.spec_from_file_location("services", ROOT / "scripts" / "services.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-COMMANDS = _load_service_commands()
+COMMANDS = script_module("services")
 
 
 def test_every_required_service_is_present():
