@@ -49,6 +49,10 @@ def test_a_zone_holding_the_identical_template_is_not_copied_to(local_swift, cel
     image = add_template(source_root, 4200, data)
     enable_zone(source)
     assert wait_transfer(4200, direction=Transfer.Direction.UP).state == Transfer.State.DONE
+    # The upload's follow-up (replicate_template) runs after its row says
+    # Done: were the twin enabled before it ran, it would rightly queue a copy
+    # to a zone not scanned yet (which the copy then finds identical).
+    celery_worker.transfers.wait_idle()
 
     twin, twin_root = make_zone(seed=False)
     twin_image = add_template(twin_root, 4200, data, filename=image.name)  # same bytes, same checksum
