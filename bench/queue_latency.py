@@ -34,7 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
-from bench.load import Processes, admin_sql, database_urls, percentile, wait_until  # noqa: E402 - ROOT on sys.path
+from bench.load import percentile  # noqa: E402 - ROOT on sys.path
+from bench.services import Processes, admin_sql, database_urls, wait_until  # noqa: E402
 from bench.uploads import make_templates  # noqa: E402
 import services  # noqa: E402 - scripts/services.py: the worker as deployed
 
