@@ -176,8 +176,8 @@ def main() -> int:
         latencies, seconds = burst(pks[args.transfers:], queue)
         report("burst", latencies)
         print(f"burst: {args.transfers} transfers in {seconds:.1f} s, {args.transfers / seconds:.1f} per second; "
-              f"worker peak RSS {peak_rss_mib(processes.procs[0].pid):.0f} MiB (bound: about 80 + "
-              f"{settings.TRANSFER_CONCURRENCY} x {settings.TRANSFER_READ_AHEAD_MB} MB)")
+              f"worker peak RSS {peak_rss_mib(processes.procs[0].pid):.0f} MiB (data bound: "
+              f"{settings.TRANSFER_CONCURRENCY} transfers x (swift.transfer.concurrency + 1) MiB)")
         load1, load5, load15 = os.getloadavg()
         print(f"load average: {load1:.2f} {load5:.2f} {load15:.2f}")
         from storage.models import Transfer

@@ -272,7 +272,7 @@ TRANSFER_READ_AHEAD_MB = envint("TRANSFER_READ_AHEAD_MB", 32)
 # pool of this size (scripts/services.py), since a copy waits on I/O and
 # hashing releases the GIL. Its data memory is bounded by TRANSFER_CONCURRENCY
 # x (swift.transfer.concurrency + 1) MiB (README, Workers).
-TRANSFER_CONCURRENCY = envint("TRANSFER_CONCURRENCY", 8)
+TRANSFER_CONCURRENCY = envint("TRANSFER_CONCURRENCY", 16)
 if TRANSFER_CONCURRENCY < 1:
     raise ImproperlyConfigured(f"TRANSFER_CONCURRENCY must be at least 1, not {TRANSFER_CONCURRENCY}")
 # A worker started without --concurrency (the transfers worker) takes it from
