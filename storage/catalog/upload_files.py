@@ -1,15 +1,21 @@
 """Upload from local: the bytes of one request written to the upload's
 file (storage.catalog.uploads uses it). Bytes past the stored offset are cut
-off first. The request is read READ_BYTES at a time; each block is written
-and hashed, in two threads of their own, while the next block is read, and every
+off first. The request is read READ_BYTES at a time into two buffers that
+take turns; each block is written and hashed, in two threads of their own,
+while the next block is read into the other buffer, and every
 SYNC_BYTES or SYNC_SECONDS an fsync of what was written so far runs in
 another thread while the next blocks arrive (hashlib, writes and fsync
 release the GIL). Only when an fsync has returned are the bytes it covered counted in
-the database; the request's end waits for the last one.
+the database; the request's end waits for the last one. Synced bytes leave
+the page cache, as Swift's object server does with its writes: a multi-GiB
+upload does not push out the pages of everything else, and the freed pages
+take the next blocks (on a VM, fresh pages cost the worker as much system
+time as the upload's whole MD5).
 HASHES keeps the server's MD5 in this process by upload and offset; a
 request that finds none for its offset re-reads the file from disk."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -87,6 +93,7 @@ class Appender:
         self.threads, self.pending = ThreadPoolExecutor(2), ()
         # The running fsync: (its future, the offset and MD5 it makes durable).
         self.syncer, self.syncing = ThreadPoolExecutor(1), None
+        self.dropped = offset  # bytes before this left the page cache after their fsync
         try:
             self.out = open(path, "r+b")
             self.out.truncate(offset)
@@ -94,7 +101,10 @@ class Appender:
         except OSError as exc:
             raise storage_refusal(exc) from None
 
-    def write(self, block: bytes) -> None:
+    def write(self, block) -> None:
+        """Queue `block` (bytes-like) to be written and hashed, once the one
+        before it is done: the caller may reuse that one's memory now, and
+        this one's after the next write() or close()."""
         length = self.upload.length
         if length is not None and self.written + len(block) > length:
             raise UploadRefused(_("These bytes go past the upload's length of %(length)s bytes.")
@@ -126,7 +136,9 @@ class Appender:
             self.out.flush()
         except OSError as exc:
             raise storage_refusal(exc) from None
-        self.syncing = (self.syncer.submit(os.fsync, self.out.fileno()), self.written, self.md5.copy())
+        self.syncing = (self.syncer.submit(sync_and_drop, self.out.fileno(), self.dropped, self.written),
+                        self.written, self.md5.copy())
+        self.dropped = self.written
 
     def _synced(self) -> None:
         """Wait for the running fsync, then count the bytes it covered."""
@@ -156,24 +168,38 @@ class Appender:
         return self.written
 
 
+def sync_and_drop(fd: int, start: int, end: int) -> None:
+    """fsync, then drop [start, end) from the page cache: it is on disk."""
+    os.fsync(fd)
+    with contextlib.suppress(OSError):  # advice only: a file system may not take it
+        os.posix_fadvise(fd, start, end - start, os.POSIX_FADV_DONTNEED)
+
+
 def storage_refusal(exc: OSError) -> UploadRefused:
     return UploadRefused(_("The secondary storage cannot be written: %(reason)s")
                          % {"reason": exc.strerror or type(exc).__name__}, 507)
 
 
-def append(appender: Appender, read, count: int) -> int:
-    """Write `count` bytes from read(n) through `appender`; returns the new
-    offset. A client that goes away keeps what reached the disk."""
+def append(appender: Appender, readinto, count: int) -> int:
+    """Write `count` bytes from readinto(view) (storage.web.raw_body) through
+    `appender`; returns the new offset. Two buffers take turns: one is read
+    into while the other is written and hashed (write() returns once the
+    block before it is done), so no block needs fresh memory. A client that
+    goes away keeps what reached the disk."""
+    buffers = [memoryview(bytearray(min(READ_BYTES, max(count, 0)))) for _ in range(2)]
     try:
+        turn = 0
         while count > 0:
+            view = buffers[turn][:min(READ_BYTES, count)]
             try:
-                block = read(min(READ_BYTES, count))
+                got = readinto(view)
             except OSError:  # the client went away
-                block = b""
-            if not block:
+                got = 0
+            if not got:
                 break
-            appender.write(block)
-            count -= len(block)
+            appender.write(view[:got])
+            count -= got
+            turn = 1 - turn
     finally:
         written = appender.close()
     return written

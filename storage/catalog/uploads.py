@@ -163,9 +163,9 @@ def appender(upload: BrowserUpload, token, offset: int) -> files.Appender:
     return files.Appender(upload, token, offset, temp_path(upload))
 
 
-def append(upload: BrowserUpload, token, offset: int, read, count: int) -> int:
-    """Write `count` bytes from read(n) at `offset`; returns the new offset."""
-    return files.append(appender(upload, token, offset), read, count)
+def append(upload: BrowserUpload, token, offset: int, readinto, count: int) -> int:
+    """Write `count` bytes from readinto(view) at `offset`; returns the new offset."""
+    return files.append(appender(upload, token, offset), readinto, count)
 
 
 def complete(upload: BrowserUpload, token, client_md5: str | None) -> Template:
