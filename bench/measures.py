@@ -81,7 +81,12 @@ class TreeMeter:
     """CPU seconds and peak RSS (summed over the tree, sampled every 50 ms)
     of some processes and their descendants, between begin() and end(); with
     `pss`, the peak PSS too (every 0.5 s: reading smaps costs CPU), which
-    counts the pages prefork children share once instead of once per process."""
+    counts the pages prefork children share once instead of once per process.
+    The tree is listed again every TREE_SAMPLES samples, not at each: psutil
+    reads every process of the machine to find children, and the meter
+    shares the cores with what it measures."""
+
+    TREE_SAMPLES = 20
 
     def __init__(self, pids: list[int], *, pss: bool = False):
         import psutil
@@ -89,12 +94,14 @@ class TreeMeter:
         self.roots = [psutil.Process(pid) for pid in pids]
         self.peak, self.running, self.thread, self.cpu_start = 0, False, None, 0.0
         self.pss, self.peak_pss = pss, 0
+        self.listed: list = []
 
     def tree(self) -> list:
         procs = []
         for root in self.roots:
             with contextlib.suppress(Exception):
                 procs += [root, *root.children(recursive=True)]
+        self.listed = procs
         return procs
 
     def cpu(self) -> float:
@@ -105,16 +112,16 @@ class TreeMeter:
                 total += times.user + times.system + times.children_user + times.children_system
         return total
 
-    def rss(self) -> int:
+    def rss(self, procs: list | None = None) -> int:
         total = 0
-        for proc in self.tree():
+        for proc in self.tree() if procs is None else procs:
             with contextlib.suppress(Exception):
                 total += proc.memory_info().rss
         return total
 
-    def pss_total(self) -> int:
+    def pss_total(self, procs: list | None = None) -> int:
         total = 0
-        for proc in self.tree():
+        for proc in self.tree() if procs is None else procs:
             with contextlib.suppress(Exception):
                 total += proc.memory_full_info().pss
         return total
@@ -122,9 +129,10 @@ class TreeMeter:
     def sample(self) -> None:
         count = 0
         while self.running:
-            self.peak = max(self.peak, self.rss())
+            procs = self.tree() if count % self.TREE_SAMPLES == 0 else self.listed
+            self.peak = max(self.peak, self.rss(procs))
             if self.pss and count % 10 == 0:
-                self.peak_pss = max(self.peak_pss, self.pss_total())
+                self.peak_pss = max(self.peak_pss, self.pss_total(procs))
             count += 1
             time.sleep(0.05)
 

@@ -18,10 +18,13 @@ Contenders, each from empty containers, who goes first turning round by round:
 Cases: "many", 16 templates of 64 MiB; "slo", one of 2 GiB with the local
 Swift's max_file_size lowered to 1 GiB. Prints per contender the median
 seconds, min-max, MiB/s, client CPU seconds per GiB (the worker process
-tree's for the engine, the command's for the others) and peak RSS (the
-whole worker host for the engine), the throughput ratios engine/cli and
-engine/rclone, Swift's client requests per template, the engine's
-queue-to-start latency, and os.getloadavg() at the start and the end.
+tree's for the engine, the command's for the others), the machine's CPU
+seconds per GiB (every process: the Swift servers, the database and this
+script too), peak RSS (the whole worker host for the engine), the
+throughput ratios engine/cli and engine/rclone, Swift's client requests per
+template, the engine's queue-to-start latency (of the transfers that found a
+free slot, and of all) with each round's timeline, and os.getloadavg() at
+the start and the end.
 --hosts N runs N worker sets on the same queues (scale-out): each template
 must be copied once, in one attempt. It runs on a fresh test_<DATABASE_URL's name>
 database, dropped at the end, as bench/transfer.py's. Not a test: run it
@@ -64,10 +67,13 @@ class Result:
     rss: list = field(default_factory=list)
     pss: list = field(default_factory=list)  # the engine's worker host
     queue_to_start: list = field(default_factory=list)  # the engine's, seconds per transfer
+    free_slot: list = field(default_factory=list)  # the same, of those started before any copy ended
     segments: int = 0  # the engine's SLO segments, all rounds
     requests: list = field(default_factory=list)  # client requests Swift answered, per run
     methods: Counter = field(default_factory=Counter)  # of the last run
     hosts: Counter = field(default_factory=Counter)  # the engine's transfers per worker, all rounds
+    machine: list = field(default_factory=list)  # CPU seconds of every process on the machine, per run
+    timeline: str = ""  # the engine's last run: commit, starts and finishes after the enqueue
 
 
 def parse_args():
@@ -130,6 +136,7 @@ class Bench:
             for location in locations:
                 queueing.enqueue_upload(location.template, self.zone, source_size=location.image_size,
                                         source_mtime=location.image_mtime)
+        committed = timezone.now()
         rows = Transfer.objects.filter(template_id__in=self.templates, direction=Transfer.Direction.UP)
 
         def ended():
@@ -149,8 +156,15 @@ class Bench:
         result.cpu.append(cpu)
         result.rss.append(rss)
         result.queue_to_start += [(t.started - t.created).total_seconds() for t in rows]
+        first_end = min(t.finished for t in rows)
+        result.free_slot += [(t.started - t.created).total_seconds() for t in rows if t.started < first_end]
         result.segments += sum(t.segments_total for t in rows if t.segment_size)
         result.hosts.update(t.worker.split("@")[0] for t in rows)
+
+        def span(stamps) -> str:
+            return "–".join(f"{(s - enqueued).total_seconds():.2f}" for s in (min(stamps), max(stamps)))
+        result.timeline = (f"committed {(committed - enqueued).total_seconds():.2f} s, started "
+                           f"{span([t.started for t in rows])} s, finished {span([t.finished for t in rows])} s")
 
     def cli(self, result: Result) -> None:
         options = ["--object-threads", str(self.args.object_threads)]
@@ -178,7 +192,7 @@ def wait(predicate, timeout: float, what: str) -> None:
     while not predicate():
         if time.monotonic() > deadline:
             raise SystemExit(f"bench: timed out waiting for {what}")
-        time.sleep(0.1)
+        time.sleep(0.25)  # the engine is timed by its rows' timestamps, not by this poll
 
 
 # --- a case ----------------------------------------------------------------------------------
@@ -220,6 +234,15 @@ def run_case(args, name: str, processes) -> tuple[dict, int, int, int]:
     return results, count * size, segment_size, count
 
 
+def machine_busy() -> float:
+    """CPU seconds every process on the machine has used (Swift, PostgreSQL
+    and Redis too): what a contender costs the cores it shares."""
+    import psutil
+
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0)
+
+
 def alternate(runs: dict, rounds: int, empty, counter: SwiftRequests) -> dict:
     results = {name: Result() for name in runs}
     order = list(runs)
@@ -227,14 +250,18 @@ def alternate(runs: dict, rounds: int, empty, counter: SwiftRequests) -> dict:
         for name in order:
             empty()
             mark = len(counter.lines)
+            before = machine_busy()
             runs[name](results[name])
+            results[name].machine.append(machine_busy() - before)
             time.sleep(0.5)  # the proxy logs a request after answering it
             requests = counter.client_requests(mark)
             results[name].requests.append(len(requests))
             results[name].methods = Counter(method for method, _status in requests)
             print(f"round {round_no} {name:7s} {results[name].seconds[-1]:8.2f} s  "
                   f"client CPU {results[name].cpu[-1]:6.2f} s  peak RSS {results[name].rss[-1] / MIB:6.0f} MiB  "
-                  f"Swift requests {len(requests)}", flush=True)
+                  f"Swift requests {len(requests)}  machine CPU {results[name].machine[-1]:5.2f} s", flush=True)
+            if results[name].timeline:
+                print(f"        {name}: {results[name].timeline}", flush=True)
         order = order[1:] + order[:1]
     return results
 
@@ -250,6 +277,8 @@ def report(name: str, args, results: dict, total: int, segment_size: int, count:
         span = f"{min(result.seconds):.2f}-{max(result.seconds):.2f}"
         print(f"  {contender:<9}{median:>10.2f}{span:>16}{mib / median:>9.1f}"
               f"{statistics.median(result.cpu) / gib:>11.2f}{max(result.rss) / MIB:>14.0f}")
+    print("  machine CPU s/GiB (every process, the Swift servers and the database too): " + "; ".join(
+        f"{name} {statistics.median(r.machine) / gib:.2f}" for name, r in results.items()))
     print("  Swift client requests per template (median run; by method, the last run): " + "; ".join(
         f"{name} {statistics.median(r.requests) / count:.1f} ("
         + ", ".join(f"{m} {n / count:.1f}" for m, n in sorted(r.methods.items())) + ")"
@@ -259,10 +288,12 @@ def report(name: str, args, results: dict, total: int, segment_size: int, count:
             print(f"  throughput ratio engine/{peer}: {medians[peer] / medians['engine']:.2f}")
     print(f"  engine worker host peak PSS {max(results['engine'].pss) / MIB:.0f} MiB "
           "(the RSS sum counts the pages prefork processes share once per process)")
-    latency = results["engine"].queue_to_start
-    print(f"  engine queue-to-start: median {1000 * statistics.median(latency):.0f} ms, "
-          f"max {1000 * max(latency):.0f} ms ({len(latency)} transfers); "
-          f"SLO segments per run {results['engine'].segments / args.rounds:.0f}")
+    engine = results["engine"]
+    latency, free = engine.queue_to_start, engine.free_slot
+    print(f"  engine queue-to-start, with a free slot (started before any copy ended): median "
+          f"{1000 * statistics.median(free):.0f} ms, max {1000 * max(free):.0f} ms ({len(free)} transfers); "
+          f"all, waits for a slot included: median {1000 * statistics.median(latency):.0f} ms, "
+          f"max {1000 * max(latency):.0f} ms ({len(latency)}); SLO segments per run {engine.segments / args.rounds:.0f}")
     if args.hosts > 1:
         print("  engine transfers per worker (each once, one attempt): "
               + ", ".join(f"{host} {n}" for host, n in sorted(results["engine"].hosts.items())))

@@ -271,8 +271,10 @@ TRANSFER_READ_AHEAD_MB = envint("TRANSFER_READ_AHEAD_MB", 32)
 # Transfers one worker host runs at once: the transfers worker is a threads
 # pool of this size (scripts/services.py), since a copy waits on I/O and
 # hashing releases the GIL. Its data memory is bounded by TRANSFER_CONCURRENCY
-# x (swift.transfer.concurrency + 1) MiB (README, Workers).
-TRANSFER_CONCURRENCY = envint("TRANSFER_CONCURRENCY", 16)
+# x (swift.transfer.concurrency + 1) MiB (README, Workers). 8 fills a 10 GbE
+# link; 16 was slower on 2 cores shared with Swift, whose object server then
+# holds twice the objects' pages at once (bench/throughput.py).
+TRANSFER_CONCURRENCY = envint("TRANSFER_CONCURRENCY", 8)
 if TRANSFER_CONCURRENCY < 1:
     raise ImproperlyConfigured(f"TRANSFER_CONCURRENCY must be at least 1, not {TRANSFER_CONCURRENCY}")
 # A worker started without --concurrency (the transfers worker) takes it from

@@ -109,7 +109,7 @@ def test_make_run_supervises_restarts_and_stops_everything(tmp_path):
         # The deployment's two workers: scans and short tasks (prefork), and
         # transfers (threads, TRANSFER_CONCURRENCY of them by default).
         assert len(stack.started("transfers")) == 1
-        wait_for(lambda: "concurrency: 16 (thread)" in stack.text() and "concurrency: 2 (prefork)" in stack.text(),
+        wait_for(lambda: "concurrency: 8 (thread)" in stack.text() and "concurrency: 2 (prefork)" in stack.text(),
                  message="both workers' banners")
 
         # A crashed worker is restarted, and the beat and pool it left are stopped.
