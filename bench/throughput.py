@@ -93,7 +93,9 @@ def parse_args():
     parser.add_argument("--hosts", type=int, default=1,
                         help="worker sets, each its own --hostname, sharing the queues (scale-out; default 1)")
     parser.add_argument("--object-threads", type=int, default=10)
-    parser.add_argument("--segment-threads", type=int, default=10)
+    parser.add_argument("--segment-threads", type=int, default=10, help="the CLI's (default 10)")
+    parser.add_argument("--engine-segment-threads", type=int,
+                        help="swift.transfer.concurrency, the engine's segment threads (default: the setting's)")
     parser.add_argument("--rclone-transfers", type=int, default=8)
     return parser.parse_args()
 
@@ -213,6 +215,8 @@ def run_case(args, name: str, processes) -> tuple[dict, int, int, int]:
                                                 server.max_file_size // 2)
         config.change("swift.segment.size", str(segment_size))
         config.change("swift.replicate.to.all.zones", "false")
+        if args.engine_segment_threads:
+            config.change("swift.transfer.concurrency", str(args.engine_segment_threads))
         zone, share = make_zone(seed=False)
         print(f"\ncase {name}: writing {count} × {size / MIB:.0f} MiB under {share} ...", flush=True)
         templates = [FIRST_ID + n for n in range(count)]
