@@ -1,9 +1,8 @@
 """A request body of known length read straight from gunicorn's socket into
-the reader's own buffer (Upload from local's PATCH): gunicorn's own read()
-gathers the bytes through its buffers, copying each one about five times
-while holding the GIL, which the upload's hash and write threads need, and
-a new buffer per read costs the kernel fresh pages each time (the worker's
-system time doubled on a 1 GiB upload). Anywhere else (the test client,
+the reader's own buffer, reused from block to block (Upload from local's
+PATCH): gunicorn's own read() gathers the bytes through its buffers,
+copying each one about five times while holding the GIL, which the
+upload's hash and write threads need. Anywhere else (the test client,
 runserver, another server, or a body partly read already) it is the
 request's own read(), copied into the buffer."""
 from __future__ import annotations
