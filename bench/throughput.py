@@ -300,7 +300,7 @@ def report(name: str, args, results: dict, total: int, segment_size: int, count:
           f"max {1000 * max(latency):.0f} ms ({len(latency)}); SLO segments per run {engine.segments / args.rounds:.0f}")
     if args.hosts > 1:
         print("  engine transfers per worker (each once, one attempt): "
-              + ", ".join(f"{host} {n}" for host, n in sorted(results["engine"].hosts.items())))
+              + ", ".join(f"{host} {n}" for host, n in sorted(engine.hosts.items())))
     print("  (engine: peak RSS of the whole worker host, CPU of its process tree; "
           "cli/rclone: the command's own)")
 

@@ -186,7 +186,7 @@ def append(appender: Appender, readinto, count: int) -> int:
     into while the other is written and hashed (write() returns once the
     block before it is done), so no block needs fresh memory. A client that
     goes away keeps what reached the disk."""
-    buffers = [memoryview(bytearray(min(READ_BYTES, max(count, 0)))) for _ in range(2)]
+    buffers = [memoryview(bytearray(min(READ_BYTES, count))) for _ in range(2)]
     try:
         turn = 0
         while count > 0:
