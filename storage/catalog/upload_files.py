@@ -15,7 +15,6 @@ HASHES keeps the server's MD5 in this process by upload and offset; a
 request that finds none for its offset re-reads the file from disk."""
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import time
@@ -27,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from storage.models import BrowserUpload, Transfer
+from storage.secondary.writer import sync_and_drop
 from storage.transfers.progress import Throttle
 
 CHUNK = 1024 * 1024  # re-reading the file, and a CloudStack POST's parser
@@ -166,13 +166,6 @@ class Appender:
             self.syncer.shutdown()
             self.out.close()
         return self.written
-
-
-def sync_and_drop(fd: int, start: int, end: int) -> None:
-    """fsync, then drop [start, end) from the page cache: it is on disk."""
-    os.fsync(fd)
-    with contextlib.suppress(OSError):  # advice only: a file system may not take it
-        os.posix_fadvise(fd, start, end - start, os.POSIX_FADV_DONTNEED)
 
 
 def storage_refusal(exc: OSError) -> UploadRefused:
