@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from cloudadmin import events
 from cloudadmin.lockout import client_ip
+from cloudadmin.messages import coded
 from cloudadmin.models import Event
 
 from . import signing
@@ -43,23 +44,23 @@ def _rate_limited() -> ApiError:
     return ApiError(API_LIMIT_EXCEED, RATE_LIMITED_TEXT.format(minutes=minutes))
 
 
-def _problem(params: dict[str, str], lowered: dict[str, str], key: ApiKey | None) -> str | None:
-    """Why the request is not the key's holder's, or None."""
+def _problem(params: dict[str, str], lowered: dict[str, str], key: ApiKey | None):
+    """Why the request is not the key's holder's (a coded message), or None."""
     api_key, signature = lowered.get("apikey"), lowered.get("signature")
     if not api_key or not signature:
-        return "no apiKey or no signature"
+        return coded("no apiKey or no signature")
     if key is None:
-        return f"unknown apiKey {api_key[:8]}…"
+        return coded("unknown apiKey %(start)s…", start=api_key[:8])
     if lowered.get("signatureversion") == "3":
         expires = signing.parse_expires(lowered.get("expires") or "")
         if expires is None:
-            return "signatureVersion 3 without a valid expires"
+            return coded("signatureVersion 3 without a valid expires")
         if expires < timezone.now():
-            return f"expired request (expires {lowered['expires']})"
+            return coded("expired request (expires %(expires)s)", expires=lowered["expires"])
     if not signing.signature_matches(params, key.secret, signature):
-        return "signature mismatch"
+        return coded("signature mismatch")
     if not (key.user.is_active and key.user.is_staff):
-        return "the key's user is not an active administrator"
+        return coded("the key's user is not an active administrator")
     return None
 
 
@@ -89,5 +90,5 @@ def authenticate(request, params: dict[str, str], command: str = ""):
     if throttled:
         raise _rate_limited()
     events.record_failure(AUTH_ACTION, username=key.user.get_username() if key else "", target=bucket,
-                          detail=f"{command or '-'}: {problem}")
+                          detail=coded("%(command)s: %(problem)s", command=command or "-", problem=problem))
     raise ApiError(UNAUTHORIZED, UNAUTHORIZED_TEXT)

@@ -4,6 +4,7 @@ import secrets
 from django.db import transaction
 
 from cloudadmin import events
+from cloudadmin.messages import coded
 
 from .models import ApiKey
 
@@ -26,7 +27,7 @@ def generate(user) -> ApiKey:
             existing.save()
             key = existing
             events.record("api.key.regenerate", user=user, target=user.get_username(),
-                          detail="the previous key pair no longer works")
+                          detail=coded("the previous key pair no longer works"))
     return key
 
 

@@ -61,6 +61,15 @@ def coded_plural(singular: str, plural: str, number: str, **params) -> Message:
     return Message(singular, {k: _param(v) for k, v in params.items()}, plural=plural, number=number)
 
 
+def listed(items) -> Message | str:
+    """Items (messages or texts) as one list, "a, b, c" in the reader's language."""
+    items = list(items)
+    result = items[-1] if items else ""
+    for item in reversed(items[:-1]):
+        result = coded("%(first)s, %(rest)s", first=item, rest=result)
+    return result
+
+
 def _param(value):
     if isinstance(value, (Message, int, float)) and not isinstance(value, bool):
         return value

@@ -5,6 +5,7 @@ from django.dispatch import receiver
 
 from . import events
 from .lockout import cool_off_minutes
+from .messages import coded
 from .middleware import SESSION_LANGUAGE_KEY
 from .models import UserPreference
 
@@ -24,9 +25,9 @@ def on_logout(sender, request, user, **kwargs):
 def on_login_failed(sender, credentials, request=None, **kwargs):
     # credentials never holds the password here: Django cleanses it.
     if getattr(request, "login_refused_locked_out", False):
-        detail = "refused: locked out after too many failed logins"
+        detail = coded("refused: locked out after too many failed logins")
     else:
-        detail = "wrong username or password"
+        detail = coded("wrong username or password")
     events.record_failure("auth.login", username=credentials.get("username", ""), detail=detail)
 
 
@@ -38,8 +39,8 @@ def on_locked_out(sender, request, username, ip_address, **kwargs):
         return
     events.record_failure(
         "auth.lockout", username=username or "", target=ip_address or "",
-        detail=f"{settings.AXES_FAILURE_LIMIT} failed logins: locked out for "
-               f"{cool_off_minutes(request)} minutes",
+        detail=coded("%(count)s failed logins: locked out for %(minutes)s minutes",
+                     count=settings.AXES_FAILURE_LIMIT, minutes=cool_off_minutes(request)),
     )
 
 

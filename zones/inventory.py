@@ -8,12 +8,13 @@ their rule, run in their own transaction and record their event, or raise
 RemovalRefused with the reason."""
 from __future__ import annotations
 
-from django.db import transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from dataclasses import replace
 
-from cloudadmin import events
+from django.db import transaction
+from django.utils import timezone
+
+from cloudadmin import events, messages
+from cloudadmin.messages import Message, coded, coded_plural
 from storage.models import SecondaryStorage, Template, TemplateLocation, TemplateRegistration, Transfer, ZoneScan
 
 from . import hooks
@@ -71,35 +72,38 @@ def create_secondary_storage(zone: Zone, *, server, path, user=None, **state) ->
 
 # --- removal -----------------------------------------------------------------
 # Each rule (`*_removal_refusal`) answers a RemovalRefused with the reason
-# (English in the audit log and the API, translated on the pages), or None
-# when the record may go.
-ZONE_ENABLED = _("Zone %(name)s is Enabled: disable it first (only a Disabled zone can be deleted).")
-ZONE_BUSY = ngettext_lazy(
+# (English in the API, coded in the audit log, translated on the pages), or
+# None when the record may go.
+ZONE_ENABLED = coded("Zone %(name)s is Enabled: disable it first (only a Disabled zone can be deleted).")
+ZONE_BUSY = coded_plural(
     "Zone %(name)s cannot be changed now: %(count)d transfer or scan of it is queued or running. "
     "Wait for it to end, or cancel it.",
     "Zone %(name)s cannot be changed now: %(count)d transfers or scans of it are queued or running. "
     "Wait for them to end, or cancel them.", "count")
-POD_HAS_CLUSTERS = _("Pod %(name)s still has clusters: delete them first.")
-CLUSTER_NOT_EMPTY = _("Cluster %(name)s still has hosts or primary storage: delete them first.")
-LAST_HOST = _("Host %(name)s is the last host of zone %(zone)s, which is Enabled: disable the zone first.")
-LAST_PRIMARY = _("Primary storage %(name)s is the last of zone %(zone)s, which is Enabled: disable the zone first.")
-LAST_SECONDARY = _("Secondary storage %(name)s is the last of zone %(zone)s, which is Enabled: "
-                   "disable the zone first.")
+POD_HAS_CLUSTERS = coded("Pod %(name)s still has clusters: delete them first.")
+CLUSTER_NOT_EMPTY = coded("Cluster %(name)s still has hosts or primary storage: delete them first.")
+LAST_HOST = coded("Host %(name)s is the last host of zone %(zone)s, which is Enabled: disable the zone first.")
+LAST_PRIMARY = coded("Primary storage %(name)s is the last of zone %(zone)s, which is Enabled: disable the zone first.")
+LAST_SECONDARY = coded("Secondary storage %(name)s is the last of zone %(zone)s, which is Enabled: "
+                       "disable the zone first.")
 
 
 class RemovalRefused(Exception):
-    """A removal its rule forbids; `reason` is a lazy translation with `values`."""
+    """A removal its rule forbids: `reason`, a coded message above, with `values`."""
 
-    def __init__(self, reason, **values):
-        self.reason, self.values = reason, values
+    def __init__(self, reason: Message, **values):
+        self.message = replace(reason, params=values)
         super().__init__(self.english())
 
     def english(self) -> str:
-        with translation.override("en"):
-            return str(self.reason % self.values)
+        return messages.english(self.message)
+
+    def stored(self, via: str = "") -> Message:
+        """The refusal as an event stores it (in the reader's language when shown), `via` after it."""
+        return coded("%(reason)s%(via)s", reason=self.message, via=via)
 
     def __str__(self):
-        return str(self.reason % self.values)
+        return messages.render(self.message)
 
 
 def busy_count(zone) -> int:
@@ -159,12 +163,14 @@ def delete_zone(zone_id: int, *, user=None, via="") -> dict:
             plan = zone_removal_plan(zone)
             _templates_only_here(zone).delete()
             zone.delete()  # cascades: pods... hosts, storage, locations, scans, finished transfers
-            events.record("zone.delete", user=user, target=zone.name, detail=(
-                f"pods {len(plan['pods'])}, clusters {len(plan['clusters'])}, hosts {len(plan['hosts'])}, "
-                f"primary storage {len(plan['primary_storages'])}, secondary storage "
-                f"{len(plan['secondary_storages'])}, template locations {plan['template_locations']}{via}"))
+            events.record("zone.delete", user=user, target=zone.name, detail=coded(
+                "pods %(pods)s, clusters %(clusters)s, hosts %(hosts)s, primary storage %(primary)s, "
+                "secondary storage %(secondary)s, template locations %(locations)s%(via)s",
+                pods=len(plan["pods"]), clusters=len(plan["clusters"]), hosts=len(plan["hosts"]),
+                primary=len(plan["primary_storages"]), secondary=len(plan["secondary_storages"]),
+                locations=plan["template_locations"], via=via))
     except RemovalRefused as refused:
-        events.record_failure("zone.delete", user=user, target=zone.name, detail=refused.english() + via)
+        events.record_failure("zone.delete", user=user, target=zone.name, detail=refused.stored(via))
         raise
     return plan
 
@@ -185,7 +191,7 @@ def _remove(action, record, zone, target, rule, *, user, via, also=None):
             record.delete()
             events.record(action, user=user, target=target, detail=via.strip(" ()"))
     except RemovalRefused as refused:
-        events.record_failure(action, user=user, target=target, detail=refused.english() + via)
+        events.record_failure(action, user=user, target=target, detail=refused.stored(via))
         raise
 
 
@@ -263,5 +269,6 @@ def add_secondary_storage(zone, *, server, path, checked_ok, message="", user=No
             zone, server=server, path=path, user=user,
             state=SecondaryStorage.State.UP if checked_ok else SecondaryStorage.State.UNKNOWN,
             state_reason=message[:500], last_checked=timezone.now() if checked_ok else None)
-        events.record("secondary_storage.add", user=user, target=store.url, detail=f"zone {zone.name}{via}")
+        events.record("secondary_storage.add", user=user, target=store.url,
+                      detail=coded("zone %(zone)s%(via)s", zone=zone.name, via=via))
     return store

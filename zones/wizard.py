@@ -15,7 +15,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -266,8 +266,8 @@ def launch(draft, *, user=None) -> Zone:
         name = draft.data.get("zone", {}).get("name", "")
         if "zone_name_unique_ci" in str(error):
             taken = _("A zone named %(name)s already exists (names are compared without case).")
-            with translation.override(settings.LANGUAGE_CODE):
-                events.record_failure("zone.create", user=user, target=name, detail=str(taken) % {"name": name})
+            events.record_failure("zone.create", user=user, target=name, detail=messages.coded(
+                "A zone named %(name)s already exists (names are compared without case).", name=name))
             raise StepInvalid(BY_SLUG["zone"], message=str(taken) % {"name": name}) from None
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         events.record_failure("zone.create", user=user, target=name, detail=first_line[:1000])
@@ -300,9 +300,10 @@ def _create(draft, values, *, user=None) -> Zone:
         state=SecondaryStorage.State.UP if checked_ok else SecondaryStorage.State.UNKNOWN,
         state_reason=share_check_stored(check)[:500],
         last_checked=timezone.now() if checked_ok else None)
-    events.record("zone.create", user=user, target=zone.name, detail=(
-        f"{zone.network_type}, {zone.hypervisor}; pod {pod.name}, cluster {cluster.name}, host {host.host_name}, "
-        f"primary storage {primary.url}, secondary storage {store.url}; Disabled"))
+    events.record("zone.create", user=user, target=zone.name, detail=messages.coded(
+        "%(network)s, %(hypervisor)s; pod %(pod)s, cluster %(cluster)s, host %(host)s, primary storage %(primary)s, "
+        "secondary storage %(secondary)s; Disabled", network=zone.network_type, hypervisor=zone.hypervisor,
+        pod=pod.name, cluster=cluster.name, host=host.host_name, primary=primary.url, secondary=store.url))
     return zone
 
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from django.db import IntegrityError, transaction
 
 from cloudadmin import events
+from cloudadmin.messages import coded
 from zones import forms as wizard_forms
 from zones import inventory, swift_first, wizard
 from zones.models import Cluster, Host, Pod, PrimaryStorage, Zone
@@ -68,7 +69,8 @@ def create_zone(user, name, dns1, internaldns1, networktype, dns2="", internaldn
                 hypervisor=values["hypervisor"], network_domain=values["network_domain"],
                 guest_cidr=values.get("guest_cidr", ""))
             events.record("zone.create", user=user, target=zone.name,
-                          detail=f"{zone.network_type}, {zone.hypervisor}; Disabled (API)")
+                          detail=coded("%(network)s, %(hypervisor)s; Disabled (API)", network=zone.network_type,
+                                       hypervisor=zone.hypervisor))
     except IntegrityError:
         raise _name_taken("createZone", "zone", name) from None
     return {"zone": zone_response(zone)}
@@ -120,7 +122,7 @@ def create_pod(user, zoneid, name, gateway, netmask, startip, endip):
                                        netmask=values["netmask"], start_ip=values["start_ip"],
                                        end_ip=values["end_ip"])
             events.record("pod.create", user=user, target=f"{zone.name}/{pod.name}",
-                          detail=f"{pod.start_ip}-{pod.end_ip} (API)")
+                          detail=coded("%(start)s-%(end)s (API)", start=pod.start_ip, end=pod.end_ip))
     except IntegrityError:
         raise _name_taken("createPod", "pod in this zone", name) from None
     return {"pod": pod_response(pod)}
@@ -152,7 +154,7 @@ def add_cluster(user, zoneid, podid, clustername, hypervisor, clustertype=None):
         with transaction.atomic():
             cluster = inventory.create_cluster(pod, name=values["name"], hypervisor=hypervisor)
             events.record("cluster.create", user=user, target=f"{pod.zone.name}/{pod.name}/{cluster.name}",
-                          detail=f"{hypervisor} (API)")
+                          detail=coded("%(hypervisor)s (API)", hypervisor=hypervisor))
     except IntegrityError:
         raise _name_taken("addCluster", "cluster in this pod", clustername) from None
     return {"count": 1, "cluster": [cluster_response(cluster)]}
@@ -196,7 +198,8 @@ def add_host(user, zoneid, podid, clusterid, url, username, password, hypervisor
     with transaction.atomic():
         host = inventory.create_host(cluster, host_name=values["host_name"], username=values["username"],
                                      password=password)
-        events.record("host.create", user=user, target=host.host_name, detail=f"cluster {cluster.name} (API)")
+        events.record("host.create", user=user, target=host.host_name,
+                      detail=coded("cluster %(cluster)s (API)", cluster=cluster.name))
     return {"count": 1, "host": [host_response(host)]}
 
 
@@ -225,7 +228,8 @@ def create_storage_pool(user, zoneid, podid, clusterid, name, url):
     with transaction.atomic():
         pool = inventory.create_primary_storage(cluster, name=values["name"], protocol=values["protocol"],
                                                 server=values["server"], path=values["path"])
-        events.record("primary_storage.create", user=user, target=pool.url, detail=f"cluster {cluster.name} (API)")
+        events.record("primary_storage.create", user=user, target=pool.url,
+                      detail=coded("cluster %(cluster)s (API)", cluster=cluster.name))
     return {"storagepool": storage_pool_response(pool)}
 
 
@@ -251,5 +255,6 @@ def create_vlan_ip_range(user, podid, gateway, netmask, startip, endip, zoneid=N
             pod, guest_gateway=values["guest_gateway"], guest_netmask=values["guest_netmask"],
             guest_start_ip=values["guest_start_ip"], guest_end_ip=values["guest_end_ip"])
         events.record("pod.guest_range", user=user, target=f"{pod.zone.name}/{pod.name}",
-                      detail=f"{values['guest_start_ip']}-{values['guest_end_ip']} (API)")
+                      detail=coded("%(start)s-%(end)s (API)", start=values["guest_start_ip"],
+                                   end=values["guest_end_ip"]))
     return {"vlan": VLAN_IP_RANGE.serialize(Pod.objects.select_related("zone").get(pk=pod.pk))}

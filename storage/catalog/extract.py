@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cloudadmin import config, events
+from cloudadmin.messages import coded
 from storage.models import SwiftStore, Template
 from storage.swift import client as swift
 from storage.swift import download_links
@@ -75,7 +76,7 @@ def extract(template: Template, *, user=None) -> DownloadLink:
             key, key_set = download_links.ensure_key(conn, store)
             if key_set:
                 events.record("swift.tempurl.key", user=user, target=store.url,
-                              detail="the account's Temp-URL-Key set for Download links")
+                              detail=coded("the account's Temp-URL-Key set for Download links"))
             link = DownloadLink(download_links.temp_url(conn.url, template.swift_container, template.filename,
                                                         key, seconds),
                                 datetime.fromtimestamp(expires, dt_timezone.utc), True)
@@ -83,6 +84,6 @@ def extract(template: Template, *, user=None) -> DownloadLink:
             link = DownloadLink(app_link(template, expires), datetime.fromtimestamp(expires, dt_timezone.utc),
                                 False)
     events.record("template.extract", user=user, target=template.swift_container,
-                  detail=f"{'Swift TempURL' if link.served_by_swift else 'link through the app'} valid "
-                         f"{seconds} s")
+                  detail=coded("Swift TempURL valid %(seconds)s s", seconds=seconds) if link.served_by_swift
+                  else coded("link through the app valid %(seconds)s s", seconds=seconds))
     return link

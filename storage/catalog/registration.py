@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from cloudadmin import events
+from cloudadmin.messages import coded
 from storage.models import SecondaryStorage, SwiftStore, Template, TemplateRegistration
 from storage.secondary import layout, nfs, properties
 from storage.swift import client as swift
@@ -73,5 +74,5 @@ def register(*, name: str, description: str, url: str, zone, format: str, hyperv
             filename=f"{uuid.uuid4()}.{fmt}", requested_by=username)
         queueing.enqueue_url_download(template, zone, user=user)
         events.record("template.register", user=user, target=f"T-{template.pk}",
-                      detail=f"{name} from {url} to zone {zone.name}")
+                      detail=coded("%(name)s from %(url)s to zone %(zone)s", name=name, url=url, zone=zone.name))
     return registration

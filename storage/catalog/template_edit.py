@@ -8,13 +8,15 @@ from __future__ import annotations
 from django.db import transaction
 
 from cloudadmin import events
+from cloudadmin.messages import coded, listed
 from storage.models import GuestOsType, Template, TemplateLocation, Transfer
 from storage.transfers import queueing
 from zones.models import Zone
 
 # Row field -> how the audit names it.
-ROW_FIELDS = {"name": "name", "description": "display text", "os_type": "OS type", "featured": "featured",
-              "password_enabled": "password enabled", "extractable": "extractable"}
+ROW_FIELDS = {"name": coded("name"), "description": coded("display text"), "os_type": coded("OS type"),
+              "featured": coded("featured"), "password_enabled": coded("password enabled"),
+              "extractable": coded("extractable")}
 # Form field -> its template.properties key (CloudStack's).
 PROPERTY_KEYS = {"name": "uniquename", "description": "description", "public": "public"}
 DEFAULT_OS_TYPE = "Other (64-bit)"
@@ -45,7 +47,7 @@ def _zone_for(template: Template):
 
 def edit(template: Template, changes: dict, *, user=None) -> tuple[list[str], Transfer | None]:
     """Apply `changes` (keys of current_values; absent ones stay). Returns
-    what changed, in the audit's words, and the transfer that writes
+    the keys that changed and the transfer that writes
     template.properties (None when nothing there changed or one is queued)."""
     with transaction.atomic():
         template = Template.objects.select_for_update().get(pk=template.pk)
@@ -63,10 +65,10 @@ def edit(template: Template, changes: dict, *, user=None) -> tuple[list[str], Tr
                 props[prop] = ("true" if value else "false") if isinstance(value, bool) else value
         template_props_before, template.properties = template.properties, props
         template.save()
-        words = [ROW_FIELDS.get(key, key) for key in changed]
-        events.record("template.edit", user=user, target=template.swift_container, detail="changed " + ", ".join(words))
+        events.record("template.edit", user=user, target=template.swift_container,
+                      detail=coded("changed %(fields)s", fields=listed([ROW_FIELDS.get(key, key) for key in changed])))
         transfer = None
         zone = _zone_for(template)
         if props != template_props_before and zone is not None:
             transfer = queueing.enqueue_properties_update(template, zone, user=user)
-    return words, transfer
+    return changed, transfer

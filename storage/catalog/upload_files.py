@@ -16,7 +16,6 @@ request that finds none for its offset re-reads the file from disk."""
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor

@@ -110,7 +110,8 @@ def create(*, user, zone, length: int | None, name: str, description: str, forma
         name=name, description=description, format=fmt, hypervisor=hypervisor, checksum=checksum.lower(),
         public=public, featured=featured, extractable=extractable)
     events.record("template.upload", user=user, target=f"T-{template.pk}",
-                  detail=f"{name} ({length if length is not None else '?'} bytes) to zone {zone.name}")
+                  detail=coded("%(name)s (%(length)s bytes) to zone %(zone)s", name=name,
+                               length=length if length is not None else "?", zone=zone.name))
     return upload
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cloudadmin import events
+from cloudadmin.messages import coded
 from zones import swift_first
 
 from storage.models import SwiftStore
@@ -100,7 +101,8 @@ def configure(creds: swift.Credentials, *, user=None) -> SwiftStore:
             except IntegrityError:
                 raise NotAllowed(swift_first.ALREADY_CONFIGURED) from None
             events.record("swift.enable", user=user, target=target,
-                          detail=f"{store.get_auth_version_display()}, Swift {caps.get('version') or '?'}")
+                          detail=coded("%(auth)s, Swift version %(version)s", auth=store.get_auth_version_display(),
+                                       version=caps.get("version") or "?"))
         return store
     except (NotAllowed, swift.SwiftError) as error:
         refuse(error, user=user, target=target)
@@ -124,5 +126,6 @@ def check_connection(*, user=None) -> SwiftStore:
         conn.close()
     SwiftStore.objects.filter(pk=store.pk).update(capabilities=caps, last_contact=timezone.now())
     store.refresh_from_db()
-    events.record("swift.test", user=user, target=store.url, detail=f"Swift {caps.get('version') or '?'}")
+    events.record("swift.test", user=user, target=store.url,
+                  detail=coded("Swift version %(version)s", version=caps.get("version") or "?"))
     return store

@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from cloudadmin import events, messages
-from cloudadmin.messages import coded
+from cloudadmin.messages import coded, coded_plural
 from storage.models import SwiftStore, Template, TemplateExclusion, TemplateLocation, Transfer
 from storage.transfers import queueing
 from storage.transfers.queueing import TransferRefused
@@ -60,13 +59,13 @@ def plan(template: Template) -> Plan:
 def check_deletable(template: Template) -> None:
     """TransferRefused when the template cannot be deleted now."""
     if template.deleted is not None:
-        raise TransferRefused(_("Template %(id)s is already deleted.") % {"id": template.pk})
+        raise TransferRefused(coded("Template %(id)s is already deleted.", id=template.pk))
     active = Transfer.objects.filter(template=template, state__in=Transfer.ACTIVE_STATES)
     if active.filter(direction__in=DELETES).exists():
-        raise TransferRefused(_("A deletion of template %(id)s is already queued or running.") % {"id": template.pk})
+        raise TransferRefused(coded("A deletion of template %(id)s is already queued or running.", id=template.pk))
     if active.exists():
-        raise TransferRefused(_("Template %(id)s has a transfer queued or running: wait for it to end, or cancel "
-                                "it, then delete the template.") % {"id": template.pk})
+        raise TransferRefused(coded("Template %(id)s has a transfer queued or running: wait for it to end, or cancel "
+                                    "it, then delete the template.", id=template.pk))
 
 
 def _check_choice(found: Plan, swift: bool, zones) -> bool:
@@ -75,13 +74,13 @@ def _check_choice(found: Plan, swift: bool, zones) -> bool:
     chosen = {zone.pk for zone in zones}
     holding = {zone.pk for zone in found.zones}
     if chosen - holding:
-        raise TransferRefused(_("Template %(id)s has no copy to delete in zone %(zone)s.") % {
-            "id": found.template.pk, "zone": ", ".join(z.name for z in zones if z.pk not in holding)})
+        raise TransferRefused(coded("Template %(id)s has no copy to delete in zone %(zone)s.", id=found.template.pk,
+                                    zone=", ".join(z.name for z in zones if z.pk not in holding)))
     if swift and holding - chosen:
-        raise TransferRefused(_("Delete the copy in Swift only together with every zone's copy: a zone that "
-                                "keeps its copy would send it back to Swift."))
+        raise TransferRefused(coded("Delete the copy in Swift only together with every zone's copy: a zone that "
+                                    "keeps its copy would send it back to Swift."))
     if not swift and not chosen and (found.swift or holding):
-        raise TransferRefused(_("Choose at least one copy to delete."))
+        raise TransferRefused(coded("Choose at least one copy to delete."))
     return (swift or not found.swift) and chosen == holding
 
 
@@ -107,18 +106,22 @@ def request(template: Template, *, swift: bool, zones, user=None) -> list[Transf
             queued.append(queueing.enqueue_delete(template, Transfer.Direction.DELETE_SWIFT, None, user=user))
         if everywhere:
             Template.objects.filter(pk=template.pk).update(deleted=now, updated=now)
-        where = ([_english_zones(zones)] if zones else []) + (["Swift"] if swift and found.swift else [])
+        where = _where(zones, swift and found.swift)
         events.record("template.delete", user=user, target=template.swift_container,
-                      detail=("everywhere: " if everywhere else "") + (" and ".join(where) or "no copy anywhere"))
+                      detail=coded("everywhere: %(where)s", where=where) if everywhere else where)
         if everywhere and not queued:
             events.record("template.deleted", user=user, target=template.swift_container,
-                          detail="deleted everywhere")
+                          detail=coded("deleted everywhere"))
     return queued
 
 
-def _english_zones(zones) -> str:
-    return "zone " + ", ".join(zone.name for zone in zones) if len(zones) == 1 else \
-        "zones " + ", ".join(zone.name for zone in zones)
+def _where(zones, swift: bool):
+    """The copies a deletion removes, as its event says them."""
+    names = coded_plural("zone %(names)s", "zones %(names)s", "count", names=", ".join(z.name for z in zones),
+                         count=len(zones))
+    if zones and swift:
+        return coded("%(zones)s and Swift", zones=names)
+    return names if zones else coded("the copy in Swift") if swift else coded("no copy anywhere")
 
 
 def zone_deleted(transfer: Transfer, md5_hex: str, now) -> None:
@@ -148,7 +151,7 @@ def _finish_if_complete(transfer: Transfer) -> None:
         newest.setdefault((row["direction"], row["zone_id"]), row["state"])
     if all(state == Transfer.State.DONE for state in newest.values()):
         events.record("template.deleted", username="worker", target=f"T-{transfer.template_id}",
-                      detail="deleted everywhere")
+                      detail=coded("deleted everywhere"))
 
 
 def clear_exclusion(template: Template, zone, *, user=None) -> bool:
@@ -156,10 +159,10 @@ def clear_exclusion(template: Template, zone, *, user=None) -> bool:
     to undo. Refused while that deletion still runs."""
     if Transfer.objects.filter(template=template, zone=zone, direction=Transfer.Direction.DELETE_ZONE,
                                state__in=Transfer.ACTIVE_STATES).exists():
-        raise TransferRefused(_("Template %(id)s is being deleted from zone %(zone)s: cancel that deletion first.")
-                              % {"id": template.pk, "zone": zone.name})
+        raise TransferRefused(coded("Template %(id)s is being deleted from zone %(zone)s: cancel that deletion first.",
+                                    id=template.pk, zone=zone.name))
     removed, _kinds = TemplateExclusion.objects.filter(template=template, zone=zone).delete()
     if removed:
         events.record("template.restore", user=user, target=template.swift_container,
-                      detail=f"zone {zone.name}: no longer excluded")
+                      detail=coded("zone %(zone)s: no longer excluded", zone=zone.name))
     return bool(removed)

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from cloudadmin import events, messages
 from cloudadmin.messages import coded
@@ -25,7 +24,16 @@ ACTIVE = Transfer.ACTIVE_STATES
 
 
 class TransferRefused(Exception):
-    """The requested change is not possible now; the message says why."""
+    """The requested change is not possible now; the message says why: a
+    coded message (cloudadmin.messages), shown in the reader's language and
+    kept coded in an event's detail."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.text = message
+
+    def __str__(self) -> str:
+        return messages.render(self.text)
 
 
 class DeletedThere(TransferRefused):
@@ -44,10 +52,10 @@ def _check_not_deleted(template: Template, direction: str, zone) -> None:
     # Locked whatever its state (a filtered lock would skip the row a deletion is changing).
     deleted = Template.objects.select_for_update().filter(pk=template.pk).values_list("deleted", flat=True).first()
     if deleted is not None:
-        raise DeletedThere(_("Template %(id)s was deleted.") % {"id": template.pk})
+        raise DeletedThere(coded("Template %(id)s was deleted.", id=template.pk))
     if zone is not None and TemplateExclusion.objects.filter(template=template, zone=zone).exists():
-        raise DeletedThere(_("Template %(id)s was deleted from zone %(zone)s; Copy to zone brings it back.")
-                           % {"id": template.pk, "zone": zone.name})
+        raise DeletedThere(coded("Template %(id)s was deleted from zone %(zone)s; Copy to zone brings it back.",
+                                 id=template.pk, zone=zone.name))
 
 
 def transfer_queue() -> str:
@@ -87,7 +95,7 @@ def enqueue_upload(template: Template, zone, *, user=None, source_size=None, sou
             return None
         if transfer is not None:
             events.record("transfer.queue", user=user, target=f"T-{template.pk}",
-                          detail=f"upload from zone {zone.name}")
+                          detail=coded("upload from zone %(zone)s", zone=zone.name))
     return transfer
 
 
@@ -96,14 +104,14 @@ def enqueue_copy_down(template: Template, zone, *, user=None) -> Transfer:
     storage. Raises TransferRefused when it is not in Swift or a copy to that
     zone is already active."""
     if template.swift_state != Template.SwiftState.STORED:
-        raise TransferRefused(_("Template %(id)s is not in Swift yet.") % {"id": template.pk})
+        raise TransferRefused(coded("Template %(id)s is not in Swift yet.", id=template.pk))
     with transaction.atomic():
         transfer = _create(template, Transfer.Direction.DOWN, zone, user=user, source_size=template.swift_size)
         if transfer is None:
-            raise TransferRefused(_("A copy of template %(id)s to this zone is already queued or running.")
-                                  % {"id": template.pk})
+            raise TransferRefused(coded("A copy of template %(id)s to this zone is already queued or running.",
+                                        id=template.pk))
         events.record("transfer.queue", user=user, target=f"T-{template.pk}",
-                      detail=f"copy down to zone {zone.name}")
+                      detail=coded("copy down to zone %(zone)s", zone=zone.name))
     return transfer
 
 
@@ -113,9 +121,9 @@ def enqueue_url_download(template: Template, zone, *, user=None) -> Transfer:
     TransferRefused when one is already queued or running."""
     transfer = _create(template, Transfer.Direction.DOWNLOAD, zone, user=user)
     if transfer is None:
-        raise TransferRefused(_("A download of template %(id)s is already queued or running.")
-                              % {"id": template.pk})
-    events.record("transfer.queue", user=user, target=f"T-{template.pk}", detail=f"download to zone {zone.name}")
+        raise TransferRefused(coded("A download of template %(id)s is already queued or running.", id=template.pk))
+    events.record("transfer.queue", user=user, target=f"T-{template.pk}",
+                  detail=coded("download to zone %(zone)s", zone=zone.name))
     return transfer
 
 
@@ -127,7 +135,7 @@ def enqueue_properties_update(template: Template, zone, *, user=None) -> Transfe
         transfer = _create(template, Transfer.Direction.PROPERTIES, zone, user=user, source_size=1)
         if transfer is not None:
             events.record("transfer.queue", user=user, target=f"T-{template.pk}",
-                          detail="template.properties update on every copy")
+                          detail=coded("template.properties update on every copy"))
     return transfer
 
 
@@ -136,9 +144,10 @@ def enqueue_delete(template: Template, direction: str, zone, *, user=None) -> Tr
     decides which); TransferRefused when the same step is already active."""
     transfer = _create(template, direction, zone, user=user, source_size=0)
     if transfer is None:
-        raise TransferRefused(_("A deletion of template %(id)s is already queued or running.") % {"id": template.pk})
+        raise TransferRefused(coded("A deletion of template %(id)s is already queued or running.", id=template.pk))
     events.record("transfer.queue", user=user, target=f"T-{template.pk}",
-                  detail=f"delete from zone {zone.name}" if zone is not None else "delete from Swift")
+                  detail=coded("delete from zone %(zone)s", zone=zone.name) if zone is not None
+                  else coded("delete from Swift"))
     return transfer
 
 
@@ -151,8 +160,8 @@ def start_pushed(template: Template, zone, *, user=None, bytes_total: int = 0) -
     transfer = Transfer.objects.create(
         template=template, direction=Transfer.Direction.BROWSER, zone=zone, state=Transfer.State.RUNNING,
         requested_by=events.username_of(user), bytes_total=bytes_total, started=now, heartbeat=now, attempts=1)
-    events.record("transfer.queue", user=user, target=f"T-{template.pk}", detail=f"upload from the browser to zone "
-                                                                                f"{zone.name}")
+    events.record("transfer.queue", user=user, target=f"T-{template.pk}",
+                  detail=coded("upload from the browser to zone %(zone)s", zone=zone.name))
     return transfer
 
 
@@ -161,21 +170,21 @@ def retry(transfer: Transfer, *, user=None) -> Transfer:
     cancelled one (the old row stays as history). It reuses the segments
     already in Swift. Raises TransferRefused otherwise."""
     if transfer.state not in (Transfer.State.FAILED, Transfer.State.CANCELLED):
-        raise TransferRefused(_("Only a failed or cancelled transfer can be retried."))
+        raise TransferRefused(coded("Only a failed or cancelled transfer can be retried."))
     if transfer.direction == Transfer.Direction.BROWSER:
-        raise TransferRefused(_("An upload from the browser is resumed from the browser: upload the file again."))
+        raise TransferRefused(coded("An upload from the browser is resumed from the browser: upload the file again."))
     later = Transfer.objects.filter(template_id=transfer.template_id, zone_id=transfer.zone_id,
                                     direction=transfer.direction, pk__gt=transfer.pk).exclude(
         state__in=ACTIVE).order_by("pk").first()
     if later is not None:  # the page was stale: retry the latest one, if anything
-        raise TransferRefused(_("Transfer %(old)s was already followed by transfer %(new)s.")
-                              % {"old": transfer.pk, "new": later.pk})
+        raise TransferRefused(coded("Transfer %(old)s was already followed by transfer %(new)s.",
+                                    old=transfer.pk, new=later.pk))
     with transaction.atomic():
         new = _create(transfer.template, transfer.direction, transfer.zone, user=user)
         if new is None:
-            raise TransferRefused(_("A copy of this template is already queued or running."))
+            raise TransferRefused(coded("A copy of this template is already queued or running."))
         events.record("transfer.retry", user=user, target=f"T-{transfer.template_id}",
-                      detail=f"transfer {transfer.pk} retried as {new.pk}")
+                      detail=coded("transfer %(old)s retried as %(new)s", old=transfer.pk, new=new.pk))
     return new
 
 
@@ -189,9 +198,9 @@ def cancel(transfer: Transfer, *, user=None) -> Transfer:
             state=Transfer.State.CANCELLED, finished=now, updated=now,
             last_error=messages.encode(coded("Cancelled by %(user)s", user=events.username_of(user) or "system")))
         if not changed:
-            raise TransferRefused(_("This transfer has already ended."))
+            raise TransferRefused(coded("This transfer has already ended."))
         events.record("transfer.cancel", user=user, target=f"T-{transfer.template_id}",
-                      detail=f"transfer {transfer.pk}")
+                      detail=coded("transfer %(id)s", id=transfer.pk))
     transfer.refresh_from_db()
     return transfer
 

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from cloudadmin import events
+from cloudadmin.messages import coded
 from storage.models import SwiftStore, Template, TemplateLocation
 from storage.secondary import properties
 from storage.swift import client as swift
@@ -126,7 +127,7 @@ class TemplateDeleteView(View):
                 queued = sum(len(self._delete(request, choice)) for choice in choices)
         except TransferRefused as refused:
             events.record_failure("template.delete", user=request.user,
-                                  target=", ".join(c.template.swift_container for c in choices), detail=str(refused))
+                                  target=", ".join(c.template.swift_container for c in choices), detail=refused)
             return self._page(request, choices, swift_error, pk, error=str(refused), status=409)
         messages.success(request, ngettext(
             "Deletion of %(count)s template requested (%(steps)s steps queued).",
@@ -139,7 +140,6 @@ class TemplateDeleteView(View):
     @staticmethod
     def _delete(request, choice: Choice):
         if not choice.ticked and (choice.plan.swift or choice.plan.zones):
-            raise TransferRefused(_("Tick at least one copy of template %(id)s to delete.")
-                                  % {"id": choice.template.pk})
+            raise TransferRefused(coded("Tick at least one copy of template %(id)s to delete.", id=choice.template.pk))
         zones = [zone for zone in choice.plan.zones if f"zone-{zone.pk}" in choice.ticked]
         return deletion.request(choice.template, swift="swift" in choice.ticked, zones=zones, user=request.user)

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views import View
 
+from cloudadmin.messages import coded
 from cloudadmin.ui import htmx_partial
 
 from storage.catalog import registration as registrations
@@ -89,7 +90,7 @@ class TemplateRegistrationActionView(View):
         status = 200
         try:
             if download is None:
-                raise transfers.TransferRefused(gettext("This template has no download."))
+                raise transfers.TransferRefused(coded("This template has no download."))
             with transaction.atomic():
                 if self.action == "retry":
                     transfers.retry(download, user=request.user)

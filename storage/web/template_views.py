@@ -95,6 +95,6 @@ class TemplateCopyView(View):
         try:
             transfer = copy_to_zone.queue(template, zone, user=request.user)
         except transfers.TransferRefused as refused:
-            return refuse(request, "transfer.queue", template.swift_container, str(refused))
+            return refuse(request, "transfer.queue", template.swift_container, refused)
         return action_result(request, _("Template %(id)s is queued for copy to zone %(zone)s (transfer %(t)s).")
                              % {"id": template.pk, "zone": zone.name, "t": transfer.pk})

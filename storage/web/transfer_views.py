@@ -18,9 +18,10 @@ CHANGED_EVENT = "transfers-changed"
 
 
 def refuse(request, action, target, message, *, level="danger"):
-    """A refused action: recorded as a failed event, answered 409."""
+    """A refused action: recorded as a failed event (a TransferRefused stays
+    coded there), answered 409."""
     events.record_failure(action, user=request.user, target=target, detail=message)
-    return action_result(request, message, refused=True, level=level)
+    return action_result(request, str(message), refused=True, level=level)
 
 
 def action_result(request, message, *, refused=False, level=None):
@@ -47,7 +48,7 @@ class TransferRetryView(View):
         try:
             new = transfers.retry(transfer, user=request.user)
         except transfers.TransferRefused as refused:
-            return refuse(request, "transfer.retry", f"T-{transfer.template_id}", str(refused))
+            return refuse(request, "transfer.retry", f"T-{transfer.template_id}", refused)
         return action_result(request, _("Transfer %(old)s of template %(id)s is retried as transfer %(new)s.")
                              % {"old": transfer.pk, "id": transfer.template_id, "new": new.pk})
 
@@ -58,7 +59,7 @@ class TransferCancelView(View):
         try:
             transfers.cancel(transfer, user=request.user)
         except transfers.TransferRefused as refused:
-            return refuse(request, "transfer.cancel", f"T-{transfer.template_id}", str(refused))
+            return refuse(request, "transfer.cancel", f"T-{transfer.template_id}", refused)
         return action_result(request, _("Transfer %(id)s is cancelled.") % {"id": transfer.pk})
 
 

@@ -46,7 +46,7 @@ def test_a_passed_check_adds_the_store_up(admin_client, admin_user, zone):
     store = SecondaryStorage.objects.get(path="/export/more")
     assert (store.state, english(store.state_reason)) == ("Up", "reachable, 3 templates found")
     event = Event.objects.get(action="secondary_storage.add")
-    assert (event.user, event.target, event.detail) == (admin_user, "nfs://127.0.0.1/export/more", "zone zone1")
+    assert (event.user, event.target, english(event.detail)) == (admin_user, "nfs://127.0.0.1/export/more", "zone zone1")
 
 
 def test_an_enabled_zone_is_scanned_after_the_addition(admin_client, zone):

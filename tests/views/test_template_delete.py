@@ -5,6 +5,7 @@ the reason and writes nothing."""
 import pytest
 from django.urls import reverse
 
+from cloudadmin.messages import english
 from cloudadmin.models import Event
 from storage.models import SwiftStore, Template, TemplateExclusion, TemplateLocation, Transfer
 from storage.transfers import queueing
@@ -59,7 +60,7 @@ def test_deleting_every_copy_queues_each_step_and_leaves_the_lists(admin_client,
     template.refresh_from_db()
     assert template.deleted is not None and template.swift_state == Template.SwiftState.ABSENT
     assert TemplateExclusion.objects.filter(template=template).count() == 2
-    assert Event.objects.get(action="template.delete").detail == "everywhere: zones zone-a, zone-b and Swift"
+    assert english(Event.objects.get(action="template.delete").detail) == "everywhere: zones zone-a, zone-b and Swift"
     assert 'data-testid="template-5"' not in admin_client.get(reverse("storage:templates")).content.decode()
     page = admin_client.get(reverse("storage:template", args=[5])).content.decode()
     assert 'data-testid="template-deleted"' in page and 'data-testid="delete-template"' not in page

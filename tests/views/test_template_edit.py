@@ -2,7 +2,9 @@
 400 that changes nothing, an unknown template a 404; OS types are listed
 and filter the Templates list."""
 import pytest
+from django.utils import translation
 
+from cloudadmin.messages import english, render
 from cloudadmin.models import Event
 from storage.models import GuestOsType, Template, Transfer
 
@@ -58,7 +60,9 @@ def test_saving_records_an_event_and_queues_the_properties_update(admin_client, 
     assert template.properties["uniquename"] == "centos-5" and template.properties["public"] == "false"
     assert template.os_type == centos and template.password_enabled
     event = Event.objects.get(action="template.edit")
-    assert event.target == "T-77" and "name" in event.detail and "OS type" in event.detail
+    assert event.target == "T-77" and english(event.detail) == "changed name, display text, OS type, password enabled"
+    with translation.override("ja"):  # coded: the Events page shows it in the reader's language
+        assert render(event.detail) == "変更：名前、表示テキスト、OSの種類、パスワード管理有効"
     [transfer] = Transfer.objects.filter(direction=Transfer.Direction.PROPERTIES)
     assert transfer.zone == zone and transfer.template == template
 

@@ -2,6 +2,7 @@
 import pytest
 from django.urls import reverse
 
+from cloudadmin.messages import english
 from cloudadmin.models import Event
 from storage.models import Transfer
 from tests.storage_rows import make_template, make_transfer, make_zone
@@ -47,7 +48,7 @@ def test_cancel_refused_on_a_finished_transfer(admin_client, zone, state):
     assert transfer.state == state and transfer.last_error == "earlier"
     refusals = Event.objects.filter(action="transfer.cancel")
     assert refusals.count() == 2 and {e.outcome for e in refusals} == {"failure"}
-    assert refusals.first().detail == "This transfer has already ended."
+    assert english(refusals.first().detail) == "This transfer has already ended."
 
 
 def test_get_is_not_allowed(admin_client, zone):

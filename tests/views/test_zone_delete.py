@@ -5,6 +5,7 @@ and offers Enable Swift again when the last zone goes under enable.swift."""
 import pytest
 from django.urls import reverse
 
+from cloudadmin.messages import english
 from cloudadmin.models import Event
 from sampledata.rows import make_full_zone, make_location, make_template, make_transfer, make_zone
 from storage.models import SecondaryStorage, Template, TemplateLocation, Transfer, ZoneScan
@@ -58,7 +59,7 @@ def test_delete_removes_the_zone_and_its_records_only(admin_client, admin_user, 
     assert not Transfer.objects.exists() and not ZoneScan.objects.exists()
     event = Event.objects.get(action="zone.delete")
     assert (event.user, event.target, event.outcome) == (admin_user, "doomed", "success")
-    assert "pods 1, clusters 1, hosts 1" in event.detail
+    assert "pods 1, clusters 1, hosts 1" in english(event.detail)
 
 
 def test_an_enabled_zone_is_refused_with_the_reason(admin_client, zone):
