@@ -40,6 +40,8 @@ class Param:
     maximum: int | None = None
     # For ID: "app_label.Model" whose `uuid` the value may be (default: ID_MODELS).
     model: str = ""
+    # For ID: -1 stands for every zone (CloudStack's cross-zone templates), passed on as -1.
+    all_zones: bool = False
 
 
 @dataclass
@@ -93,7 +95,7 @@ class Command:
                 raise self._invalid(param, value, "not a whole number" if param.type == INTEGER
                                     else "no such id (ids are UUIDs)")
             number = int(text)
-            if param.type == ID and number < 1:
+            if param.type == ID and number < 1 and not (param.all_zones and number == -1):
                 raise self._invalid(param, value, "no such id")
             if param.minimum is not None and number < param.minimum:
                 raise self._invalid(param, value, f"must be at least {param.minimum}")

@@ -81,7 +81,7 @@ TEMPLATE = response(
     Field("format", STRING, _t(lambda t: (t.format or "").upper() or None)),
     Field("bootable", BOOLEAN, default=True),
     Field("isfeatured", BOOLEAN, _t(lambda t: t.featured)),
-    Field("crossZones", BOOLEAN, default=False),
+    Field("crossZones", BOOLEAN, _t(lambda t: t.cross_zones)),
     Field("ostypeid", STRING, _t(lambda t: uuid_of(t.os_type) or guest_os_id(DEFAULT_GUEST_OS)),
           note=f'its OS type, else "{DEFAULT_GUEST_OS}" ({guest_os_id(DEFAULT_GUEST_OS)})'),
     Field("ostypename", STRING, _t(lambda t: t.os_type.name if t.os_type else DEFAULT_GUEST_OS),

@@ -62,7 +62,7 @@ def register(*, name: str, description: str, url: str, zone, format: str, hyperv
     """Create the template with a new id and queue its download. Runs in the
     caller's transaction; the download is enqueued when it commits. `flags`:
     what only CloudStack's database keeps (registerTemplate's os_type,
-    featured, extractable, password_enabled)."""
+    featured, extractable, password_enabled) and cross_zones."""
     fmt = format.lower()
     username = events.username_of(user)
     with transaction.atomic():

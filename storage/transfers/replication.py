@@ -1,8 +1,10 @@
 """The automatic mode of "templates in Swift are usable in every zone".
 
 While the global setting `swift.replicate.to.all.zones` is true, every
-template in Swift is copied down (storage.transfers.queueing.enqueue_copy_down) to
-every enabled zone with secondary storage that lacks it. Two moments call
+template in Swift (else only the templates registered for every zone:
+registerTemplate with zoneid=-1, `Template.cross_zones`) is copied down
+(storage.transfers.queueing.enqueue_copy_down) to every enabled zone with
+secondary storage that lacks it. Two moments call
 this: the end of an upload (storage.transfers.runners) and the end of a scan
 (storage.tasks):
 
@@ -97,20 +99,24 @@ def _queue(pairs) -> int:
     return queued
 
 
+def _replicated_templates():
+    """What the copies to zones cover: every template in Swift while the
+    setting is true, else those registered for every zone (cross_zones)."""
+    stored = _stored_templates()
+    return stored if enabled() else stored.filter(cross_zones=True)
+
+
 def replicate_template(template_id: int) -> int:
     """A template reached Swift: copy it to every enabled zone lacking it.
-    Returns how many copies were queued (0 while the setting is false)."""
-    if not enabled():
-        return 0
-    return _queue(missing_pairs(_stored_templates().filter(pk=template_id), _target_zones()))
+    Returns how many copies were queued (0 while the setting is false,
+    unless the template is registered for every zone)."""
+    return _queue(missing_pairs(_replicated_templates().filter(pk=template_id), _target_zones()))
 
 
 def replicate_to_zone(zone_id: int) -> int:
     """A zone was scanned: copy every template in Swift it lacks, when the
     zone is enabled. Returns how many copies were queued."""
-    if not enabled():
-        return 0
     zones = _target_zones().filter(pk=zone_id)
     if not zones.exists():
         return 0
-    return _queue(missing_pairs(_stored_templates(), zones))
+    return _queue(missing_pairs(_replicated_templates(), zones))

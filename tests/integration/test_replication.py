@@ -1,6 +1,7 @@
 """The automatic mode (`swift.replicate.to.all.zones`): a template in Swift
 reaches a zone enabled later; a zone already holding an identical template
-is not copied to; with the setting false nothing is copied automatically."""
+is not copied to; with the setting false nothing is copied automatically,
+but a template registered for every zone (zoneid=-1) still is."""
 import hashlib
 
 import pytest
@@ -92,3 +93,21 @@ def test_with_the_setting_false_templates_stay_until_copied_on_demand(local_swif
     copy = wait_transfer(4300, direction=Transfer.Direction.DOWN)
     assert copy.state == Transfer.State.DONE and copy.zone == target, copy.last_error
     assert Transfer.objects.filter(template_id=4300, direction=Transfer.Direction.DOWN).count() == 1
+
+
+def test_a_template_registered_for_every_zone_is_copied_with_the_setting_false(local_swift, celery_worker):
+    config.change("swift.replicate.to.all.zones", "false")
+    make_swift_store(local_swift)
+    source, source_root = make_zone(seed=False)
+    add_template(source_root, 4400, demo.image_bytes(4400, 1000))
+    target, _root = make_zone(seed=False)
+    enable_zone(target)
+    _scanned(target)
+    enable_zone(source)
+    assert wait_transfer(4400, direction=Transfer.Direction.UP).state == Transfer.State.DONE
+    assert not Transfer.objects.filter(template_id=4400, direction=Transfer.Direction.DOWN).exists()
+    Template.objects.filter(pk=4400).update(cross_zones=True)  # what registerTemplate zoneid=-1 sets
+    assert replication.replicate_template(4400) == 1
+    copy = wait_transfer(4400, direction=Transfer.Direction.DOWN)
+    assert copy.state == Transfer.State.DONE and copy.zone == target, copy.last_error
+    assert replication.replicate_to_zone(target.pk) == 0  # the zone holds it now

@@ -70,7 +70,7 @@ def test_register_answers_the_template_in_json_and_xml_and_queues_the_download(c
     ({"url": "file:///etc/passwd"}, "url: Only http:// and https:// URLs"),
     ({"url": URL}, "internal address (127.0.0.1)"),
     ({"zoneid": "6f9619ff-8b86-4d01-b42d-00cf4fc964ff"}, "zoneid"),
-    ({"zoneid": "-1"}, "zoneid"),
+    ({"zoneid": "-2"}, "zoneid"),
     ({"ostypeid": "6f9619ff-8b86-4d01-b42d-00cf4fc964ff"}, "ostypeid"),
     ({"format": "iso"}, "format"),
     ({"hypervisor": "Hyper-V"}, "hypervisor"),
@@ -81,6 +81,32 @@ def test_bad_registrations_are_431_and_write_nothing(client, keys, zone, changes
     status, body = call(client, "registerTemplate", *keys, **_params(zone, **changes))
     assert status == 431 and reason in body["errortext"], body
     assert body["errortext"].startswith("Unable to execute API command registertemplate")
+    assert not Template.objects.exists() and not Transfer.objects.exists()
+
+
+def test_zoneid_minus_one_registers_for_every_zone_through_an_enabled_zone(client, keys, zone, settings):
+    settings.TEMPLATE_DOWNLOAD_ALLOW_INTERNAL = True
+    enabled = Zone.objects.create(name="zone-e", network_type=Zone.NetworkType.BASIC, dns1="8.8.8.8",
+                                  internal_dns1="10.0.0.1", hypervisor=Zone.Hypervisor.KVM,
+                                  allocation_state=Zone.AllocationState.ENABLED)
+    SecondaryStorage.objects.create(zone=enabled, server="nfs.example", path="/export/e")
+    status, body = call(client, "registerTemplate", *keys, **_params(zone, zoneid="-1"))
+    assert status == 200, body
+    [answer] = body["template"]
+    check_json("TemplateResponse", answer)
+    assert answer["crossZones"] is True and answer["zoneid"] == str(enabled.uuid)
+    template = Template.objects.get(uuid=answer["id"])
+    assert template.cross_zones and TemplateRegistration.objects.get(template=template).zone == enabled
+    assert Transfer.objects.get(template=template).zone == enabled  # the download; Swift's copy goes everywhere
+    # A template registered for one zone says so.
+    status, body = call(client, "registerTemplate", *keys, **_params(zone))
+    assert status == 200 and body["template"][0]["crossZones"] is False, body
+
+
+def test_zoneid_minus_one_without_any_secondary_storage_is_431(client, keys, zone):
+    SecondaryStorage.objects.all().delete()
+    status, body = call(client, "registerTemplate", *keys, **_params(zone, zoneid="-1"))
+    assert status == 431 and "no zone has secondary storage" in body["errortext"], body
     assert not Template.objects.exists() and not Transfer.objects.exists()
 
 

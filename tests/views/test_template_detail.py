@@ -97,3 +97,10 @@ def test_swift_unreachable_is_a_message_not_an_error(admin_client, local_swift):
     response = admin_client.get(_url(79))
     assert response.status_code == 200
     assert "Swift cannot be read: Authentication: wrong username or key (401)" in response.content.decode()
+
+
+def test_a_template_registered_for_every_zone_says_so(admin_client):
+    make_template(78, "everywhere", cross_zones=True)
+    make_template(79, "one-zone")
+    assert 'data-testid="cross-zones">Every zone' in admin_client.get(_url(78)).content.decode()
+    assert 'data-testid="cross-zones"' not in admin_client.get(_url(79)).content.decode()
