@@ -175,6 +175,10 @@ class TemplateRegisterForm(forms.Form):
                                help_text=_("Optional: the download is refused when its MD5 differs."))
     public = forms.BooleanField(label=_("Public"), required=False,
                                 help_text=_("Usable by every account."))
+    every_zone = forms.BooleanField(
+        label=_("Every zone"), required=False,
+        help_text=_("Once in Swift, the template is copied to each enabled zone, even while the automatic "
+                    "mode (swift.replicate.to.all.zones) is off: CloudStack's cross-zone template."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -35,7 +35,7 @@ class TemplateRegisterView(View):
         registration = registrations.register(
             name=data["name"], description=data["description"], url=data["url"], zone=data["zone"],
             format=data["format"], hypervisor=data["hypervisor"], checksum=data["checksum"],
-            public=data["public"], user=request.user)
+            public=data["public"], user=request.user, cross_zones=data["every_zone"])
         messages.success(request, gettext("Template %(id)s registered: downloading it into zone %(zone)s.")
                          % {"id": registration.template_id, "zone": registration.zone.name})
         return redirect("storage:template_registration", template_id=registration.template_id)

@@ -26,7 +26,7 @@ def _data(zone_row, **changes):
 
 def test_the_form_has_every_field(admin_client, zone):
     body = admin_client.get(URL).content.decode()
-    for name in ("name", "description", "url", "zone", "format", "hypervisor", "checksum", "public"):
+    for name in ("name", "description", "url", "zone", "format", "hypervisor", "checksum", "public", "every_zone"):
         assert f'name="{name}"' in body
     for label in ("VHD", "QCOW2", "OVA", "RAW", "XenServer", "KVM", "VMware", "zone-a"):
         assert label in body
@@ -68,8 +68,17 @@ def test_internal_urls_only_when_the_setting_allows(admin_client, zone, settings
     assert response.status_code == 302
     assert response.url == reverse("storage:template_registration", args=[41])
     assert registration.template_id == 41 and registration.checksum == "a" * 32 and registration.public
+    assert not registration.template.cross_zones
     assert registration.filename.endswith(".qcow2")
     transfer = Transfer.objects.get()
     assert (transfer.direction, transfer.zone, transfer.state) == ("download", zone, Transfer.State.QUEUED)
     assert transfer.requested_by == "admin"
     assert Event.objects.filter(action="template.register", target="T-41", username="admin").exists()
+
+
+def test_every_zone_registers_a_cross_zone_template(admin_client, zone, settings):
+    settings.TEMPLATE_DOWNLOAD_ALLOW_INTERNAL = True
+    response = admin_client.post(URL, _data(zone, every_zone="on"))
+    assert response.status_code == 302
+    registration = TemplateRegistration.objects.get()
+    assert registration.template.cross_zones and registration.zone == zone  # downloaded there, then everywhere
