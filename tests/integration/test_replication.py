@@ -74,16 +74,23 @@ def test_a_zone_holding_the_identical_template_is_not_copied_to(local_swift, cel
     assert sorted(p.name for p in twin_image.parent.iterdir()) == sorted([image.name, "template.properties"])
 
 
-def test_with_the_setting_false_templates_stay_until_copied_on_demand(local_swift, celery_worker):
+def _in_swift_with_the_setting_false(swift, template_id):
+    """A template uploaded from one zone while another enabled zone waits:
+    returns that other zone."""
     config.change("swift.replicate.to.all.zones", "false")
-    make_swift_store(local_swift)
+    make_swift_store(swift)
     source, source_root = make_zone(seed=False)
-    add_template(source_root, 4300, demo.image_bytes(4300, 1000))
+    add_template(source_root, template_id, demo.image_bytes(template_id, 1000))
     target, _root = make_zone(seed=False)
     enable_zone(target)
     _scanned(target)
     enable_zone(source)
-    assert wait_transfer(4300, direction=Transfer.Direction.UP).state == Transfer.State.DONE
+    assert wait_transfer(template_id, direction=Transfer.Direction.UP).state == Transfer.State.DONE
+    return target
+
+
+def test_with_the_setting_false_templates_stay_until_copied_on_demand(local_swift, celery_worker):
+    target = _in_swift_with_the_setting_false(local_swift, 4300)
     assert replication.replicate_template(4300) == 0
     assert replication.replicate_to_zone(target.pk) == 0
     assert not Transfer.objects.filter(template_id=4300, direction=Transfer.Direction.DOWN).exists()
@@ -96,15 +103,7 @@ def test_with_the_setting_false_templates_stay_until_copied_on_demand(local_swif
 
 
 def test_a_template_registered_for_every_zone_is_copied_with_the_setting_false(local_swift, celery_worker):
-    config.change("swift.replicate.to.all.zones", "false")
-    make_swift_store(local_swift)
-    source, source_root = make_zone(seed=False)
-    add_template(source_root, 4400, demo.image_bytes(4400, 1000))
-    target, _root = make_zone(seed=False)
-    enable_zone(target)
-    _scanned(target)
-    enable_zone(source)
-    assert wait_transfer(4400, direction=Transfer.Direction.UP).state == Transfer.State.DONE
+    target = _in_swift_with_the_setting_false(local_swift, 4400)
     assert not Transfer.objects.filter(template_id=4400, direction=Transfer.Direction.DOWN).exists()
     Template.objects.filter(pk=4400).update(cross_zones=True)  # what registerTemplate zoneid=-1 sets
     assert replication.replicate_template(4400) == 1
