@@ -11,6 +11,7 @@ from django.views import View
 from django.views.generic import DetailView
 
 from cloudadmin import events
+from cloudadmin.messages import render as render_message
 from cloudadmin.ui import ObjectListView, htmx_partial, poll_seconds
 from storage.models import SecondaryStorage, Transfer, ZoneScan
 
@@ -275,7 +276,8 @@ class WizardLaunchView(View):
         except wizard.StepInvalid as invalid:
             draft.refresh_from_db()
             form = invalid.form or (wizard.saved_form(invalid.step, draft) if invalid.step.form_class else None)
-            return render_step(request, draft, invalid.step, form=form, status=400, error=invalid.message)
+            return render_step(request, draft, invalid.step, form=form, status=400,
+                               error=render_message(invalid.message))
         except wizard.DraftGone:
             messages.info(request, gettext("This zone wizard was already launched or discarded."))
             return _redirect(request, reverse("zones:list"))

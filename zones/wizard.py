@@ -10,13 +10,12 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from cloudadmin import events, messages
@@ -208,11 +207,30 @@ def go_on_unchecked(draft) -> None:
 
 # --- Launch ------------------------------------------------------------------
 class StepInvalid(Exception):
-    """Launch refused: `step` must be corrected; `form` carries the errors."""
+    """Launch refused: `step` must be corrected; `form` carries the errors,
+    or `message` (a coded message) says why."""
 
     def __init__(self, step, form=None, message=""):
-        super().__init__(message or step.slug)
+        super().__init__(messages.english(message) or step.slug)
         self.step, self.form, self.message = step, form, message
+
+    def stored(self):
+        """What the zone.create event keeps: the step, and its message or every field's errors, coded."""
+        errors = [] if self.form is None else [
+            messages.coded("%(field)s: %(message)s", field=field, message=_coded_error(error))
+            for field, field_errors in self.form.errors.as_data().items() for error in field_errors]
+        return messages.coded("%(step)s: %(detail)s", step=self.step.slug,
+                              detail=self.message or messages.listed(errors))
+
+
+def _coded_error(error):
+    """A form's ValidationError as a coded message where its text is a translation, else its text."""
+    message, params = messages.as_message(error.message), error.params or {}
+    if isinstance(message, messages.Message) and not message.plural:
+        return replace(message, params={**message.params, **{
+            name: value if isinstance(value, (int, float)) else str(value) for name, value in params.items()}})
+    with translation.override(settings.LANGUAGE_CODE):  # Django's own rendering, in English
+        return next(iter(error))
 
 
 class LaunchFailed(Exception):
@@ -230,13 +248,14 @@ def validate_all(draft) -> dict:
         if step.form_class is None:
             continue
         if step.slug not in draft.data:
-            raise StepInvalid(step, message=gettext("This step is not filled in yet."))
+            raise StepInvalid(step, message=messages.coded("This step is not filled in yet."))
         form = saved_form(step, draft)
         if not form.is_valid():
             raise StepInvalid(step, form)
         cleaned[step.slug] = form.cleaned_data
     if not share_check_passed(draft):
-        raise StepInvalid(SECONDARY, message=gettext("The share has not passed the check: press Next to check it."))
+        raise StepInvalid(SECONDARY, message=messages.coded(
+            "The share has not passed the check: press Next to check it."))
     return cleaned
 
 
@@ -257,18 +276,16 @@ def launch(draft, *, user=None) -> Zone:
             zone = _create(draft, values, user=user)
             draft.delete()
     except StepInvalid as invalid:
-        detail = invalid.message or "; ".join(
-            f"{field}: {message}" for field, messages in invalid.form.errors.items() for message in messages)
         events.record_failure("zone.create", user=user, target=draft.data.get("zone", {}).get("name", ""),
-                              detail=f"{invalid.step.slug}: {detail}"[:1000])
+                              detail=invalid.stored())
         raise
     except IntegrityError as error:
         name = draft.data.get("zone", {}).get("name", "")
         if "zone_name_unique_ci" in str(error):
-            taken = _("A zone named %(name)s already exists (names are compared without case).")
-            events.record_failure("zone.create", user=user, target=name, detail=messages.coded(
-                "A zone named %(name)s already exists (names are compared without case).", name=name))
-            raise StepInvalid(BY_SLUG["zone"], message=str(taken) % {"name": name}) from None
+            taken = messages.coded("A zone named %(name)s already exists (names are compared without case).",
+                                   name=name)
+            events.record_failure("zone.create", user=user, target=name, detail=taken)
+            raise StepInvalid(BY_SLUG["zone"], message=taken) from None
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         events.record_failure("zone.create", user=user, target=name, detail=first_line[:1000])
         raise LaunchFailed(first_line) from error

@@ -5,8 +5,9 @@ from unittest import mock
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
-from cloudadmin.messages import english
+from cloudadmin.messages import english, render
 from cloudadmin.models import Event
 from storage.models import SecondaryStorage
 from tests.swift_setup_helpers import put_enable_swift_in_effect
@@ -87,7 +88,8 @@ def test_launch_revalidates_and_sends_back_to_the_failing_step(admin_client, adm
     ready.refresh_from_db()
     assert ready.current_step == "zone"  # a reload shows the failing step
     event = Event.objects.get(action="zone.create")
-    assert (event.outcome, event.user) == ("failure", admin_user) and event.detail.startswith("zone: name:")
+    assert (event.outcome, event.user) == ("failure", admin_user)
+    assert english(event.detail) == "zone: name: A zone named zone1 already exists (names are compared without case)."
 
 
 def test_launch_needs_the_share_checked(admin_client, ready):
@@ -97,6 +99,11 @@ def test_launch_needs_the_share_checked(admin_client, ready):
     assert response.status_code == 400
     assert "The share has not passed the check" in response.content.decode()
     assert "Step 8 of 9" in response.content.decode() and nothing_created()
+    event = Event.objects.get(action="zone.create")  # coded: the Events page shows it in the reader's language
+    assert english(event.detail) == "secondary-storage: The share has not passed the check: press Next to check it."
+    with translation.override("ja"):
+        japanese = render(event.detail)
+    assert japanese.startswith("secondary-storage") and "The share" not in japanese
 
 
 def test_swift_ordering_checked_again_at_launch(admin_client, ready):
