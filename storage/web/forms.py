@@ -234,6 +234,7 @@ class TemplateUploadForm(TemplateRegisterForm):
     storage.web.upload_views); also the fields of the upload's tus metadata."""
 
     url = None
+    every_zone = None  # Register template's only: an upload is for its zone (the automatic mode aside)
     FORMATS = (("vhd", "VHD"), ("qcow2", "QCOW2"), ("ova", "OVA"), ("raw", "RAW"), ("iso", "ISO"))
     format = forms.ChoiceField(label=_("Format"), choices=FORMATS)
     featured = forms.BooleanField(label=_("Featured"), required=False)

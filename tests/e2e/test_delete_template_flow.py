@@ -57,7 +57,7 @@ def test_delete_a_failed_registration_then_template_5_from_one_zone_then_everywh
     page.get_by_role("link", name="Register template").click()
     page.get_by_label("Name").fill("broken")
     page.get_by_label("URL").fill(server.url("/no-such-image.qcow2"))
-    page.get_by_label("Zone").select_option(label=zone_a.name)
+    page.get_by_label("Zone", exact=True).select_option(label=zone_a.name)
     page.get_by_label("Format").select_option("qcow2")
     page.get_by_label("Hypervisor").select_option("KVM")
     page.get_by_role("button", name="Register").click()

@@ -28,7 +28,7 @@ def test_register_a_template_and_watch_it_reach_every_zone(logged_in_page, live_
     page.get_by_label("Name").fill("debian-13")
     page.get_by_label("Description").fill("Debian 13 cloud image")
     page.get_by_label("URL").fill("file:///etc/passwd")
-    page.get_by_label("Zone").select_option(label=home.name)
+    page.get_by_label("Zone", exact=True).select_option(label=home.name)
     page.get_by_label("Format").select_option("qcow2")
     page.get_by_label("Hypervisor").select_option("KVM")
     page.get_by_role("button", name="Register").click()

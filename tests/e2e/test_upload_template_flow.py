@@ -72,7 +72,7 @@ def _fill(page, zone, path):
     page.get_by_label("File").set_input_files(str(path))
     page.get_by_label("Name").fill("uploaded-200m")
     page.get_by_label("Display text").fill("Uploaded from the browser")
-    page.get_by_label("Zone").select_option(label=zone.name)
+    page.get_by_label("Zone", exact=True).select_option(label=zone.name)
     page.get_by_label("Format").select_option("qcow2")
     page.get_by_label("Hypervisor").select_option("KVM")
 
@@ -203,7 +203,7 @@ def test_pause_resume_then_cancel_removes_the_partial_file(logged_in_page, live_
     expect(page.get_by_role("alert")).to_contain_text("Choose a file")
     page.get_by_label("File").set_input_files(str(path))
     page.get_by_label("Name").fill("to-cancel")
-    page.get_by_label("Zone").select_option(label=zone.name)
+    page.get_by_label("Zone", exact=True).select_option(label=zone.name)
     page.get_by_label("Hypervisor").select_option("KVM")
     page.get_by_role("button", name="Upload", exact=True).click()
     wait_for(lambda: _offset() >= 2 * MIB, message="2 MiB on the server")
