@@ -23,7 +23,11 @@ def validated(command: str, form, names=None) -> dict:
                    CS_INVALID_PARAMETER_VALUE)
 
 
-def not_found(command: str, param: str, value) -> ApiError:
+def invalid_value(command: str, param: str, value, why: str) -> ApiError:
     return ApiError(PARAM_ERROR, f"Unable to execute API command {command.lower()} due to invalid value. "
-                                 f"Invalid parameter {param} value={value}: no such object",
+                                 f"Invalid parameter {param} value={value}: {why}",
                     CS_INVALID_PARAMETER_VALUE)
+
+
+def not_found(command: str, param: str, value) -> ApiError:
+    return invalid_value(command, param, value, "no such object")

@@ -14,8 +14,7 @@ from storage.web.forms import TemplateRegisterForm
 from zones.models import Zone
 
 from ..registry import BOOLEAN, ID, Param, command
-from ..responses import CS_INVALID_PARAMETER_VALUE, PARAM_ERROR, ApiError
-from .forms import not_found, validated
+from .forms import invalid_value, not_found, validated
 from .templates import template_response
 
 COMMAND = "registerTemplate"
@@ -35,10 +34,8 @@ def register_template(user, name, url, zoneid, format, hypervisor, displaytext="
     cross_zones = zoneid == -1
     zone = _download_zone() if cross_zones else Zone.objects.filter(pk=zoneid).first()
     if zone is None:
-        raise not_found(COMMAND, "zoneid", zoneid) if not cross_zones else ApiError(
-            PARAM_ERROR, "Unable to execute API command registertemplate due to invalid value. Invalid parameter "
-            "zoneid value=-1: no zone has secondary storage to download the template into",
-            CS_INVALID_PARAMETER_VALUE)
+        raise not_found(COMMAND, "zoneid", zoneid) if not cross_zones else invalid_value(
+            COMMAND, "zoneid", zoneid, "no zone has secondary storage to download the template into")
     os_type = None
     if ostypeid is not None:
         os_type = GuestOsType.objects.filter(pk=ostypeid).first()
