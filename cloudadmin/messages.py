@@ -14,7 +14,7 @@ rows, data) is shown as it is."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.utils import translation
@@ -59,6 +59,12 @@ def coded(msgid: str, **params) -> Message:
 def coded_plural(singular: str, plural: str, number: str, **params) -> Message:
     """ngettext's counterpart: `number` names the parameter that picks the form."""
     return Message(singular, {k: _param(v) for k, v in params.items()}, plural=plural, number=number)
+
+
+def with_params(message: Message, **params) -> Message:
+    """`message` (a coded template such as a module's constant, or a Django
+    ValidationError's text) with these parameters added."""
+    return replace(message, params={**message.params, **{k: _param(v) for k, v in params.items()}})
 
 
 def listed(items) -> Message | str:

@@ -8,8 +8,6 @@ their rule, run in their own transaction and record their event, or raise
 RemovalRefused with the reason."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -92,7 +90,7 @@ class RemovalRefused(Exception):
     """A removal its rule forbids: `reason`, a coded message above, with `values`."""
 
     def __init__(self, reason: Message, **values):
-        self.message = replace(reason, params=values)
+        self.message = messages.with_params(reason, **values)
         super().__init__(self.english())
 
     def english(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -227,8 +227,7 @@ def _coded_error(error):
     """A form's ValidationError as a coded message where its text is a translation, else its text."""
     message, params = messages.as_message(error.message), error.params or {}
     if isinstance(message, messages.Message) and not message.plural:
-        return replace(message, params={**message.params, **{
-            name: value if isinstance(value, (int, float)) else str(value) for name, value in params.items()}})
+        return messages.with_params(message, **params)
     with translation.override(settings.LANGUAGE_CODE):  # Django's own rendering, in English
         return next(iter(error))
 
