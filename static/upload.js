@@ -83,7 +83,7 @@
     for (const name of ["name", "description", "zone", "format", "hypervisor", "checksum"]) {
       values[name] = String(data.get(name) || "");
     }
-    for (const name of ["public", "featured", "extractable"]) {
+    for (const name of ["public", "every_zone", "featured", "extractable"]) {
       values[name] = data.get(name) ? "true" : "false";
     }
     return values;

@@ -2,7 +2,8 @@
 and when its name, display text or public flag changed, a PROPERTIES
 transfer writes them into template.properties of every copy. Featured,
 password enabled, extractable and the OS type are CloudStack database
-fields: the row holds them."""
+fields: the row holds them, as it holds "every zone" (cross_zones), which
+queues the copies to the zones lacking the template once it is turned on."""
 from __future__ import annotations
 
 from django.db import transaction
@@ -10,13 +11,13 @@ from django.db import transaction
 from cloudadmin import events
 from cloudadmin.messages import coded, listed
 from storage.models import GuestOsType, Template, TemplateLocation, Transfer
-from storage.transfers import queueing
+from storage.transfers import queueing, replication
 from zones.models import Zone
 
 # Row field -> how the audit names it.
 ROW_FIELDS = {"name": coded("name"), "description": coded("display text"), "os_type": coded("OS type"),
               "featured": coded("featured"), "password_enabled": coded("password enabled"),
-              "extractable": coded("extractable")}
+              "extractable": coded("extractable"), "cross_zones": coded("every zone")}
 # Form field -> its template.properties key (CloudStack's).
 PROPERTY_KEYS = {"name": "uniquename", "description": "description", "public": "public"}
 DEFAULT_OS_TYPE = "Other (64-bit)"
@@ -35,7 +36,8 @@ def current_values(template: Template) -> dict:
     """The form's initial values."""
     return {"name": template.name, "description": template.description, "os_type": os_type_of(template),
             "public": is_public(template), "featured": template.featured,
-            "password_enabled": template.password_enabled, "extractable": template.extractable}
+            "password_enabled": template.password_enabled, "extractable": template.extractable,
+            "cross_zones": template.cross_zones}
 
 
 def _zone_for(template: Template):
@@ -71,4 +73,6 @@ def edit(template: Template, changes: dict, *, user=None) -> tuple[list[str], Tr
         zone = _zone_for(template)
         if props != template_props_before and zone is not None:
             transfer = queueing.enqueue_properties_update(template, zone, user=user)
+    if "cross_zones" in changed and template.cross_zones:
+        replication.replicate_template(template.pk)  # turned off, the copies made stay
     return changed, transfer

@@ -79,7 +79,8 @@ def check_length(length: int, root: Path) -> None:
 
 
 def create(*, user, zone, length: int | None, name: str, description: str, format: str, hypervisor: str,
-           checksum: str = "", public=False, featured=False, extractable=False) -> BrowserUpload:
+           checksum: str = "", public=False, featured=False, extractable=False,
+           cross_zones=False) -> BrowserUpload:
     """A new upload of `length` bytes (None: told by the request that sends
     them) into `zone`. UploadRefused (413) over the limit or the free space."""
     fmt = format.lower()
@@ -95,7 +96,7 @@ def create(*, user, zone, length: int | None, name: str, description: str, forma
         check_length(length, root)
     # featured and extractable live on the template row (listTemplates, Edit template), as Register's do.
     template = new_template(name=name, description=description, format=fmt, checksum=checksum.lower(),
-                            featured=featured, extractable=extractable)
+                            featured=featured, extractable=extractable, cross_zones=cross_zones)
     rel = layout.template_rel(template.account_id, template.pk)
     try:
         folder, _created = make_template_folder(root, rel, store)

@@ -154,6 +154,10 @@ def one_line(text: str, message) -> str:
     return text
 
 
+EVERY_ZONE_HELP = _("Once in Swift, the template is copied to each enabled zone, even while the automatic "
+                    "mode (swift.replicate.to.all.zones) is off: CloudStack's cross-zone template.")
+
+
 class TemplateRegisterForm(forms.Form):
     """Register template: what to download and where (storage.transfers.downloads)."""
 
@@ -175,10 +179,7 @@ class TemplateRegisterForm(forms.Form):
                                help_text=_("Optional: the download is refused when its MD5 differs."))
     public = forms.BooleanField(label=_("Public"), required=False,
                                 help_text=_("Usable by every account."))
-    every_zone = forms.BooleanField(
-        label=_("Every zone"), required=False,
-        help_text=_("Once in Swift, the template is copied to each enabled zone, even while the automatic "
-                    "mode (swift.replicate.to.all.zones) is off: CloudStack's cross-zone template."))
+    every_zone = forms.BooleanField(label=_("Every zone"), required=False, help_text=EVERY_ZONE_HELP)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -217,6 +218,8 @@ class TemplateEditForm(forms.Form):
     password_enabled = forms.BooleanField(label=_("Password enabled"), required=False)
     extractable = forms.BooleanField(label=_("Extractable"), required=False,
                                      help_text=_("Allows Download: a time-limited link to the image."))
+    # Not CloudStack's (its cross-zone flag is fixed at registration): a wrong choice can be corrected.
+    cross_zones = forms.BooleanField(label=_("Every zone"), required=False, help_text=EVERY_ZONE_HELP)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -234,7 +237,6 @@ class TemplateUploadForm(TemplateRegisterForm):
     storage.web.upload_views); also the fields of the upload's tus metadata."""
 
     url = None
-    every_zone = None  # Register template's only: an upload is for its zone (the automatic mode aside)
     FORMATS = (("vhd", "VHD"), ("qcow2", "QCOW2"), ("ova", "OVA"), ("raw", "RAW"), ("iso", "ISO"))
     format = forms.ChoiceField(label=_("Format"), choices=FORMATS)
     featured = forms.BooleanField(label=_("Featured"), required=False)

@@ -112,7 +112,7 @@ class TusCreateView(TusView):
             user=request.user, zone=data["zone"], length=length, name=data["name"],
             description=data["description"], format=data["format"], hypervisor=data["hypervisor"],
             checksum=data["checksum"], public=data["public"], featured=data["featured"],
-            extractable=data["extractable"])
+            extractable=data["extractable"], cross_zones=data["every_zone"])
         location = request.build_absolute_uri(reverse("storage:template_upload_tus", args=[upload.uuid]))
         return tus_response(201, Location=location, Upload_Expires=http_date(uploads.expires_at(upload).timestamp()),
                             X_Template_Id=upload.transfer.template_id)

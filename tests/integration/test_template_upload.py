@@ -279,12 +279,13 @@ def test_listtemplates_answers_the_flags_given_at_upload(client, admin_user, zon
     assert listed() == (featured, extractable, True)
 
 
-def test_a_tus_upload_keeps_featured_and_extractable(admin_client, zone):
-    location, _upload = started(admin_client, zone, featured="true", extractable="true")
+@pytest.mark.parametrize("every_zone", ["true", "false"])
+def test_a_tus_upload_keeps_featured_extractable_and_every_zone(admin_client, zone, every_zone):
+    location, _upload = started(admin_client, zone, featured="true", extractable="true", every_zone=every_zone)
     assert patch(admin_client, location, 0, IMAGE).status_code == 204
     template_id = complete(admin_client, location, md5(IMAGE)).json()["template"]
     template = Template.objects.get(pk=template_id)
-    assert (template.featured, template.extractable) == (True, True)
+    assert (template.featured, template.extractable, template.cross_zones) == (True, True, every_zone == "true")
 
 
 def test_cloudstack_post_with_a_wrong_typed_md5_leaves_nothing(client, admin_user, zone):

@@ -62,6 +62,14 @@ def test_update_template_answers_the_template_and_queues_the_properties_update(c
     assert Event.objects.filter(action="template.edit", target="T-301").exists()
 
 
+def test_update_template_keeps_a_cross_zone_template_cross_zone(client, keys, template):
+    # CloudStack's updateTemplate has no such parameter: what Edit template set stays.
+    Template.objects.filter(pk=301).update(cross_zones=True)
+    assert check_command(client, keys, "updateTemplate", id="301", name="renamed")["template"]["crossZones"] is True
+    template.refresh_from_db()
+    assert template.name == "renamed" and template.cross_zones
+
+
 def test_update_template_permissions_sets_the_flags(client, keys, template):
     body = check_command(client, keys, "updateTemplatePermissions", id="301", isextractable="true",
                          isfeatured="true", ispublic="true")

@@ -116,3 +116,37 @@ def test_the_download_page_offers_a_link_only_for_an_extractable_template(admin_
     assert response.status_code == 409 and "not in Swift yet" in response.content.decode()
     assert Event.objects.get(action="template.extract").outcome == Event.Outcome.FAILURE
     assert admin_client.get("/templates/404404/download/").status_code == 404
+
+
+def test_every_zone_turned_on_queues_the_copies_and_turned_off_keeps_them(admin_client, template, settings,
+                                                                          django_capture_on_commit_callbacks):
+    from storage.models import SecondaryStorage, TemplateLocation
+    from zones.models import Zone
+
+    def zone(name):
+        made = Zone.objects.create(name=name, network_type="Basic", dns1="8.8.8.8", internal_dns1="10.0.0.1",
+                                   hypervisor="KVM", allocation_state=Zone.AllocationState.ENABLED)
+        SecondaryStorage.objects.create(zone=made, server="nfs.example", path=f"/export/{name}")
+        return made
+
+    holder, lacking = zone("Z1"), zone("Z2")
+    TemplateLocation.objects.create(template=template, zone=holder, state="Ready", path="template/tmpl/2/77")
+    Template.objects.filter(pk=77).update(swift_state=Template.SwiftState.STORED)
+    other = GuestOsType.objects.get(name="Other (64-bit)")
+    data = {"name": "centos", "description": "CentOS", "os_type": other.pk}
+    assert 'name="cross_zones"' in admin_client.get("/templates/77/edit/").content.decode()
+    with django_capture_on_commit_callbacks():
+        assert admin_client.post("/templates/77/edit/", {**data, "cross_zones": "on"}).status_code == 302
+    template.refresh_from_db()
+    assert template.cross_zones  # with swift.replicate.to.all.zones false (the default)
+    [copy] = Transfer.objects.filter(direction=Transfer.Direction.DOWN)
+    assert copy.zone == lacking and copy.template == template
+    assert english(Event.objects.get(action="template.edit").detail) == "changed every zone"
+    assert not Transfer.objects.filter(direction=Transfer.Direction.PROPERTIES).exists()  # not a property
+    assert 'data-testid="cross-zones"' in admin_client.get("/templates/77/").content.decode()
+
+    with django_capture_on_commit_callbacks():
+        assert admin_client.post("/templates/77/edit/", data).status_code == 302
+    template.refresh_from_db()
+    assert not template.cross_zones and Transfer.objects.filter(direction=Transfer.Direction.DOWN).count() == 1
+    assert 'data-testid="cross-zones"' not in admin_client.get("/templates/77/").content.decode()
