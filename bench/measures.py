@@ -82,15 +82,14 @@ class TreeMeter:
     of some processes and their descendants, between begin() and end(); with
     `pss`, the peak PSS too, which counts the pages prefork children share
     once instead of once per process. PSS is read every PSS_SAMPLES samples
-    (2 s): reading smaps costs CPU, which falls on the engine's rounds only
-    (the bench used 0.31-0.35 s per 10 s round at every 0.5 s, against 0.05
-    during the CLI's; 0.21-0.23 s now).
+    (0.25 s): reading smaps costs CPU (0.31-0.35 s per 10 s round at every
+    0.5 s, measured), so throughput.py reads it in an untimed run only.
     The tree is listed again every TREE_SAMPLES samples, not at each: psutil
     reads every process of the machine to find children, and the meter
     shares the cores with what it measures."""
 
     TREE_SAMPLES = 20
-    PSS_SAMPLES = 40
+    PSS_SAMPLES = 5
 
     def __init__(self, pids: list[int], *, pss: bool = False):
         import psutil

@@ -21,7 +21,9 @@ seconds, min-max, MiB/s, client CPU seconds per GiB (the worker process
 tree's for the engine, the command's for the others), the machine's CPU
 seconds per GiB (every process: the Swift servers, the database and this
 script too), peak RSS (the whole worker host for the engine), the
-throughput ratios engine/cli and engine/rclone, Swift's client requests per
+engine worker host's peak PSS (from one more engine run after the timed
+rounds, untimed: reading smaps costs the cores CPU that would fall on the
+engine's rounds only), the throughput ratios engine/cli and engine/rclone, Swift's client requests per
 template, the engine's queue-to-start latency (of the transfers that found a
 free slot, and of all) with each round's timeline, and os.getloadavg() at
 the start and the end.
@@ -124,15 +126,16 @@ class Bench:
         found = scanner.scan_folder(self.share)
         scanner.record_entries(self.zone, [(store, e) for e in found.entries], complete_scan=True)
 
-    def engine(self, result: Result) -> None:
+    def engine(self, result: Result, meter: TreeMeter | None = None) -> None:
         from django.db import transaction
         from django.utils import timezone
 
         from storage.models import Template, TemplateLocation, Transfer
         from storage.transfers import queueing
 
+        meter = meter or self.meter
         locations = list(TemplateLocation.objects.filter(zone=self.zone).select_related("template"))
-        self.meter.begin()
+        meter.begin()
         enqueued = timezone.now()
         with transaction.atomic():
             for location in locations:
@@ -146,8 +149,8 @@ class Bench:
 
         timeout = 600 + sum(p.stat().st_size for p in self.share.rglob("*.qcow2")) / (10 * MIB)
         wait(ended, timeout, "the engine's transfers")
-        cpu, rss = self.meter.end()
-        result.pss.append(self.meter.peak_pss)
+        cpu, rss = meter.end()
+        result.pss.append(meter.peak_pss)
         failed = [f"T-{t.template_id}: {t.state} {t.last_error}" for t in rows if t.state != Transfer.State.DONE]
         failed += [f"T-{t.template_id}: {t.attempts} attempts" for t in rows if t.attempts != 1]  # copied twice?
         if failed or Template.objects.filter(pk__in=self.templates).exclude(
@@ -223,14 +226,18 @@ def run_case(args, name: str, processes) -> tuple[dict, int, int, int]:
         for template_id in templates:
             write_template(share, template_id, size)
         workers = start_workers(processes, pool=args.pool, concurrency=args.concurrency, hosts=args.hosts)
-        meter = TreeMeter([w.pid for w in workers], pss=True)
-        bench = Bench(args, server, zone, share, templates, segment_size, meter)
+        # The timed rounds sample RSS only, as the commands' do.
+        bench = Bench(args, server, zone, share, templates, segment_size, TreeMeter([w.pid for w in workers]))
         runs = {"engine": bench.engine, "cli": bench.cli}
         if shutil.which("rclone"):
             runs["rclone"] = bench.rclone
         else:
             print("rclone is not installed: skipped (bash scripts/system-deps.sh rclone installs it)")
         results = alternate(runs, args.rounds, bench.empty_swift, counter)
+        bench.empty_swift()
+        memory = Result()  # one more engine run, untimed, for the PSS (module docstring)
+        bench.engine(memory, TreeMeter([w.pid for w in workers], pss=True))
+        results["engine"].pss = memory.pss
         bench.empty_swift()
         processes.stop()  # the workers: the next case has its own Swift
         shutil.rmtree(share, ignore_errors=True)
@@ -290,7 +297,7 @@ def report(name: str, args, results: dict, total: int, segment_size: int, count:
     for peer in ("cli", "rclone"):
         if peer in medians:
             print(f"  throughput ratio engine/{peer}: {medians[peer] / medians['engine']:.2f}")
-    print(f"  engine worker host peak PSS {max(results['engine'].pss) / MIB:.0f} MiB "
+    print(f"  engine worker host peak PSS {max(results['engine'].pss) / MIB:.0f} MiB, from an untimed run "
           "(the RSS sum counts the pages prefork processes share once per process)")
     engine = results["engine"]
     latency, free = engine.queue_to_start, engine.free_slot
