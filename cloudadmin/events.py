@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "zone.create": _("Create a zone"),
     "zone.enable": _("Enable a zone"),
     "zone.disable": _("Disable a zone"),
+    "zone.edit": _("Edit a zone"),
     "zone.draft.discard": _("Discard an unfinished zone"),
     "secondary_storage.state": _("Secondary storage state"),
     "zone.scan.requeue": _("Requeue a zone scan whose worker stopped"),

@@ -48,6 +48,11 @@ class StepForm(forms.Form):
             data[field] = str(value)
 
 
+def name_taken(name) -> ValidationError:
+    return ValidationError(_("A zone named %(name)s already exists (names are compared without case).")
+                           % {"name": name})
+
+
 def _text(label, *, required=True, max_length=64, help_text=""):
     return forms.CharField(label=label, required=required, max_length=max_length, help_text=help_text)
 
@@ -94,11 +99,13 @@ class ZoneForm(StepForm):
         if self.other_step("type").get("network_type") != Zone.NetworkType.ADVANCED:
             del self.fields["guest_cidr"]  # Advanced zones only
 
+    def other_zones(self):
+        return Zone.objects.all()
+
     def clean_name(self):
         name = self.cleaned_data["name"]
-        if Zone.objects.filter(name__iexact=name).exists():
-            raise ValidationError(_("A zone named %(name)s already exists (names are compared without case).")
-                                  % {"name": name})
+        if self.other_zones().filter(name__iexact=name).exists():
+            raise name_taken(name)
         return name
 
     def clean(self):
@@ -111,6 +118,23 @@ class ZoneForm(StepForm):
         if data.get("guest_cidr"):
             self.replace(data, "guest_cidr", network.check_cidr, data["guest_cidr"])
         return data
+
+
+class ZoneEditForm(ZoneForm):
+    """Edit zone: the Zone step's fields that CloudStack's updateZone
+    changes. Not the hypervisor, which is the first cluster's, nor the
+    guest CIDR, which the pods' guest ranges were checked against."""
+
+    def __init__(self, data=None, *, zone: Zone | None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.zone = zone
+        del self.fields["hypervisor"]
+        self.fields.pop("guest_cidr", None)
+        if data is None and zone is not None:
+            self.initial = {name: getattr(zone, name) or "" for name in self.fields}
+
+    def other_zones(self):
+        return Zone.objects.exclude(pk=self.zone.pk) if self.zone is not None else Zone.objects.all()
 
 
 class PodForm(StepForm):

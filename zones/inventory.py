@@ -8,7 +8,7 @@ their rule, run in their own transaction and record their event, or raise
 RemovalRefused with the reason."""
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cloudadmin import events, messages
@@ -84,6 +84,43 @@ LAST_HOST = coded("Host %(name)s is the last host of zone %(zone)s, which is Ena
 LAST_PRIMARY = coded("Primary storage %(name)s is the last of zone %(zone)s, which is Enabled: disable the zone first.")
 LAST_SECONDARY = coded("Secondary storage %(name)s is the last of zone %(zone)s, which is Enabled: "
                        "disable the zone first.")
+
+
+# Edit zone's fields -> how the audit names them.
+ZONE_FIELDS = {"name": coded("name"), "dns1": coded("first DNS server"), "dns2": coded("second DNS server"),
+               "internal_dns1": coded("first internal DNS server"),
+               "internal_dns2": coded("second internal DNS server"), "network_domain": coded("network domain")}
+OPTIONAL_ADDRESSES = ("dns2", "internal_dns2")  # NULL when empty
+
+
+class NameTaken(Exception):
+    """Another zone took the name between the form's check and the save."""
+
+
+def edit_zone(zone_id: int, values: dict, *, user=None, via="") -> list[str]:
+    """Edit zone with ZoneEditForm's cleaned `values` (absent keys stay).
+    Returns the fields that changed; records zone.edit when any did."""
+    with transaction.atomic():
+        zone = Zone.objects.select_for_update().get(pk=zone_id)
+        old_name, changed = zone.name, []
+        for field in ZONE_FIELDS:
+            if field in values:
+                value = values[field] or (None if field in OPTIONAL_ADDRESSES else "")
+                if getattr(zone, field) != value:
+                    setattr(zone, field, value)
+                    changed.append(field)
+        if not changed:
+            return []
+        try:
+            with transaction.atomic():
+                zone.save(update_fields=changed)
+        except IntegrityError:  # the unique name, taken meanwhile
+            raise NameTaken(zone.name) from None
+        fields = messages.listed([ZONE_FIELDS[field] for field in changed])
+        detail = (coded("changed %(fields)s (formerly %(old)s)%(via)s", fields=fields, old=old_name, via=via)
+                  if "name" in changed else coded("changed %(fields)s%(via)s", fields=fields, via=via))
+        events.record("zone.edit", user=user, target=zone.name, detail=detail)
+    return changed
 
 
 class RemovalRefused(Exception):

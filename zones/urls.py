@@ -9,6 +9,7 @@ urlpatterns = [
     path("<id:pk>/", views.ZoneDetailView.as_view(), name="detail"),
     path("<id:pk>/enable/", views.ZoneAllocationView.as_view(state=Zone.AllocationState.ENABLED), name="enable"),
     path("<id:pk>/disable/", views.ZoneAllocationView.as_view(state=Zone.AllocationState.DISABLED), name="disable"),
+    path("<id:pk>/edit/", views.ZoneEditView.as_view(), name="edit"),
     path("<id:pk>/delete/", removal_views.ZoneDeleteView.as_view(), name="delete"),
     path("<id:pk>/secondary-storage/add/", removal_views.SecondaryStorageAddView.as_view(),
          name="secondary_storage_add"),

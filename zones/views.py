@@ -15,7 +15,8 @@ from cloudadmin.messages import render as render_message
 from cloudadmin.ui import ObjectListView, htmx_partial, poll_seconds
 from storage.models import SecondaryStorage, Transfer, ZoneScan
 
-from . import stats, wizard
+from . import inventory, stats, wizard
+from .forms import ZoneEditForm, name_taken
 from .models import Cluster, Pod, Zone, ZoneWizardDraft
 
 
@@ -73,6 +74,37 @@ class ZoneAllocationView(View):
         else:
             messages.success(request, gettext("Zone %(name)s is disabled.") % {"name": zone.name})
         return redirect("zones:detail", pk=zone.pk)
+
+
+class ZoneEditView(View):
+    """Edit zone: the form (GET), the change (POST, then back to the zone)."""
+
+    page = "zones/zone_edit.html"
+    form_class = ZoneEditForm
+
+    def show(self, request, zone, form, status=200):
+        return render(request, self.page, {"zone": zone, "form": form, "title": gettext(
+            "Edit zone %(name)s") % {"name": zone.name}}, status=status)
+
+    def get(self, request, pk):
+        zone = get_object_or_404(Zone, pk=pk)
+        return self.show(request, zone, self.form_class(zone=zone))
+
+    def post(self, request, pk):
+        zone = get_object_or_404(Zone, pk=pk)
+        form = self.form_class(request.POST, zone=zone)
+        if form.is_valid():
+            try:
+                changed = inventory.edit_zone(zone.pk, form.cleaned_data, user=request.user)
+            except inventory.NameTaken:
+                form.add_error("name", name_taken(form.cleaned_data["name"]))
+            else:
+                if changed:
+                    messages.success(request, gettext("Zone %(name)s saved.") % {"name": form.cleaned_data["name"]})
+                else:
+                    messages.info(request, gettext("Nothing changed."))
+                return redirect("zones:detail", pk=zone.pk)
+        return self.show(request, zone, form, status=400)
 
 
 # --- the wizard ----------------------------------------------------------------

@@ -89,10 +89,28 @@ def list_zones(user, id=None, name=None, available=None, keyword=None, **paging)
     return list_payload("zone", [zone_response(zone) for zone in zones], paging)
 
 
-@command("updateZone", Param("id", ID, required=True, model="zones.Zone"), Param("allocationstate", CHOICE, choices=STATES))
-def update_zone(user, id, allocationstate=None):
-    """Enables or disables a zone; enabling starts its templates' copy to Swift."""
+# updateZone's parameter -> Edit zone's field.
+EDIT_FIELDS = {"name": "name", "dns1": "dns1", "dns2": "dns2", "internaldns1": "internal_dns1",
+               "internaldns2": "internal_dns2", "domain": "network_domain"}
+
+
+@command("updateZone", Param("id", ID, required=True, model="zones.Zone"),
+         Param("allocationstate", CHOICE, choices=STATES), Param("name", max_length=64), Param("dns1"),
+         Param("dns2"), Param("internaldns1"), Param("internaldns2"), Param("domain"))
+def update_zone(user, id, allocationstate=None, **given):
+    """Edits a zone (Edit zone's fields and rules), then enables or disables
+    it; enabling starts its templates' copy to Swift."""
     zone = _zone("updateZone", id, "id")
+    given = {EDIT_FIELDS[param]: value for param, value in given.items() if value is not None}
+    if given:
+        form = wizard_forms.ZoneEditForm(zone=zone)
+        form = wizard_forms.ZoneEditForm({**form.initial, **given}, zone=zone)
+        values = validated("updateZone", form)
+        try:
+            inventory.edit_zone(zone.pk, values, user=user, via=" (API)")
+        except inventory.NameTaken:
+            raise _name_taken("updateZone", "zone", values["name"]) from None
+        zone.refresh_from_db()
     if allocationstate is not None:
         try:
             zone = wizard.set_allocation(zone.pk, allocationstate, user=user)

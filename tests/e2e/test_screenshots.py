@@ -53,8 +53,9 @@ def sample_rows(admin_user, local_swift):
 
 def page_paths(rows):
     """The path of every page (GET) with the sample rows' ids."""
-    ids = {"zones:detail": rows["zone"].pk, "storage:compare": rows["zone"].pk,
-           "storage:template": rows["template"].pk, "storage:template_registration": rows["registered"].pk}
+    ids = {"zones:detail": rows["zone"].pk, "zones:edit": rows["zone"].pk, "storage:compare": rows["zone"].pk,
+           "storage:template": rows["template"].pk, "storage:template_edit": rows["template"].pk,
+           "storage:template_registration": rows["registered"].pk}
     paths = []
     for name, path, _view in endpoints():
         if name in SKIPPED:
@@ -114,5 +115,6 @@ def test_every_page_in_both_languages_and_two_sizes(logged_in_page, live_server,
     assert {path.split(" ")[-1] for path in checked} >= {
         "/", "/templates/", "/zones/", "/swift/", "/settings/", "/events/", "/account/",
         f"/zones/{rows['zone'].pk}/", f"/templates/{rows['template'].pk}/", f"/compare/{rows['zone'].pk}/",
+        f"/zones/{rows['zone'].pk}/edit/", f"/templates/{rows['template'].pk}/edit/",
         f"/templates/register/{rows['registered'].pk}/", f"/zones/add/{rows['draft'].pk}/review/", "/login/"}
     assert len({width for found in widths.values() for width in found}) == 1, widths  # one sidebar width

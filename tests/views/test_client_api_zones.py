@@ -4,6 +4,7 @@ against the real worker and Swift is in tests/integration/test_api_cs_client.py)
 import pytest
 from django.db import connection
 
+from cloudadmin.messages import english
 from cloudadmin.models import Event, GlobalSetting
 from storage.models import SecondaryStorage, SwiftStore, ZoneScan
 from zones.models import Cluster, Host, Pod, Zone
@@ -176,3 +177,22 @@ def test_ids_are_uuids_and_unknown_ones_name_their_parameter(client, keys):
         assert status == 431 and f"Invalid parameter {param} value={unknown}: no such object" in body["errortext"]
     status, body = call(client, "updateZone", *keys, id="zone-1")
     assert status == 431 and "ids are UUIDs" in body["errortext"]
+
+
+def test_update_zone_edits_with_the_edit_zone_rules(client, keys, admin_user):
+    zone = make_zone(client, keys, dns2="8.8.4.4")
+    make_zone(client, keys, name="Zone2")
+    status, body = call(client, "updateZone", *keys, id=zone["id"], name="Zone1b", internaldns2="192.168.1.2",
+                        domain="cs1cloud.internal")
+    assert status == 200, body
+    answer = body["zone"]
+    assert (answer["name"], answer["internaldns2"], answer["domain"], answer["dns2"]) == (
+        "Zone1b", "192.168.1.2", "cs1cloud.internal", "8.8.4.4")  # dns2 not given: kept
+    event = Event.objects.get(action="zone.edit", user=admin_user)
+    assert event.target == "Zone1b" and english(event.detail) == (
+        "changed name, second internal DNS server, network domain (formerly Zone1) (API)")
+    for params, reason in (({"name": "zone2"}, "A zone named zone2 already exists"),
+                           ({"dns1": "8.8.8"}, "dns1: "), ({"domain": "bad domain"}, "domain: ")):
+        status, body = call(client, "updateZone", *keys, id=zone["id"], **params)
+        assert status == 431 and reason in body["errortext"], body
+    assert Zone.objects.get(uuid=zone["id"]).name == "Zone1b" and Event.objects.filter(action="zone.edit").count() == 1
