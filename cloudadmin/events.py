@@ -16,6 +16,7 @@ ACTION_LABELS = {
     "setting.apply": _("Apply a global setting"),
     "swift.enable": _("Enable Swift"),
     "swift.test": _("Test the Swift connection"),
+    "swift.credentials": _("Change the Swift credentials"),
     "user.language": _("Change the language"),
     "user.password": _("Change the password"),
     "zone.create": _("Create a zone"),

@@ -8,6 +8,7 @@ app_name = "storage"
 urlpatterns = [
     path("swift/", views.SwiftStoreView.as_view(), name="swift"),
     path("swift/test/", views.SwiftTestConnectionView.as_view(), name="swift_test"),
+    path("swift/credentials/", views.SwiftCredentialsView.as_view(), name="swift_credentials"),
     path("swift/enable/", views.EnableSwiftView.as_view(), name="enable_swift"),
     path("templates/", template_views.TemplateListView.as_view(), name="templates"),
     path("templates/register/", register_views.TemplateRegisterView.as_view(), name="template_register"),

@@ -1,10 +1,14 @@
 """Enable Swift: when it is allowed, the checks before saving, and the lock.
 
 Swift is configured once, before any zone, and never again: the rule is
-zones.swift_first's.
+zones.swift_first's. Only its credentials can change (a rotated key,
+another user of the same account), checked as Enable Swift checks them:
+the URL, the account (Keystone: the project, its domain and region) stay,
+so the templates stay where Swift holds them.
 """
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
@@ -107,6 +111,42 @@ def configure(creds: swift.Credentials, *, user=None) -> SwiftStore:
     except (NotAllowed, swift.SwiftError) as error:
         refuse(error, user=user, target=target)
         raise
+
+
+def tempauth_account(creds: swift.Credentials) -> str:
+    """The tempauth account the credentials name (account:user)."""
+    return creds.account or (creds.username.split(":", 1)[0] if ":" in creds.username else "")
+
+
+def change_credentials(username: str, key: str, *, user=None) -> SwiftStore:
+    """New credentials for the configured Swift (module docstring). Raises
+    NotAllowed (no Swift) or SwiftError; either way nothing is saved and a
+    failure event is recorded. Workers' kept connections follow (a new key
+    is a new connection: storage.swift.pipeline.thread_connection)."""
+    store = SwiftStore.objects.first()
+    if store is None:
+        raise NotAllowed(NOT_CONFIGURED)
+    old = swift.Credentials.from_store(store)
+    creds = dataclasses.replace(old, username=username, key=key)
+    try:
+        if old.auth_version == SwiftStore.AuthVersion.V1 and tempauth_account(creds) != tempauth_account(old):
+            raise swift.SwiftError(coded("The account must stay %(account)s: the templates are there. Swift "
+                                         "cannot be configured again, only its credentials can change.",
+                                         account=tempauth_account(old)))
+        creds, caps = probe(creds)
+    except swift.SwiftError as error:
+        events.record_failure("swift.credentials", user=user, target=store.url, detail=error)
+        raise
+    with transaction.atomic():
+        store = SwiftStore.objects.select_for_update().get(pk=store.pk)
+        changed_user = store.username != creds.username
+        store.username, store.key, store.capabilities = creds.username, creds.key, caps
+        store.last_contact = timezone.now()
+        store.save(update_fields=["username", "key", "capabilities", "last_contact"])
+        detail = (coded("user %(username)s and a new key", username=creds.username) if changed_user
+                  else coded("a new key for %(username)s", username=creds.username))
+        events.record("swift.credentials", user=user, target=store.url, detail=detail)
+    return store
 
 
 def check_connection(*, user=None) -> SwiftStore:

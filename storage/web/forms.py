@@ -15,6 +15,20 @@ from storage.catalog.template_edit import DEFAULT_OS_TYPE
 from storage.models import GuestOsType, SecondaryStorage, SwiftStore, Template, TemplateRegistration, Transfer
 
 
+class SwiftCredentialsForm(forms.Form):
+    """Change credentials: the configured Swift's user and key (storage.swift.swift_setup)."""
+
+    username = forms.CharField(label=_("Username"), max_length=128,
+                               help_text=_("For tempauth also written account:user; the account stays."))
+    # Never rendered back, as in Enable Swift.
+    key = forms.CharField(label=_("Key"), max_length=1024, strip=False,
+                          widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form_widgets(self)
+
+
 class EnableSwiftForm(forms.Form):
     # Not a URLField: its validator refuses single-label hosts such as the
     # `swift` service of docker compose.

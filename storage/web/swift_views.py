@@ -1,5 +1,7 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import gettext
 
 from django.views import View
 from django.views.generic import TemplateView
@@ -7,7 +9,7 @@ from django.views.generic import TemplateView
 from storage.models import SwiftStore
 from storage.swift import client as swift
 from storage.swift import keystone, swift_setup
-from storage.web.forms import EnableSwiftForm
+from storage.web.forms import EnableSwiftForm, SwiftCredentialsForm
 from zones import swift_first
 
 
@@ -32,6 +34,39 @@ class SwiftTestConnectionView(View):
             return render(request, "storage/_swift_details.html",
                           {"store": SwiftStore.objects.first(), "error": str(error)}, status=502)
         return render(request, "storage/_swift_details.html", {"store": store, "tested": True})
+
+
+class SwiftCredentialsView(View):
+    """Change credentials: the form (GET), the checks and the save (POST,
+    then back to the Swift page). A refusal comes back with Swift's reason
+    and an empty Key."""
+
+    page = "storage/swift_credentials.html"
+    form_class = SwiftCredentialsForm
+
+    def show(self, request, form, *, status=200, error=""):
+        return render(request, self.page, {"form": form, "error": error, "title": gettext("Change credentials")},
+                      status=status)
+
+    def get(self, request):
+        store = SwiftStore.objects.first()
+        if store is None:
+            return self.show(request, None, status=409, error=swift_setup.NOT_CONFIGURED)
+        return self.show(request, self.form_class(initial={"username": store.username}))
+
+    def post(self, request):
+        form = self.form_class(request.POST)
+        if not form.is_valid():
+            return self.show(request, form, status=400)
+        try:
+            swift_setup.change_credentials(form.cleaned_data["username"], form.cleaned_data["key"],
+                                           user=request.user)
+        except swift_setup.NotAllowed as refused:
+            return self.show(request, None, status=409, error=str(refused))
+        except swift.SwiftError as error:
+            return self.show(request, form, status=400, error=str(error))
+        messages.success(request, gettext("The new credentials work and are saved."))
+        return redirect("storage:swift")
 
 
 class EnableSwiftView(View):
