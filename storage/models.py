@@ -118,8 +118,9 @@ class Template(models.Model):
     featured = models.BooleanField(default=False)
     password_enabled = models.BooleanField(default=False)
     extractable = models.BooleanField(default=False)  # Download (extractTemplate) allowed
-    # Registered for every zone (registerTemplate zoneid=-1, CloudStack's cross-zone template): copied to
-    # each enabled zone once in Swift, whatever swift.replicate.to.all.zones says.
+    # For every zone (CloudStack's cross-zone template: registerTemplate zoneid=-1, or the Every zone of
+    # Register template, Upload from local and Edit template): copied to each enabled zone once in Swift,
+    # whatever swift.replicate.to.all.zones says.
     cross_zones = models.BooleanField(default=False)
     zones = models.ManyToManyField("zones.Zone", through="TemplateLocation", related_name="templates")
     swift_state = models.CharField(max_length=16, choices=SwiftState.choices,

@@ -26,7 +26,7 @@ EDIT_PARAMS = {"name": "name", "description": "displaytext", "os_type": "ostypei
 
 
 def _template(command_name: str, pk) -> Template:
-    template = Template.objects.select_related("os_type").filter(pk=pk).first()
+    template = Template.objects.select_related("os_type").filter(pk=pk, deleted__isnull=True).first()
     if template is None:
         raise not_found(command_name, "id", pk)
     return template

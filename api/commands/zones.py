@@ -102,20 +102,21 @@ def update_zone(user, id, allocationstate=None, **given):
     it; enabling starts its templates' copy to Swift."""
     zone = _zone("updateZone", id, "id")
     given = {EDIT_FIELDS[param]: value for param, value in given.items() if value is not None}
-    if given:
-        form = wizard_forms.ZoneEditForm(zone=zone)
-        form = wizard_forms.ZoneEditForm({**form.initial, **given}, zone=zone)
-        values = validated("updateZone", form)
-        try:
-            inventory.edit_zone(zone.pk, values, user=user, via=" (API)")
-        except inventory.NameTaken:
-            raise _name_taken("updateZone", "zone", values["name"]) from None
-        zone.refresh_from_db()
-    if allocationstate is not None:
-        try:
-            zone = wizard.set_allocation(zone.pk, allocationstate, user=user)
-        except wizard.AllocationUnchanged:
-            pass  # already so: CloudStack answers the zone as it is
+    with transaction.atomic():  # both or neither
+        if given:  # an empty value clears an optional field, as in Edit zone
+            form = wizard_forms.ZoneEditForm(zone=zone)
+            form = wizard_forms.ZoneEditForm({**form.initial, **given}, zone=zone)
+            values = validated("updateZone", form)
+            try:
+                inventory.edit_zone(zone.pk, values, user=user, via=" (API)")
+            except inventory.NameTaken:
+                raise _name_taken("updateZone", "zone", values["name"]) from None
+            zone.refresh_from_db()
+        if allocationstate is not None:
+            try:
+                zone = wizard.set_allocation(zone.pk, allocationstate, user=user)
+            except wizard.AllocationUnchanged:
+                pass  # already so: CloudStack answers the zone as it is
     return {"zone": zone_response(zone)}
 
 

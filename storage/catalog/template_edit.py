@@ -17,7 +17,7 @@ from zones.models import Zone
 # Row field -> how the audit names it.
 ROW_FIELDS = {"name": coded("name"), "description": coded("display text"), "os_type": coded("OS type"),
               "featured": coded("featured"), "password_enabled": coded("password enabled"),
-              "extractable": coded("extractable"), "cross_zones": coded("every zone")}
+              "extractable": coded("extractable"), "cross_zones": coded("every zone setting")}
 # Form field -> its template.properties key (CloudStack's).
 PROPERTY_KEYS = {"name": "uniquename", "description": "description", "public": "public"}
 DEFAULT_OS_TYPE = "Other (64-bit)"

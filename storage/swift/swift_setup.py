@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from django.utils.translation import gettext_lazy as _
 
 from cloudadmin import events
@@ -81,6 +82,7 @@ def probe(creds: swift.Credentials) -> tuple[swift.Credentials, dict]:
         conn.close()
 
 
+@sensitive_variables("creds")
 def configure(creds: swift.Credentials, *, user=None) -> SwiftStore:
     """Check `creds` against Swift, then save the one SwiftStore.
 
@@ -114,25 +116,38 @@ def configure(creds: swift.Credentials, *, user=None) -> SwiftStore:
 
 
 def tempauth_account(creds: swift.Credentials) -> str:
-    """The tempauth account the credentials name (account:user)."""
+    """The tempauth account the credentials name: the account field, else
+    the part before ':' of account:user."""
     return creds.account or (creds.username.split(":", 1)[0] if ":" in creds.username else "")
 
 
+def _same_account_username(old: swift.Credentials, username: str) -> str:
+    """The typed username as the store keeps it (with or without account:,
+    as Enable Swift saved it); tempauth's account may not change."""
+    if old.auth_version != SwiftStore.AuthVersion.V1:
+        return username  # Keystone: the project (the account field) and its domain stay
+    account = tempauth_account(old)
+    typed_account, _colon, user = username.rpartition(":")
+    if typed_account and typed_account != account:
+        raise swift.SwiftError(coded("The account must stay %(account)s: the templates are there. Swift "
+                                     "cannot be configured again, only its credentials can change.",
+                                     account=account))
+    return user if old.account or not account else f"{account}:{user}"
+
+
+@sensitive_variables("key", "creds")
 def change_credentials(username: str, key: str, *, user=None) -> SwiftStore:
     """New credentials for the configured Swift (module docstring). Raises
-    NotAllowed (no Swift) or SwiftError; either way nothing is saved and a
-    failure event is recorded. Workers' kept connections follow (a new key
-    is a new connection: storage.swift.pipeline.thread_connection)."""
+    NotAllowed (no Swift) or SwiftError (Swift's refusal or the account
+    rule, recorded as a failure event); either way nothing is saved.
+    Workers' kept connections follow (a new key is a new connection:
+    storage.swift.pipeline.thread_connection)."""
     store = SwiftStore.objects.first()
     if store is None:
         raise NotAllowed(NOT_CONFIGURED)
     old = swift.Credentials.from_store(store)
-    creds = dataclasses.replace(old, username=username, key=key)
     try:
-        if old.auth_version == SwiftStore.AuthVersion.V1 and tempauth_account(creds) != tempauth_account(old):
-            raise swift.SwiftError(coded("The account must stay %(account)s: the templates are there. Swift "
-                                         "cannot be configured again, only its credentials can change.",
-                                         account=tempauth_account(old)))
+        creds = dataclasses.replace(old, username=_same_account_username(old, username), key=key)
         creds, caps = probe(creds)
     except swift.SwiftError as error:
         events.record_failure("swift.credentials", user=user, target=store.url, detail=error)

@@ -1,14 +1,17 @@
 """The automatic mode of "templates in Swift are usable in every zone".
 
 While the global setting `swift.replicate.to.all.zones` is true, every
-template in Swift (else only the templates registered for every zone:
-registerTemplate with zoneid=-1, `Template.cross_zones`) is copied down
+template in Swift (else only the templates for every zone,
+`Template.cross_zones`: registerTemplate with zoneid=-1, Register template,
+Upload from local or Edit template) is copied down
 (storage.transfers.queueing.enqueue_copy_down) to every enabled zone with
-secondary storage that lacks it. Two moments call
-this: the end of an upload (storage.transfers.runners) and the end of a scan
-(storage.tasks):
+secondary storage that lacks it. Three moments call
+this: the end of an upload (storage.transfers.runners), the end of a scan
+(storage.tasks) and Every zone turned on in Edit template
+(storage.catalog.template_edit):
 
-- a template reached Swift (an upload finished): `replicate_template`;
+- a template reached Swift (an upload finished), or became a template for
+  every zone: `replicate_template`;
 - a zone's scan finished (that includes the first scan of a zone just
   enabled, and the periodic scans, which also catch up after the setting is
   turned on): `replicate_to_zone`.

@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
-
 from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
 from storage.models import SwiftStore
@@ -54,6 +55,7 @@ class SwiftCredentialsView(View):
             return self.show(request, None, status=409, error=swift_setup.NOT_CONFIGURED)
         return self.show(request, self.form_class(initial={"username": store.username}))
 
+    @method_decorator(sensitive_post_parameters("key"))  # never in an error report
     def post(self, request):
         form = self.form_class(request.POST)
         if not form.is_valid():
@@ -80,6 +82,7 @@ class EnableSwiftView(View):
             return render(request, self.dialog, {"refused": reason}, status=409)
         return render(request, self.dialog, {"form": EnableSwiftForm()})
 
+    @method_decorator(sensitive_post_parameters("key"))  # never in an error report
     def post(self, request):
         allowed, reason = swift_first.enable_swift_allowed()
         if not allowed:

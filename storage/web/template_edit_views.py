@@ -13,13 +13,15 @@ from storage.web.forms import TemplateEditForm
 class TemplateEditView(View):
     page = "storage/template_edit.html"
 
+    queryset = Template.objects.filter(deleted__isnull=True)  # a deleted template keeps its page only
+
     def get(self, request, pk):
-        template = get_object_or_404(Template, pk=pk)
+        template = get_object_or_404(self.queryset, pk=pk)
         form = TemplateEditForm(initial=template_edit.current_values(template))
         return render(request, self.page, {"form": form, "template": template})
 
     def post(self, request, pk):
-        template = get_object_or_404(Template, pk=pk)
+        template = get_object_or_404(self.queryset, pk=pk)
         form = TemplateEditForm(request.POST)
         if not form.is_valid():
             return render(request, self.page, {"form": form, "template": template}, status=400)

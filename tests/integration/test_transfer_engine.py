@@ -10,7 +10,7 @@ from cloudadmin.messages import english
 from cloudadmin import config
 from cloudadmin.models import Event
 from storage.secondary import demo
-from storage.swift import localswift
+from storage.swift import localswift, swift_setup
 from storage.transfers import queueing as transfers
 from storage.models import Template, TemplateLocation, Transfer, ZoneScan
 from tests.transfer_helpers import (add_template, enable_zone, make_swift_store, make_zone, swift_cli,
@@ -165,7 +165,7 @@ def test_checksum_mismatch_fails_with_the_reason_and_leaves_nothing_complete(loc
     assert Event.objects.filter(action="transfer.fail", target="T-61", outcome="failure").exists()
 
 
-def test_a_401_after_a_password_change_fails_at_once(local_swift, celery_worker):
+def test_a_401_after_a_password_change_fails_at_once_and_new_credentials_recover(local_swift, celery_worker):
     _reset_swift(local_swift)
     make_swift_store(local_swift, key="changed-elsewhere")
     zone, root = make_zone(seed=False)
@@ -175,3 +175,8 @@ def test_a_401_after_a_password_change_fails_at_once(local_swift, celery_worker)
     assert transfer.state == Transfer.State.FAILED
     assert "401" in english(transfer.last_error)
     assert transfer.attempts == 1
+    # Change credentials with the key Swift now wants; the worker's next copy uses it.
+    swift_setup.change_credentials(localswift.AUTH_USER, localswift.AUTH_KEY)
+    again = wait_transfer(71, pk=transfers.retry(transfer).pk)
+    assert again.state == Transfer.State.DONE, again.last_error
+    assert "template.properties" in swift_cli(local_swift, "list", "T-71").split()

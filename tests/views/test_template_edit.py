@@ -2,8 +2,9 @@
 400 that changes nothing, an unknown template a 404; OS types are listed
 and filter the Templates list."""
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
+from cloudadmin import config
 from cloudadmin.messages import english, render
 from cloudadmin.models import Event
 from storage.models import GuestOsType, Template, Transfer
@@ -40,9 +41,13 @@ def test_bad_input_is_a_400_and_changes_nothing(admin_client, template, data, fi
     assert not Event.objects.filter(action="template.edit").exists()
 
 
-def test_an_unknown_template_is_a_404(admin_client):
+def test_an_unknown_or_deleted_template_is_a_404(admin_client, template):
     assert admin_client.get("/templates/404404/edit/").status_code == 404
     assert admin_client.post("/templates/404404/edit/", {"name": "x"}).status_code == 404
+    Template.objects.filter(pk=77).update(deleted=timezone.now())
+    assert admin_client.get("/templates/77/edit/").status_code == 404
+    assert admin_client.post("/templates/77/edit/", {"name": "x", "description": "x"}).status_code == 404
+    assert Template.objects.get(pk=77).name == "centos"
 
 
 def test_saving_records_an_event_and_queues_the_properties_update(admin_client, template, django_capture_on_commit_callbacks):
@@ -129,6 +134,7 @@ def test_every_zone_turned_on_queues_the_copies_and_turned_off_keeps_them(admin_
         SecondaryStorage.objects.create(zone=made, server="nfs.example", path=f"/export/{name}")
         return made
 
+    config.change("swift.replicate.to.all.zones", "false")  # what Every zone is for
     holder, lacking = zone("Z1"), zone("Z2")
     TemplateLocation.objects.create(template=template, zone=holder, state="Ready", path="template/tmpl/2/77")
     Template.objects.filter(pk=77).update(swift_state=Template.SwiftState.STORED)
@@ -138,10 +144,10 @@ def test_every_zone_turned_on_queues_the_copies_and_turned_off_keeps_them(admin_
     with django_capture_on_commit_callbacks():
         assert admin_client.post("/templates/77/edit/", {**data, "cross_zones": "on"}).status_code == 302
     template.refresh_from_db()
-    assert template.cross_zones  # with swift.replicate.to.all.zones false (the default)
+    assert template.cross_zones
     [copy] = Transfer.objects.filter(direction=Transfer.Direction.DOWN)
     assert copy.zone == lacking and copy.template == template
-    assert english(Event.objects.get(action="template.edit").detail) == "changed every zone"
+    assert english(Event.objects.get(action="template.edit").detail) == "changed every zone setting"
     assert not Transfer.objects.filter(direction=Transfer.Direction.PROPERTIES).exists()  # not a property
     assert 'data-testid="cross-zones"' in admin_client.get("/templates/77/").content.decode()
 
