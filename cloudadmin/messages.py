@@ -61,6 +61,22 @@ def coded_plural(singular: str, plural: str, number: str, **params) -> Message:
     return Message(singular, {k: _param(v) for k, v in params.items()}, plural=plural, number=number)
 
 
+class CodedError(Exception):
+    """An exception whose reason is a coded message (or a text): `text` keeps
+    it as given, for an event's detail (as_message reads it); str() says it
+    in the active language, english() as the API and the logs do."""
+
+    def __init__(self, text="", *args):
+        super().__init__(text, *args)
+        self.text = text
+
+    def english(self) -> str:
+        return english(self.text)
+
+    def __str__(self) -> str:
+        return str(self.text)
+
+
 def with_params(message: Message, **params) -> Message:
     """`message` (a coded template such as a module's constant, or a Django
     ValidationError's text) with these parameters added."""

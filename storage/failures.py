@@ -1,20 +1,13 @@
 """How a transfer's work can stop, shared by every layer of storage: the
 secondary storage writer, the Swift object protocol and the runners raise
 these, the transfer lifecycle decides what each means for the row."""
+from cloudadmin.messages import CodedError
 
 
-class TransferFailed(Exception):
+class TransferFailed(CodedError):
     """A permanent failure: retrying the same thing cannot help. The reason
     is a coded message (`cloudadmin.messages.coded`, stored as its code and
-    shown in the reader's language) or plain text; `text` keeps it, str()
-    renders it in the active language."""
-
-    def __init__(self, text="", *args):
-        super().__init__(text, *args)
-        self.text = text
-
-    def __str__(self) -> str:
-        return str(self.text)
+    shown in the reader's language) or plain text."""
 
 
 class SourceChanged(TransferFailed):

@@ -125,13 +125,19 @@ class ZoneEditForm(ZoneForm):
     changes. Not the hypervisor, which is the first cluster's, nor the
     guest CIDR, which the pods' guest ranges were checked against."""
 
+    FIELDS = ("name", "dns1", "dns2", "internal_dns1", "internal_dns2", "network_domain")
+
     def __init__(self, data=None, *, zone: Zone | None, **kwargs):
         super().__init__(data, **kwargs)
         self.zone = zone
-        del self.fields["hypervisor"]
-        self.fields.pop("guest_cidr", None)
+        self.fields = {name: field for name, field in self.fields.items() if name in self.FIELDS}
         if data is None and zone is not None:
-            self.initial = {name: getattr(zone, name) or "" for name in self.fields}
+            self.initial = self.values_of(zone)
+
+    @classmethod
+    def values_of(cls, zone: Zone) -> dict:
+        """The zone's values as the form shows them."""
+        return {name: getattr(zone, name) or "" for name in cls.FIELDS}
 
     def other_zones(self):
         return Zone.objects.exclude(pk=self.zone.pk) if self.zone is not None else Zone.objects.all()

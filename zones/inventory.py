@@ -123,22 +123,15 @@ def edit_zone(zone_id: int, values: dict, *, user=None, via="") -> list[str]:
     return changed
 
 
-class RemovalRefused(Exception):
+class RemovalRefused(messages.CodedError):
     """A removal its rule forbids: `reason`, a coded message above, with `values`."""
 
     def __init__(self, reason: Message, **values):
-        self.message = messages.with_params(reason, **values)
-        super().__init__(self.english())
-
-    def english(self) -> str:
-        return messages.english(self.message)
+        super().__init__(messages.with_params(reason, **values))
 
     def stored(self, via: str = "") -> Message:
         """The refusal as an event stores it (in the reader's language when shown), `via` after it."""
-        return coded("%(reason)s%(via)s", reason=self.message, via=via)
-
-    def __str__(self):
-        return messages.render(self.message)
+        return coded("%(reason)s%(via)s", reason=self.text, via=via)
 
 
 def busy_count(zone) -> int:

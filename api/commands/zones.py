@@ -104,9 +104,8 @@ def update_zone(user, id, allocationstate=None, **given):
     given = {EDIT_FIELDS[param]: value for param, value in given.items() if value is not None}
     with transaction.atomic():  # both or neither
         if given:  # an empty value clears an optional field, as in Edit zone
-            form = wizard_forms.ZoneEditForm(zone=zone)
-            form = wizard_forms.ZoneEditForm({**form.initial, **given}, zone=zone)
-            values = validated("updateZone", form)
+            values = validated("updateZone", wizard_forms.ZoneEditForm(
+                {**wizard_forms.ZoneEditForm.values_of(zone), **given}, zone=zone))
             try:
                 inventory.edit_zone(zone.pk, values, user=user, via=" (API)")
             except inventory.NameTaken:

@@ -23,17 +23,10 @@ logger = logging.getLogger(__name__)
 ACTIVE = Transfer.ACTIVE_STATES
 
 
-class TransferRefused(Exception):
+class TransferRefused(messages.CodedError):
     """The requested change is not possible now; the message says why: a
     coded message (cloudadmin.messages), shown in the reader's language and
     kept coded in an event's detail."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.text = message
-
-    def __str__(self) -> str:
-        return messages.render(self.text)
 
 
 class DeletedThere(TransferRefused):
